@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration: one JSON file shaped like ISC Kea's "Dhcp4" where the
+ * concept is the same, plus leasewire's own keys. Loaded into an immutable
+ * snapshot; every error names the key path and the reason (STYLE rule 14/15).
+ * Unknown keys are errors. Pure code (jansson), any thread.
+ */
+#ifndef LW_CONFIG_H
+#define LW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_ERR_LEN 512
+#define CFG_MAX_OPTION_LEN 1024  /* one option's value, before RFC 3396 splitting */
+
+enum cfg_durability {
+	CFG_DURABILITY_FSYNC = 0, /* fdatasync before ACK (default) */
+	CFG_DURABILITY_WRITE,     /* write(2) before ACK: survives kill -9, not power loss */
+	CFG_DURABILITY_NONE,      /* no wait: benchmarks and labs only */
+};
+
+struct cfg_option {
+	uint8_t code;
+	uint16_t len;
+	uint8_t *data;            /* encoded wire value */
+	bool always_send;         /* Kea "always-send": send even when not in option 55 */
+};
+
+struct cfg_reservation {
+	uint8_t hlen;             /* 0 when matched by client id only */
+	uint8_t hw_address[16];
+	uint8_t client_id_len;    /* 0 when matched by hardware address only */
+	uint8_t client_id[255];
+	uint32_t ip_address;      /* host order */
+	char hostname[64];
+};
+
+struct cfg_pool {
+	uint32_t first, last;     /* host order, inclusive */
+};
+
+struct cfg_subnet {
+	uint32_t id;              /* Kea "id", unique, > 0 */
+	uint32_t prefix;          /* host order network address */
+	uint8_t prefix_len;
+	char interface[32];       /* port name this subnet is directly on, "" for relayed only */
+	uint32_t *relay_addresses;/* Kea "relay": {"ip-addresses": [...]}; giaddr matching */
+	size_t n_relay_addresses;
+	struct cfg_pool *pools;
+	size_t n_pools;
+	struct cfg_option *options;   /* subnet options override global ones by code */
+	size_t n_options;
+	struct cfg_reservation *reservations;
+	size_t n_reservations;
+	uint32_t valid_lifetime;  /* secs */
+	uint32_t renew_timer;     /* T1 secs */
+	uint32_t rebind_timer;    /* T2 secs */
+	bool authoritative;       /* NAK unknown INIT-REBOOT clients (RFC 2131 sec 4.3.2) */
+	bool dynamic_bootp;       /* answer BOOTP with infinite leases (RFC 1534) */
+};
+
+struct cfg_interface {
+	char name[32];            /* "port0" ... as in subnet "interface" */
+	uint16_t port_id;         /* DPDK port */
+	uint32_t address;         /* server address on this port, host order */
+	uint8_t prefix_len;
+};
+
+struct cfg_lease_store {
+	char directory[256];      /* journal and snapshots live here */
+	enum cfg_durability durability;
+	uint32_t commit_max_delay_us; /* group commit: longest an event waits for a batch */
+	uint32_t commit_max_batch;    /* events per fdatasync at most */
+	uint32_t snapshot_every;      /* compact after this many journal records */
+	uint32_t ack_timeout_ms;      /* a parked ACK older than this is dropped, counted */
+};
+
+struct lw_config {
+	struct cfg_interface *interfaces;
+	size_t n_interfaces;
+	struct cfg_subnet *subnets;
+	size_t n_subnets;
+	struct cfg_option *options;   /* global option-data */
+	size_t n_options;
+	uint32_t valid_lifetime, renew_timer, rebind_timer; /* global defaults */
+	bool authoritative;
+	uint32_t offer_lifetime;      /* secs an OFFERed address is held */
+	uint32_t decline_probation_period; /* secs */
+	uint32_t max_leases;          /* lease records to preallocate */
+	struct cfg_lease_store lease_store;
+};
+
+/*
+ * Parse a config document. On success returns a new snapshot; on error
+ * returns NULL and writes "<key path>: <reason>" into err (e.g.
+ * "Dhcp4.subnet4[0].pools[1].pool: 10.0.1.5 is outside subnet 10.0.0.0/24").
+ */
+struct lw_config *config_load_file(const char *path, char err[CFG_ERR_LEN]);
+struct lw_config *config_load_string(const char *json, char err[CFG_ERR_LEN]);
+void config_free(struct lw_config *cfg);
+
+/* The lab default (embedded), serving port0 as 10.77.0.1/24. */
+extern const char config_default_json[];
+
+/* Find a subnet by id; NULL if none. */
+const struct cfg_subnet *config_subnet_by_id(const struct lw_config *cfg, uint32_t id);
+
+/* Look up an option for a subnet: subnet-level first, then global. NULL if absent. */
+const struct cfg_option *config_option(const struct lw_config *cfg, const struct cfg_subnet *subnet,
+				       uint8_t code);
+
+#endif

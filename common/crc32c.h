@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* CRC-32C (Castagnoli), as used by the journal and client-key hashing. */
+#ifndef LW_CRC32C_H
+#define LW_CRC32C_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Continue a CRC-32C over buf; start with crc = 0. Any thread. */
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+
+#endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CFG_ERR_LEN 512
 #define CFG_MAX_OPTION_LEN 1024  /* one option's value, before RFC 3396 splitting */
@@ -110,5 +111,12 @@ const struct cfg_subnet *config_subnet_by_id(const struct lw_config *cfg, uint32
 /* Look up an option for a subnet: subnet-level first, then global. NULL if absent. */
 const struct cfg_option *config_option(const struct lw_config *cfg, const struct cfg_subnet *subnet,
 				       uint8_t code);
+
+/*
+ * Write the configuration reference (docs/config-reference.md) generated
+ * from the schema tables to out. Returns 0, or -EIO if out has an error.
+ * Any thread.
+ */
+int config_schema_markdown(FILE *out);
 
 #endif

@@ -26,6 +26,13 @@
 #define DHCP_MAX_PAYLOAD    1472u /* 1500-byte MTU minus IPv4 and UDP headers */
 #define DHCP_OPT_DATA_MAX   1536u /* sum of all option values fits in the payload */
 #define DHCP_CLIENT_ID_MAX  255u
+/*
+ * Cap on one option's value after RFC 3396 concatenation (DROP_PARSE_CONCAT).
+ * RFC 3396 sets no limit and DHCP_OPT_DATA_MAX cannot be reached from a
+ * 1472-byte payload, so without this a single split option could take the
+ * whole index; nothing a client or relay sends legitimately comes near it.
+ */
+#define DHCP_OPT_CONCAT_MAX 1024u
 
 #define BOOTREQUEST 1
 #define BOOTREPLY   2

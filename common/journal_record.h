@@ -9,9 +9,11 @@
  *   u32 magic    JOURNAL_RECORD_MAGIC
  *   u32 length   bytes of body that follow the 24-byte header
  *   u64 seq      journal sequence, strictly increasing within a file
- *   u32 crc      CRC-32C of the body
+ *   u32 crc      CRC-32C of the body, continued over header bytes 0..15 and
+ *                20..23 (everything but the crc field), so a flipped seq or
+ *                type is caught like a flipped body byte
  *   u8  type     JOURNAL_REC_*
- *   u8  pad[3]
+ *   u8  pad[3]   zero (reserved for a format version; non-zero is BAD_BODY)
  *   body         the lease image (see journal_record.c for field order)
  */
 #ifndef LW_JOURNAL_RECORD_H
@@ -25,6 +27,8 @@
 #define JOURNAL_RECORD_MAGIC 0x4c57524eu /* "LWRN" */
 #define JOURNAL_HEADER_LEN 24u
 #define JOURNAL_BODY_MAX 512u
+/* Largest record a valid image encodes to (57-byte fixed body + key). */
+#define JOURNAL_RECORD_MAX (JOURNAL_HEADER_LEN + 57u + LEASE_KEY_MAX)
 
 enum journal_rec_type {
 	JOURNAL_REC_UPSERT = 1, /* the client's lease is now this image */
@@ -50,6 +54,13 @@ struct lease_image {
 void lease_image_from_lease(struct lease_image *img, const struct lease *l);
 /* Fill the durable fields of l from img (linkage untouched; key_hash computed). */
 void lease_image_to_lease(struct lease *l, const struct lease_image *img);
+
+/*
+ * The one validation shared by encode and decode: type UPSERT or DELETE,
+ * key_len 1..LEASE_KEY_MAX, hlen <= 16, state < LEASE_STATE__COUNT.
+ * Returns 0 or -EINVAL. Pure; any thread.
+ */
+int journal_record_validate(unsigned type, const struct lease_image *img);
 
 /*
  * Encode one record into buf (cap bytes). Returns bytes written or -ENOSPC /

@@ -65,6 +65,15 @@ bool lease_table_ip_known(struct lease_table *table, uint32_t ip, uint32_t subne
 struct lease *lease_table_alloc(struct lease_table *table, unsigned writer);
 
 /*
+ * A record from writer's slab holding a copy of src's contents (everything
+ * but the table linkage and slab_id): the start of src's next version.
+ * NULL (errno ENOMEM) when the slab is empty. Owner worker only; src must
+ * be valid (RCU read side).
+ */
+struct lease *lease_table_alloc_copy(struct lease_table *table, unsigned writer,
+				     const struct lease *src);
+
+/*
  * Claim ip for newv (CAS on the slot from empty, or from `old` when old
  * already holds it). Returns 0, -EBUSY if another lease holds it, -ENOENT if
  * ip is in no range. Owner worker only.

@@ -19,6 +19,15 @@
 
 struct journal;
 
+/* One skipped region, for the caller to log (the journal has no log type of its own). */
+struct journal_corrupt_report {
+	char file[40];               /* e.g. "journal.00000000000000000003" */
+	uint64_t offset;             /* first byte skipped */
+	uint64_t bytes;              /* bytes skipped */
+	uint8_t reason;              /* enum journal_decode_result of the first bad record */
+};
+#define JOURNAL_REPORT_MAX 16
+
 struct journal_recovery_stats {
 	uint64_t snapshot_records;
 	uint64_t journal_records;
@@ -26,6 +35,12 @@ struct journal_recovery_stats {
 	uint64_t corrupt_records;    /* CRC or body errors in the middle, skipped and logged */
 	uint64_t last_seq;
 	double elapsed_secs;
+	/* Additions: */
+	uint64_t generation;         /* generation appended to after recovery */
+	uint64_t snapshot_generation; /* snapshot loaded, UINT64_MAX when none */
+	uint32_t snapshots_invalid;  /* snapshot files that failed verification, ignored */
+	uint32_t n_reports;          /* entries used in reports[] (first JOURNAL_REPORT_MAX) */
+	struct journal_corrupt_report reports[JOURNAL_REPORT_MAX];
 };
 
 /* Called for each recovered record in order; return non-zero to abort recovery. */
@@ -37,13 +52,29 @@ typedef int (*journal_apply_fn)(uint8_t type, const struct lease_image *img, voi
  * truncated away first so new appends are clean). Refuses (NULL, errno
  * EBADMSG, message in err) when more than `max_corrupt` records in the
  * middle fail their CRC: better not to start than to start with wrong data.
+ *
+ * Details: the directory is locked (flock) against a second process (EBUSY).
+ * A damaged region in the middle of a journal (bad magic or length) is
+ * skipped by scanning forward for the next record whose CRC verifies, and
+ * counts as one corrupt record; an unreadable region that runs to the end of
+ * a file (a torn write, garbage) counts as one torn tail record. Recovery
+ * also refuses (EBADMSG) when a generation is missing between the base and
+ * the newest journal, so a lost file never yields a silently partial set.
+ * An apply that returns non-zero aborts with errno ECANCELED. stats and err
+ * may be NULL.
  */
 struct journal *journal_open(const struct cfg_lease_store *store, uint32_t max_corrupt,
 			     journal_apply_fn apply, void *arg,
 			     struct journal_recovery_stats *stats, char *err, size_t err_len);
+/* Commits pending records (best effort), discards an unfinished compaction. */
 void journal_close(struct journal *j);
 
-/* Buffer one record; assigns and returns its journal sequence in *seq. 0 or -errno. */
+/*
+ * Buffer one record; assigns and returns its journal sequence in *seq. 0 or
+ * -errno: -EINVAL for an image that fails journal_record_validate(). Past
+ * 1 MiB buffered, the buffer is written out (not synced) first; if that
+ * write fails, the uncommitted batch is dropped as by a failed commit.
+ */
 int journal_append(struct journal *j, enum journal_rec_type type, const struct lease_image *img,
 		   uint64_t *seq);
 
@@ -52,6 +83,10 @@ int journal_append(struct journal *j, enum journal_rec_type type, const struct l
  * the buffer, then fdatasync() for `fsync`. Returns 0, or -errno after which
  * nothing of the failed batch may be treated as committed (the file is
  * truncated back to the last good offset when possible).
+ *
+ * Sequences of a failed batch are never reused: committed_seq stays where it
+ * was, and since later batches commit higher sequences the caller must drop
+ * (not merely keep parked) the ACKs of the failed batch.
  */
 int journal_commit(struct journal *j);
 

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-worker counters (STYLE rule 17): one cache-aligned block per worker,
+ * plain increments by that worker only, summed by readers (telemetry, shell).
+ * 64-bit so nothing wraps in an appliance's lifetime. A reader may see a
+ * value a few increments old; that is fine for counters.
+ */
+#ifndef LW_COUNTERS_H
+#define LW_COUNTERS_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "drop_reason.h"
+
+#define COUNTER_LIST(X) \
+	X(rx_packets) X(rx_dhcp) X(rx_bootp) X(rx_discover) X(rx_request) X(rx_decline) \
+	X(rx_release) X(rx_inform) X(rx_arp) X(rx_icmp) X(rx_steered_in) \
+	X(tx_packets) X(tx_offer) X(tx_ack) X(tx_nak) X(tx_bootp_reply) X(tx_inform_ack) \
+	X(tx_arp_reply) X(tx_icmp_reply) X(steered_out) \
+	X(acks_parked) X(acks_released) X(events_sent) X(events_deferred) \
+	X(leases_expired) X(offers_expired)
+
+struct worker_counters {
+	alignas(64)
+#define COUNTER_FIELD(name) uint64_t name;
+	COUNTER_LIST(COUNTER_FIELD)
+#undef COUNTER_FIELD
+	uint64_t drops[DROP__COUNT];
+	/* Gauges the worker updates once per housekeeping round. */
+	uint64_t parked_now;
+	uint64_t event_ring_used;
+};
+
+/* Published by the control thread for readers on other threads. */
+struct control_counters {
+	_Atomic uint64_t journal_records;
+	_Atomic uint64_t journal_commits;
+	_Atomic uint64_t journal_write_errors;
+	_Atomic uint64_t journal_last_commit_ns;
+	_Atomic uint64_t journal_bytes;
+	_Atomic uint64_t journal_generation;
+	_Atomic uint64_t compactions;
+	_Atomic uint64_t recovered_leases;
+	_Atomic uint64_t recovery_ms;
+};
+
+#endif

@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "dhcp_server.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "client_key.h"
+#include "lb_hash.h"
+
+#define IP_HDR_PLUS_UDP 28u
+#define RAI_RESERVE_MAX 257u
+
+static bool subnet_contains(const struct cfg_subnet *s, uint32_t ip)
+{
+	uint32_t mask = s->prefix_len ? ~0u << (32 - s->prefix_len) : 0;
+	return (ip & mask) == s->prefix;
+}
+
+static uint32_t subnet_mask(const struct cfg_subnet *s)
+{
+	return s->prefix_len ? ~0u << (32 - s->prefix_len) : 0;
+}
+
+static const struct cfg_subnet *subnet_containing(const struct lw_config *cfg, uint32_t ip)
+{
+	for (size_t i = 0; i < cfg->n_subnets; i++)
+		if (subnet_contains(&cfg->subnets[i], ip))
+			return &cfg->subnets[i];
+	return NULL;
+}
+
+static const struct cfg_subnet *subnet_by_relay(const struct lw_config *cfg, uint32_t giaddr)
+{
+	for (size_t i = 0; i < cfg->n_subnets; i++) {
+		const struct cfg_subnet *s = &cfg->subnets[i];
+		for (size_t r = 0; r < s->n_relay_addresses; r++)
+			if (s->relay_addresses[r] == giaddr)
+				return s;
+	}
+	return subnet_containing(cfg, giaddr);
+}
+
+/*
+ * Subnet selection, most specific hint first: RFC 3527 link selection (only
+ * trusted from a relay), RFC 3011 subnet selection, the relay's giaddr
+ * (RFC 2131 sec 4.3.1), then the receiving interface; on an interface with
+ * several subnets the one containing the client's current address wins.
+ */
+static const struct cfg_subnet *select_subnet(const struct lw_config *cfg,
+					      const struct dhcp_msg *req,
+					      const struct dhcp_link *link)
+{
+	if (req->giaddr && req->link_selection)
+		return subnet_containing(cfg, req->link_selection);
+	if (req->subnet_selection)
+		return subnet_containing(cfg, req->subnet_selection);
+	if (req->giaddr)
+		return subnet_by_relay(cfg, req->giaddr);
+
+	const struct cfg_subnet *first = NULL;
+	uint32_t hint = req->ciaddr ? req->ciaddr : req->requested_ip;
+	for (size_t i = 0; i < cfg->n_subnets; i++) {
+		const struct cfg_subnet *s = &cfg->subnets[i];
+		if (!link->iface || strcmp(s->interface, link->iface->name) != 0)
+			continue;
+		if (!first)
+			first = s;
+		if (hint && subnet_contains(s, hint))
+			return s;
+	}
+	return first;
+}
+
+static const struct cfg_reservation *find_reservation(const struct cfg_subnet *s,
+						      const struct dhcp_msg *req)
+{
+	uint16_t cid_len = 0;
+	const uint8_t *cid = dhcp_msg_opt(req, DHO_CLIENT_ID, &cid_len);
+
+	for (size_t i = 0; i < s->n_reservations; i++) {
+		const struct cfg_reservation *r = &s->reservations[i];
+		if (r->client_id_len && cid && r->client_id_len == cid_len &&
+		    memcmp(r->client_id, cid, cid_len) == 0)
+			return r;
+		if (r->hlen && r->hlen == req->hlen && memcmp(r->hw_address, req->chaddr, r->hlen) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* True when `l` is the version currently holding its address slot. */
+static bool holds_slot(struct lease_table *t, const struct lease *l)
+{
+	return l && l->ip && lease_table_find_ip(t, l->ip) == l;
+}
+
+static bool is_our_address(const struct lw_config *cfg, uint32_t ip)
+{
+	for (size_t i = 0; i < cfg->n_interfaces; i++)
+		if (cfg->interfaces[i].address == ip)
+			return true;
+	return false;
+}
+
+static struct lease *new_version(struct dhcp_server *srv, const struct lease *old,
+				 const struct client_key *key, const struct dhcp_msg *req)
+{
+	struct lease *l = lease_table_alloc(srv->table, srv->worker);
+	if (!l)
+		return NULL;
+	if (old) {
+		l->ip = old->ip;
+		l->subnet_id = old->subnet_id;
+		l->flags = old->flags;
+		l->cltt = old->cltt;
+		l->expire = old->expire;
+		l->lease_secs = old->lease_secs;
+		l->partner_expire = old->partner_expire;
+		l->state = old->state;
+	}
+	l->key_len = key->len;
+	memcpy(l->key, key->bytes, key->len);
+	l->key_hash = key->hash;
+	l->htype = req->htype;
+	l->hlen = req->hlen;
+	memcpy(l->chaddr, req->chaddr, sizeof(l->chaddr));
+	return l;
+}
+
+/*
+ * Swap `newv` in for `old`: give back old's address when newv does not keep
+ * it, then publish. newv's own claim (if on another address) is already done.
+ */
+static int swap_version(struct dhcp_server *srv, const struct lease *old, struct lease *newv,
+			bool new_holds)
+{
+	if (old && holds_slot(srv->table, old) && (!new_holds || newv->ip != old->ip))
+		lease_table_release_ip(srv->table, srv->worker, old->ip, old);
+	return lease_table_publish(srv->table, newv, old);
+}
+
+static void emit_event(struct dhcp_result *res, uint8_t type, const struct lease *l, unsigned worker)
+{
+	if (res->n_events >= DHCP_RESULT_MAX_EVENTS)
+		return;
+	struct lease_event *ev = &res->events[res->n_events++];
+	ev->seq = 0;
+	ev->type = type;
+	ev->worker = (uint8_t)worker;
+	lease_image_from_lease(&ev->img, l);
+}
+
+struct lease_times {
+	uint32_t lease_secs, t1, t2;
+};
+
+static struct lease_times lease_times_for(const struct dhcp_server *srv,
+					  const struct cfg_subnet *s,
+					  const struct failover_view *view, int64_t now,
+					  const struct lease *old)
+{
+	struct lease_times t;
+	uint32_t valid = s->valid_lifetime ? s->valid_lifetime : srv->cfg->valid_lifetime;
+	uint32_t t1 = s->renew_timer ? s->renew_timer : srv->cfg->renew_timer;
+	uint32_t t2 = s->rebind_timer ? s->rebind_timer : srv->cfg->rebind_timer;
+
+	t.lease_secs = failover_view_lease_cap(view, valid, now, old ? old->partner_expire : 0);
+	if (t.lease_secs < valid) {
+		/* Keep T1 < T2 < lease when MCLT shortens the lease (RFC 2131 sec 4.4.5 ratios). */
+		t1 = t.lease_secs / 2;
+		t2 = (uint32_t)((uint64_t)t.lease_secs * 7 / 8);
+	}
+	t.t1 = t1;
+	t.t2 = t2;
+	return t;
+}
+
+/* Reply options (RFC 2131 sec 4.3.1 table 3, RFC 2132), honouring option 55 and 57. */
+struct reply_plan {
+	uint8_t type;
+	uint32_t server_ip;
+	uint32_t yiaddr;
+	uint32_t ciaddr;
+	const struct cfg_subnet *subnet;
+	struct lease_times times;
+	bool with_lease;          /* OFFER, ACK, BOOTP reply */
+};
+
+static void mark(uint8_t *done, uint8_t code) { done[code >> 3] |= (uint8_t)(1u << (code & 7)); }
+static bool marked(const uint8_t *done, uint8_t code) { return done[code >> 3] >> (code & 7) & 1; }
+
+static bool server_managed(uint8_t code)
+{
+	switch (code) {
+	case DHO_PAD: case DHO_END: case DHO_REQUESTED_ADDRESS: case DHO_LEASE_TIME:
+	case DHO_OVERLOAD: case DHO_MESSAGE_TYPE: case DHO_SERVER_ID:
+	case DHO_PARAMETER_REQUEST_LIST: case DHO_MAX_MESSAGE_SIZE: case DHO_RENEWAL_TIME:
+	case DHO_REBINDING_TIME: case DHO_CLIENT_ID: case DHO_RELAY_AGENT_INFO:
+	case DHO_SUBNET_SELECTION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void add_configured(struct dhcp_server *srv, struct dhcp_reply *b,
+			   const struct reply_plan *p, uint8_t code, uint8_t *done)
+{
+	if (marked(done, code) || server_managed(code))
+		return;
+	mark(done, code);
+	const struct cfg_option *o = config_option(srv->cfg, p->subnet, code);
+	if (o) {
+		dhcp_reply_add(b, code, o->data, o->len);
+		return;
+	}
+	if (code == DHO_BROADCAST_ADDRESS && p->subnet)
+		dhcp_reply_add_u32(b, code, p->subnet->prefix | ~subnet_mask(p->subnet));
+}
+
+static int build_reply(struct dhcp_server *srv, const struct dhcp_msg *req,
+		       const struct reply_plan *p, uint8_t *buf, size_t cap)
+{
+	struct dhcp_reply b;
+	uint8_t done[32] = { 0 };
+	size_t limit = req->max_msg_size ? req->max_msg_size : DHCP_MIN_MSG_SIZE;
+	int rc;
+
+	/* RFC 2131 sec 2: never exceed what the client said it accepts. */
+	limit -= IP_HDR_PLUS_UDP;
+	if (cap > limit)
+		cap = limit;
+	rc = dhcp_reply_init(&b, buf, cap, req, p->type, p->yiaddr, p->ciaddr, 0);
+	if (rc < 0)
+		return rc;
+
+	if (p->type != DHCP_NONE)
+		dhcp_reply_add_u32(&b, DHO_SERVER_ID, p->server_ip);
+	if (p->with_lease) {
+		dhcp_reply_add_u32(&b, DHO_LEASE_TIME, p->times.lease_secs);
+		if (p->type != DHCP_NONE && p->times.lease_secs != LEASE_INFINITE) {
+			dhcp_reply_add_u32(&b, DHO_RENEWAL_TIME, p->times.t1);
+			dhcp_reply_add_u32(&b, DHO_REBINDING_TIME, p->times.t2);
+		}
+	}
+	/* RFC 6842: echo the client identifier. */
+	uint16_t cid_len, rai_len = 0, ss_len;
+	const uint8_t *cid = dhcp_msg_opt(req, DHO_CLIENT_ID, &cid_len);
+	const uint8_t *rai = dhcp_msg_opt(req, DHO_RELAY_AGENT_INFO, &rai_len);
+	const uint8_t *ss = dhcp_msg_opt(req, DHO_SUBNET_SELECTION, &ss_len);
+	if (cid && p->type != DHCP_NONE)
+		dhcp_reply_add(&b, DHO_CLIENT_ID, cid, cid_len);
+	if (ss && p->type != DHCP_NONE)
+		dhcp_reply_add(&b, DHO_SUBNET_SELECTION, ss, ss_len); /* RFC 3011 sec 3 */
+
+	if (p->type != DHCPNAK && p->subnet) {
+		/* Keep room for the relay agent option: RFC 3046 sec 2.2 says echo it last. */
+		size_t reserve = rai ? (size_t)rai_len + 2u * ((rai_len + 254u) / 255u) : 0;
+		size_t saved_cap = b.cap;
+		if (reserve < b.cap)
+			b.cap -= reserve;
+		if (p->type != DHCPINFORM) {
+			mark(done, DHO_SUBNET_MASK);
+			dhcp_reply_add_u32(&b, DHO_SUBNET_MASK, subnet_mask(p->subnet));
+		}
+		uint16_t prl_len;
+		const uint8_t *prl = dhcp_msg_opt(req, DHO_PARAMETER_REQUEST_LIST, &prl_len);
+		for (uint16_t i = 0; prl && i < prl_len; i++)
+			add_configured(srv, &b, p, prl[i], done);
+		if (p->type == DHCP_NONE || !prl) {
+			/* BOOTP and clients without option 55 get the basics (RFC 1497 set). */
+			add_configured(srv, &b, p, DHO_ROUTERS, done);
+			add_configured(srv, &b, p, DHO_DNS_SERVERS, done);
+			add_configured(srv, &b, p, DHO_DOMAIN_NAME, done);
+		}
+		for (size_t i = 0; i < p->subnet->n_options; i++)
+			if (p->subnet->options[i].always_send)
+				add_configured(srv, &b, p, p->subnet->options[i].code, done);
+		for (size_t i = 0; i < srv->cfg->n_options; i++)
+			if (srv->cfg->options[i].always_send)
+				add_configured(srv, &b, p, srv->cfg->options[i].code, done);
+		b.cap = saved_cap;
+	}
+	if (rai)
+		dhcp_reply_add(&b, DHO_RELAY_AGENT_INFO, rai, rai_len);
+	return dhcp_reply_finish(&b);
+}
+
+static enum drop_reason reply(struct dhcp_server *srv, const struct dhcp_msg *req,
+			      struct reply_plan *p, uint8_t *buf, size_t cap,
+			      struct dhcp_result *res)
+{
+	int len = build_reply(srv, req, p, buf, cap);
+	if (len <= 0)
+		return DROP_PARSE_OVERSIZE;
+	res->reply_len = (uint16_t)len;
+	res->reply_type = p->type;
+	res->server_ip = p->server_ip;
+	res->yiaddr = p->yiaddr;
+	return DROP_NONE;
+}
+
+static enum drop_reason nak(struct dhcp_server *srv, const struct dhcp_msg *req,
+			    uint32_t server_ip, uint8_t *buf, size_t cap, struct dhcp_result *res)
+{
+	struct reply_plan p = { .type = DHCPNAK, .server_ip = server_ip };
+	return reply(srv, req, &p, buf, cap, res);
+}
+
+/* Try to claim ip for newv; true on success. */
+static bool try_claim(struct dhcp_server *srv, const struct cfg_subnet *s, uint32_t ip,
+		      const struct lease *old, struct lease *newv)
+{
+	if (!ip || !subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id))
+		return false;
+	const struct lease *holder = lease_table_find_ip(srv->table, ip);
+	if (holder && holder != old)
+		return false;
+	if (lease_table_claim_ip(srv->table, ip, holder, newv) != 0)
+		return false;
+	newv->ip = ip;
+	return true;
+}
+
+/*
+ * Pick an address for a DISCOVER (RFC 2131 sec 4.3.1): the client's current
+ * binding, its reservation, its previous address, the address it asks for,
+ * then any free one. Claims the address for newv (unless it is old's).
+ */
+static uint32_t choose_address(struct dhcp_server *srv, const struct cfg_subnet *s,
+			       const struct dhcp_msg *req, const struct cfg_reservation *resv,
+			       const struct lease *old, struct lease *newv)
+{
+	if (old && old->subnet_id == s->id && holds_slot(srv->table, old) &&
+	    (old->state == LEASE_BOUND || old->state == LEASE_OFFERED) &&
+	    (!resv || resv->ip_address == old->ip)) {
+		newv->ip = old->ip;
+		return old->ip;
+	}
+	if (resv && try_claim(srv, s, resv->ip_address, old, newv))
+		return newv->ip;
+	if (old && old->ip && old->subnet_id == s->id && try_claim(srv, s, old->ip, old, newv))
+		return newv->ip;
+	if (req->requested_ip && try_claim(srv, s, req->requested_ip, old, newv))
+		return newv->ip;
+	return lease_table_alloc_ip(srv->table, srv->worker, s->id, newv);
+}
+
+static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dhcp_msg *req,
+					const struct client_key *key, const struct cfg_subnet *s,
+					uint32_t server_ip, const struct failover_view *view,
+					int64_t now, uint8_t *buf, size_t cap,
+					struct dhcp_result *res, bool bootp)
+{
+	const struct lease *old = lease_table_find_key(srv->table, key->bytes, key->len, key->hash);
+	const struct cfg_reservation *resv = find_reservation(s, req);
+
+	if (bootp && !s->dynamic_bootp && !resv)
+		return DROP_BOOTP_DISABLED;
+
+	/* A bound client asking again keeps its binding untouched (RFC 2131 sec 4.3.1). */
+	if (!bootp && old && old->state == LEASE_BOUND && old->subnet_id == s->id &&
+	    holds_slot(srv->table, old) && (!resv || resv->ip_address == old->ip)) {
+		struct reply_plan p = { .type = DHCPOFFER, .server_ip = server_ip,
+					.yiaddr = old->ip, .subnet = s, .with_lease = true,
+					.times = lease_times_for(srv, s, view, now, old) };
+		return reply(srv, req, &p, buf, cap, res);
+	}
+
+	struct lease *newv = new_version(srv, old, key, req);
+	if (!newv)
+		return DROP_TABLE_FULL;
+	newv->ip = 0;
+	uint32_t ip = choose_address(srv, s, req, resv, old, newv);
+	if (!ip) {
+		lease_table_discard(srv->table, newv);
+		return DROP_POOL_EXHAUSTED;
+	}
+	struct lease_times times = lease_times_for(srv, s, view, now, old);
+	newv->subnet_id = s->id;
+	newv->cltt = now;
+	newv->flags = resv ? LEASE_F_RESERVED : 0;
+	if (bootp) {
+		/* BOOTP has no REQUEST: the reply is the binding (RFC 1534). */
+		times.lease_secs = resv && !s->dynamic_bootp ? times.lease_secs : LEASE_INFINITE;
+		newv->flags |= LEASE_F_BOOTP;
+		newv->state = LEASE_BOUND;
+		newv->lease_secs = times.lease_secs;
+		newv->expire = times.lease_secs == LEASE_INFINITE ? INT64_MAX : now + times.lease_secs;
+	} else {
+		newv->state = LEASE_OFFERED;
+		newv->lease_secs = times.lease_secs;
+		newv->expire = now + (srv->cfg->offer_lifetime ? srv->cfg->offer_lifetime : 10);
+	}
+	if (swap_version(srv, old, newv, true) != 0) {
+		lease_table_release_ip(srv->table, srv->worker, ip, newv);
+		lease_table_discard(srv->table, newv);
+		return DROP_TABLE_FULL;
+	}
+	struct reply_plan p = { .type = bootp ? DHCP_NONE : DHCPOFFER, .server_ip = server_ip,
+				.yiaddr = ip, .subnet = s, .with_lease = true, .times = times };
+	if (bootp) {
+		emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
+		res->park = true;
+	}
+	return reply(srv, req, &p, buf, cap, res);
+}
+
+/* Bind `ip` to the client and build the ACK (parked until durable). */
+static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
+			    const struct client_key *key, const struct cfg_subnet *s,
+			    uint32_t server_ip, const struct failover_view *view, int64_t now,
+			    const struct lease *old, uint32_t ip, uint8_t *buf, size_t cap,
+			    struct dhcp_result *res)
+{
+	struct lease *newv = new_version(srv, old, key, req);
+	if (!newv)
+		return DROP_TABLE_FULL;
+	newv->ip = 0;
+	bool keeps = old && holds_slot(srv->table, old) && old->ip == ip;
+	if (keeps) {
+		newv->ip = ip;
+	} else if (!try_claim(srv, s, ip, old, newv)) {
+		lease_table_discard(srv->table, newv);
+		return nak(srv, req, server_ip, buf, cap, res);
+	}
+	struct lease_times times = lease_times_for(srv, s, view, now, old);
+	newv->subnet_id = s->id;
+	newv->state = LEASE_BOUND;
+	newv->cltt = now;
+	newv->lease_secs = times.lease_secs;
+	newv->expire = now + times.lease_secs;
+	if (find_reservation(s, req))
+		newv->flags |= LEASE_F_RESERVED;
+	if (swap_version(srv, old, newv, true) != 0) {
+		if (!keeps)
+			lease_table_release_ip(srv->table, srv->worker, ip, newv);
+		lease_table_discard(srv->table, newv);
+		return DROP_TABLE_FULL;
+	}
+	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
+	res->park = true;
+	struct reply_plan p = { .type = DHCPACK, .server_ip = server_ip, .yiaddr = ip,
+				.ciaddr = req->ciaddr, .subnet = s, .with_lease = true,
+				.times = times };
+	return reply(srv, req, &p, buf, cap, res);
+}
+
+/* The address is usable by this client: free, or already its own. */
+static bool address_available(struct dhcp_server *srv, const struct cfg_subnet *s, uint32_t ip,
+			      const struct lease *old)
+{
+	if (!subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id))
+		return false;
+	const struct lease *holder = lease_table_find_ip(srv->table, ip);
+	return !holder || holder == old;
+}
+
+static enum drop_reason handle_request(struct dhcp_server *srv, const struct dhcp_msg *req,
+				       const struct client_key *key, const struct cfg_subnet *s,
+				       uint32_t server_ip, const struct dhcp_link *link,
+				       const struct failover_view *view, int64_t now, uint8_t *buf,
+				       size_t cap, struct dhcp_result *res)
+{
+	const struct lease *old = lease_table_find_key(srv->table, key->bytes, key->len, key->hash);
+	bool has_binding = old && holds_slot(srv->table, old) &&
+			   (old->state == LEASE_BOUND || old->state == LEASE_OFFERED);
+
+	if (dhcp_msg_has(req, DHO_SERVER_ID)) {
+		/* SELECTING (RFC 2131 sec 4.3.2): ciaddr MUST be 0, option 50 MUST be set. */
+		if (!is_our_address(srv->cfg, req->server_id)) {
+			/* The client took another server's offer: our offer is free again. */
+			if (old && old->state == LEASE_OFFERED && holds_slot(srv->table, old)) {
+				struct lease *newv = new_version(srv, old, key, req);
+				if (newv) {
+					newv->state = LEASE_EXPIRED;
+					swap_version(srv, old, newv, false);
+				}
+			}
+			return DROP_NOT_FOR_US;
+		}
+		if (req->ciaddr || !req->requested_ip)
+			return DROP_RFC_VIOLATION;
+		if (has_binding && old->ip == req->requested_ip)
+			return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap, res);
+		/* We lost the offer (restart) or the client asks for another address:
+		 * bind it if it is free for this client, else NAK. */
+		if (address_available(srv, s, req->requested_ip, old))
+			return ack(srv, req, key, s, server_ip, view, now, old, req->requested_ip,
+				   buf, cap, res);
+		return nak(srv, req, server_ip, buf, cap, res);
+	}
+
+	if (req->requested_ip) {
+		/* INIT-REBOOT (RFC 2131 sec 4.3.2): ciaddr MUST be 0. */
+		if (req->ciaddr)
+			return DROP_RFC_VIOLATION;
+		if (!subnet_contains(s, req->requested_ip))
+			return nak(srv, req, server_ip, buf, cap, res); /* wrong network */
+		if (has_binding && old->ip == req->requested_ip)
+			return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap, res);
+		const struct lease *holder = lease_table_find_ip(srv->table, req->requested_ip);
+		if ((holder && holder != old) || (old && old->ip && old->ip != req->requested_ip &&
+						  has_binding))
+			return nak(srv, req, server_ip, buf, cap, res);
+		if (!old || !old->ip || old->ip != req->requested_ip) {
+			/* No record of this client: silent unless authoritative. */
+			if (!s->authoritative)
+				return DROP_NO_BINDING;
+			return nak(srv, req, server_ip, buf, cap, res);
+		}
+		/* Our record says the address was this client's (expired/released): rebind. */
+		return ack(srv, req, key, s, server_ip, view, now, old, req->requested_ip, buf, cap,
+			   res);
+	}
+
+	/* RENEWING (unicast) or REBINDING (broadcast): ciaddr MUST be set. */
+	if (!req->ciaddr)
+		return DROP_RFC_VIOLATION;
+	(void)link;
+	if (!subnet_contains(s, req->ciaddr)) {
+		if (!s->authoritative)
+			return DROP_NO_BINDING;
+		return nak(srv, req, server_ip, buf, cap, res);
+	}
+	if (has_binding && old->ip == req->ciaddr)
+		return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap, res);
+	if (address_available(srv, s, req->ciaddr, old))
+		/* Lost state but the address is free: keep the client where it is. */
+		return ack(srv, req, key, s, server_ip, view, now, old, req->ciaddr, buf, cap, res);
+	return nak(srv, req, server_ip, buf, cap, res);
+}
+
+static enum drop_reason handle_release(struct dhcp_server *srv, const struct dhcp_msg *req,
+				       const struct client_key *key, int64_t now,
+				       struct dhcp_result *res)
+{
+	const struct lease *old = lease_table_find_key(srv->table, key->bytes, key->len, key->hash);
+
+	if (dhcp_msg_has(req, DHO_SERVER_ID) && !is_our_address(srv->cfg, req->server_id))
+		return DROP_NOT_FOR_US;
+	/* RFC 2131 sec 4.3.4: identified by client id/chaddr and ciaddr together. */
+	if (!old || !req->ciaddr || old->ip != req->ciaddr || old->state != LEASE_BOUND ||
+	    !holds_slot(srv->table, old))
+		return DROP_NOT_OWNER;
+	struct lease *newv = new_version(srv, old, key, req);
+	if (!newv)
+		return DROP_TABLE_FULL;
+	newv->state = LEASE_RELEASED;
+	newv->cltt = now;
+	newv->expire = now;
+	swap_version(srv, old, newv, false);
+	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
+	return DROP_NONE;
+}
+
+static enum drop_reason handle_decline(struct dhcp_server *srv, const struct dhcp_msg *req,
+				       const struct client_key *key, int64_t now,
+				       struct dhcp_result *res)
+{
+	const struct lease *old = lease_table_find_key(srv->table, key->bytes, key->len, key->hash);
+
+	if (dhcp_msg_has(req, DHO_SERVER_ID) && !is_our_address(srv->cfg, req->server_id))
+		return DROP_NOT_FOR_US;
+	/* RFC 2131 sec 4.3.3: option 50 names the address; only its holder may decline it. */
+	if (!req->requested_ip)
+		return DROP_RFC_VIOLATION;
+	if (!old || old->ip != req->requested_ip || !holds_slot(srv->table, old) ||
+	    (old->state != LEASE_BOUND && old->state != LEASE_OFFERED))
+		return DROP_NOT_OWNER;
+
+	/* The address goes into probation under its own record, keyed by address, so
+	 * the client can be given another address without ending the probation. */
+	struct lease *probation = lease_table_alloc(srv->table, srv->worker);
+	struct lease *newv = new_version(srv, old, key, req);
+	if (!probation || !newv) {
+		if (probation)
+			lease_table_discard(srv->table, probation);
+		if (newv)
+			lease_table_discard(srv->table, newv);
+		return DROP_TABLE_FULL;
+	}
+	uint32_t ip = old->ip;
+	probation->key[0] = LEASE_KEY_DECLINED;
+	probation->key[1] = (uint8_t)(ip >> 24);
+	probation->key[2] = (uint8_t)(ip >> 16);
+	probation->key[3] = (uint8_t)(ip >> 8);
+	probation->key[4] = (uint8_t)ip;
+	probation->key_len = 5;
+	probation->key_hash = client_key_hash(probation->key, probation->key_len);
+	probation->ip = ip;
+	probation->subnet_id = old->subnet_id;
+	probation->state = LEASE_DECLINED;
+	probation->cltt = now;
+	probation->expire = now + srv->cfg->decline_probation_period;
+	probation->lease_secs = srv->cfg->decline_probation_period;
+
+	const struct lease *prev = lease_table_find_key(srv->table, probation->key,
+							probation->key_len, probation->key_hash);
+	if (lease_table_claim_ip(srv->table, ip, old, probation) != 0 ||
+	    lease_table_publish(srv->table, probation, prev) != 0) {
+		lease_table_discard(srv->table, probation);
+		lease_table_discard(srv->table, newv);
+		return DROP_TABLE_FULL;
+	}
+	newv->ip = 0;
+	newv->state = LEASE_EXPIRED;
+	newv->cltt = now;
+	newv->expire = now;
+	lease_table_publish(srv->table, newv, old);
+	emit_event(res, JOURNAL_REC_UPSERT, probation, srv->worker);
+	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
+	return DROP_NONE;
+}
+
+static enum drop_reason handle_inform(struct dhcp_server *srv, const struct dhcp_msg *req,
+				      const struct dhcp_link *link, uint32_t server_ip,
+				      uint8_t *buf, size_t cap, struct dhcp_result *res)
+{
+	/* RFC 2131 sec 4.3.5: the client already has an address; answer to ciaddr. */
+	uint32_t client_ip = req->ciaddr ? req->ciaddr : link->src_ip;
+	if (!client_ip)
+		return DROP_RFC_VIOLATION;
+	const struct cfg_subnet *s = req->giaddr ? select_subnet(srv->cfg, req, link)
+						 : subnet_containing(srv->cfg, client_ip);
+	if (!s)
+		return DROP_NO_SUBNET;
+	struct reply_plan p = { .type = DHCPACK, .server_ip = server_ip, .ciaddr = req->ciaddr,
+				.subnet = s, .with_lease = false };
+	enum drop_reason r = reply(srv, req, &p, buf, cap, res);
+	if (r == DROP_NONE)
+		res->reply_type = DHCPINFORM; /* tells the worker: an ACK that is not parked */
+	return r;
+}
+
+enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_msg *req,
+				    const struct dhcp_link *link, const struct failover_view *view,
+				    int64_t now, uint8_t *buf, size_t cap, struct dhcp_result *res)
+{
+	struct client_key key;
+	enum drop_reason r;
+
+	memset(res, 0, offsetof(struct dhcp_result, events));
+	r = client_key_from_msg(req, &key);
+	if (r != DROP_NONE)
+		return r;
+
+	uint32_t server_ip = link->iface ? link->iface->address : 0;
+	if (req->msg_type == DHCPINFORM)
+		return handle_inform(srv, req, link, server_ip, buf, cap, res);
+	if (req->msg_type == DHCPRELEASE)
+		return handle_release(srv, req, &key, now, res);
+	if (req->msg_type == DHCPDECLINE)
+		return handle_decline(srv, req, &key, now, res);
+
+	const struct cfg_subnet *s = select_subnet(srv->cfg, req, link);
+	if (!s)
+		return DROP_NO_SUBNET;
+	if (!server_ip && srv->cfg->n_interfaces)
+		server_ip = srv->cfg->interfaces[0].address;
+
+	switch (req->msg_type) {
+	case DHCP_NONE:
+	case DHCPDISCOVER: {
+		/* RFC 2131 table 5: a DISCOVER carries no server identifier. */
+		if (req->msg_type == DHCPDISCOVER && dhcp_msg_has(req, DHO_SERVER_ID))
+			return DROP_RFC_VIOLATION;
+		if (!failover_view_serves(view, lb_hash_msg(req), req->secs))
+			return DROP_NOT_OUR_BUCKET;
+		return handle_discover(srv, req, &key, s, server_ip, view, now, buf, cap, res,
+				       req->msg_type == DHCP_NONE);
+	}
+	case DHCPREQUEST:
+		/* RENEW (ciaddr, no option 50/54) goes to whoever holds the lease; the
+		 * rest is load balanced like a DISCOVER (DESIGN.md sec 5). */
+		if ((dhcp_msg_has(req, DHO_SERVER_ID) || req->requested_ip) &&
+		    !failover_view_serves(view, lb_hash_msg(req), req->secs))
+			return DROP_NOT_OUR_BUCKET;
+		return handle_request(srv, req, &key, s, server_ip, link, view, now, buf, cap, res);
+	default:
+		return DROP_MSG_TYPE;
+	}
+}
+
+bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned n_workers,
+			int64_t now, struct lease_event *ev)
+{
+	if (client_key_shard(l->key_hash, n_workers) != srv->worker)
+		return false;
+	if (l->lease_secs == LEASE_INFINITE && l->state == LEASE_BOUND)
+		return false;
+	if (l->expire > now || !holds_slot(srv->table, l))
+		return false;
+
+	if (l->state == LEASE_DECLINED) {
+		/* Probation over: the address is usable again (RFC 2131 sec 4.3.3). */
+		lease_table_release_ip(srv->table, srv->worker, l->ip, l);
+		ev->type = JOURNAL_REC_DELETE;
+		ev->worker = (uint8_t)srv->worker;
+		lease_image_from_lease(&ev->img, l);
+		lease_table_remove(srv->table, l);
+		return true;
+	}
+	if (l->state != LEASE_BOUND && l->state != LEASE_OFFERED)
+		return false;
+
+	struct lease *newv = lease_table_alloc(srv->table, srv->worker);
+	if (!newv)
+		return false; /* retried on the next lap */
+	newv->ip = l->ip;
+	newv->subnet_id = l->subnet_id;
+	newv->key_hash = l->key_hash;
+	newv->flags = l->flags;
+	newv->htype = l->htype;
+	newv->hlen = l->hlen;
+	memcpy(newv->chaddr, l->chaddr, sizeof(newv->chaddr));
+	newv->cltt = l->cltt;
+	newv->expire = l->expire;
+	newv->lease_secs = l->lease_secs;
+	newv->partner_expire = l->partner_expire;
+	newv->key_len = l->key_len;
+	memcpy(newv->key, l->key, l->key_len);
+	newv->state = LEASE_EXPIRED;
+	bool was_bound = l->state == LEASE_BOUND;
+
+	lease_table_release_ip(srv->table, srv->worker, l->ip, l);
+	lease_table_publish(srv->table, newv, l);
+	if (srv->ctr) {
+		if (was_bound)
+			srv->ctr->leases_expired++;
+		else
+			srv->ctr->offers_expired++;
+	}
+	if (!was_bound)
+		return false; /* offers were never journaled */
+	ev->type = JOURNAL_REC_UPSERT;
+	ev->worker = (uint8_t)srv->worker;
+	lease_image_from_lease(&ev->img, newv);
+	return true;
+}
+
+int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t type,
+			    const struct lease_image *img, int64_t now)
+{
+	uint32_t hash = client_key_hash(img->key, img->key_len);
+	const struct lease *old = lease_table_find_key(table, img->key, img->key_len, hash);
+
+	if (type == JOURNAL_REC_DELETE) {
+		if (old) {
+			if (holds_slot(table, old))
+				lease_table_release_ip(table, writer, old->ip, old);
+			lease_table_remove(table, old);
+		}
+		return 0;
+	}
+
+	struct lease *newv = lease_table_alloc(table, writer);
+	if (!newv)
+		return -ENOMEM;
+	lease_image_to_lease(newv, img);
+	bool holds = newv->ip && lease_holds_address(newv, now);
+
+	if (old && holds_slot(table, old) && (!holds || old->ip != newv->ip))
+		lease_table_release_ip(table, writer, old->ip, old);
+	if (holds && !(old && old->ip == newv->ip && holds_slot(table, old))) {
+		const struct lease *holder = lease_table_find_ip(table, newv->ip);
+		if (holder && holder != old) {
+			/* Two records claim the address: the later one is the truth, so
+			 * the earlier holder keeps its record but not the address. */
+			lease_table_release_ip(table, writer, newv->ip, holder);
+		}
+		if (lease_table_claim_ip(table, newv->ip, NULL, newv) != 0)
+			holds = false; /* not in any configured range any more */
+	}
+	if (!holds && newv->state == LEASE_BOUND && newv->expire <= now)
+		newv->state = LEASE_EXPIRED;
+	if (lease_table_publish(table, newv, old) != 0) {
+		if (holds)
+			lease_table_release_ip(table, writer, newv->ip, newv);
+		lease_table_discard(table, newv);
+		return -EEXIST;
+	}
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DHCP server semantics (RFC 2131 sec 4.3, RFC 951/1542/1534 for BOOTP):
+ * given a parsed request and the link it arrived on, decide the reply, the
+ * lease-table change and the binding-change events for the journal.
+ *
+ * Pure of DPDK and sockets so the whole decision path is unit-tested and
+ * fuzzed on plain buffers. One struct dhcp_server per worker; every call
+ * runs on that worker (the owner of the clients it handles, DESIGN.md sec 3)
+ * as a registered QSBR reader.
+ */
+#ifndef LW_DHCP_SERVER_H
+#define LW_DHCP_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "counters.h"
+#include "dhcp_msg.h"
+#include "failover_view.h"
+#include "journal_record.h"
+#include "lease_table.h"
+
+/* Key type for an address in DECLINE probation: [LEASE_KEY_DECLINED, ip (4 bytes, BE)]. */
+#define LEASE_KEY_DECLINED 3
+
+/* A binding change for the control thread (fixed size, travels on a ring). */
+struct lease_event {
+	uint64_t seq;             /* per-worker sequence, set by the worker when queued */
+	uint8_t type;             /* enum journal_rec_type */
+	uint8_t worker;
+	struct lease_image img;
+};
+
+struct dhcp_link {
+	const struct cfg_interface *iface; /* receiving interface */
+	uint32_t src_ip;                   /* IPv4 source of the request */
+	bool dst_unicast;                  /* sent to our address rather than broadcast */
+};
+
+#define DHCP_RESULT_MAX_EVENTS 2
+
+struct dhcp_result {
+	uint16_t reply_len;       /* 0: send nothing */
+	uint8_t reply_type;       /* DHCPOFFER/ACK/NAK, DHCP_NONE for BOOTREPLY */
+	bool park;                /* the reply confirms a binding: send only once durable */
+	uint32_t server_ip;       /* source address of the reply */
+	uint32_t yiaddr;
+	uint8_t n_events;
+	struct lease_event events[DHCP_RESULT_MAX_EVENTS];
+};
+
+struct dhcp_server {
+	struct lease_table *table;
+	const struct lw_config *cfg;
+	unsigned worker;          /* this worker's index = its lease-table writer */
+	struct worker_counters *ctr;
+};
+
+/*
+ * Handle one request. Writes the reply payload (BOOTP/DHCP, without L2-L4)
+ * into reply[0..cap) and fills *res. Returns DROP_NONE when handled (a
+ * RELEASE or DECLINE is handled with no reply), else the reason to drop and
+ * count. Owner worker of the request's client only; may publish lease
+ * versions. `now` is unix seconds.
+ */
+enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_msg *req,
+				    const struct dhcp_link *link, const struct failover_view *view,
+				    int64_t now, uint8_t *reply, size_t cap, struct dhcp_result *res);
+
+/*
+ * Expire one lease found by the expiry scan if it is this worker's and its
+ * time has passed: OFFERED and BOUND addresses return to the pool, DECLINED
+ * probation ends. Emits at most one event into *ev (returns true then).
+ * Owner worker only.
+ */
+bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned n_workers,
+			int64_t now, struct lease_event *ev);
+
+/*
+ * Apply a recovered (or, later, partner-sent) image to the table: insert or
+ * replace the client's record and move address claims so the table matches
+ * the image; a conflicting holder of the address loses it (the later
+ * record is the truth). Single-threaded start-up, or the owner worker.
+ * Returns 0 or -ENOMEM.
+ */
+int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t type,
+			    const struct lease_image *img, int64_t now);
+
+#endif

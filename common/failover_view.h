@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the workers need to know about failover, as one immutable struct
+ * behind an RCU pointer (DESIGN.md sec 3, 5). The control thread builds a
+ * new view and swaps it; workers read it per packet without a lock.
+ * Standalone is a view too: serve every bucket, no MCLT cap, so the worker
+ * code path is the same with and without a partner.
+ */
+#ifndef LW_FAILOVER_VIEW_H
+#define LW_FAILOVER_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum failover_mode {
+	FAILOVER_STANDALONE = 0,
+	FAILOVER_NORMAL,        /* both up: serve our buckets, cap at partner ack + MCLT */
+	FAILOVER_COMM_INTERRUPTED,
+	FAILOVER_PARTNER_DOWN,  /* serve everyone */
+};
+
+struct failover_view {
+	enum failover_mode mode;
+	bool primary;
+	uint32_t mclt_secs;
+	uint16_t lb_max_secs;      /* secs >= this: serve regardless of bucket (RFC 3074 sec 5.3) */
+	uint8_t our_buckets[32];   /* bit set = we serve the bucket; octet 0 = buckets 0..7, LSB first */
+};
+
+/* The view used when no failover peer is configured. */
+extern const struct failover_view failover_view_standalone;
+
+/*
+ * Whether this server answers a DISCOVER or a REQUEST in SELECTING/INIT-REBOOT
+ * for a client in `bucket` that has been trying for `secs` (DESIGN.md sec 5).
+ * Any thread.
+ */
+static inline bool failover_view_serves(const struct failover_view *v, uint8_t bucket, uint16_t secs)
+{
+	switch (v->mode) {
+	case FAILOVER_STANDALONE:
+	case FAILOVER_PARTNER_DOWN:
+		return true;
+	default:
+		if (v->lb_max_secs && secs >= v->lb_max_secs)
+			return true;
+		return (v->our_buckets[bucket >> 3] >> (bucket & 7)) & 1;
+	}
+}
+
+/*
+ * Longest lease this server may grant now (draft-12 sec 5.2.1): standalone
+ * and PARTNER-DOWN grant the configured time; otherwise no more than MCLT
+ * beyond what the partner has acknowledged. Any thread.
+ */
+static inline uint32_t failover_view_lease_cap(const struct failover_view *v, uint32_t configured,
+					       int64_t now, int64_t partner_acked_expire)
+{
+	if (v->mode == FAILOVER_STANDALONE || v->mode == FAILOVER_PARTNER_DOWN)
+		return configured;
+	int64_t acked_left = partner_acked_expire > now ? partner_acked_expire - now : 0;
+	uint64_t cap = (uint64_t)acked_left + v->mclt_secs;
+	return cap < configured ? (uint32_t)cap : configured;
+}
+
+#endif

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu-qsbr.h>
+
+#include "dhcp_server.h"
+
+#define CONTROL_IDLE_SLEEP_US 50
+#define CONTROL_MAX_ROUND 65536u
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void publish_stats(struct control *c)
+{
+	struct journal_stats js;
+	journal_get_stats(c->journal, &js);
+	atomic_store_explicit(&c->counters->journal_records, js.records, memory_order_relaxed);
+	atomic_store_explicit(&c->counters->journal_commits, js.commits, memory_order_relaxed);
+	atomic_store_explicit(&c->counters->journal_write_errors, js.write_errors,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->counters->journal_last_commit_ns, js.last_commit_ns,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->counters->journal_bytes, js.bytes, memory_order_relaxed);
+	atomic_store_explicit(&c->counters->journal_generation, js.generation,
+			      memory_order_relaxed);
+}
+
+int control_commit_round(struct control *c)
+{
+	uint64_t max_seq[CONTROL_MAX_WORKERS];
+	uint32_t batch_limit = c->cfg->lease_store.commit_max_batch ?
+				       c->cfg->lease_store.commit_max_batch : CONTROL_MAX_ROUND;
+	uint32_t taken = 0;
+	int rc = 0;
+
+	memset(max_seq, 0, sizeof(max_seq));
+	for (unsigned w = 0; w < c->n_workers; w++) {
+		struct lease_event ev;
+		while (taken < batch_limit && spsc_ring_pop(c->from_workers[w], &ev)) {
+			uint64_t jseq;
+			rc = journal_append(c->journal, (enum journal_rec_type)ev.type, &ev.img, &jseq);
+			if (rc < 0) {
+				/* An image the journal refuses must not be acknowledged. */
+				fprintf(stderr, "leasewired: journal: record refused (%s), worker %u seq %llu\n",
+					strerror(-rc), w, (unsigned long long)ev.seq);
+				atomic_store_explicit(c->commit[w].failed_seq, ev.seq,
+						      memory_order_release);
+			}
+			max_seq[w] = ev.seq;
+			taken++;
+		}
+	}
+	if (!taken)
+		return 0;
+
+	rc = journal_commit(c->journal);
+	for (unsigned w = 0; w < c->n_workers; w++) {
+		if (!max_seq[w])
+			continue;
+		if (rc < 0)
+			/* Nothing of this batch is durable: its ACKs must never leave. */
+			atomic_store_explicit(c->commit[w].failed_seq, max_seq[w], memory_order_release);
+		atomic_store_explicit(c->commit[w].committed_seq, max_seq[w], memory_order_release);
+	}
+	publish_stats(c);
+	if (rc < 0) {
+		fprintf(stderr, "leasewired: journal: commit of %u records failed: %s; their ACKs are withheld\n",
+			taken, strerror(-rc));
+		return rc;
+	}
+	return (int)taken;
+}
+
+struct compact_ctx {
+	struct journal *j;
+	int rc;
+	uint64_t n;
+};
+
+static int compact_visit(const struct lease *l, void *arg)
+{
+	struct compact_ctx *cc = arg;
+	struct lease_image img;
+
+	lease_image_from_lease(&img, l);
+	cc->rc = journal_compact_add(cc->j, &img);
+	cc->n++;
+	return cc->rc;
+}
+
+int control_compact(struct control *c)
+{
+	struct compact_ctx cc = { .j = c->journal };
+	uint64_t t0 = now_ns();
+	int rc = journal_compact_begin(c->journal);
+
+	if (rc < 0)
+		return rc;
+	/*
+	 * Everything dequeued so far is in the old generation; the table may hold
+	 * newer versions whose events are still in the rings. Both are fine: the
+	 * new journal replays after the snapshot, so the last record wins.
+	 */
+	rcu_thread_online();
+	lease_table_walk(c->table, compact_visit, &cc);
+	rcu_thread_offline();
+	if (cc.rc < 0)
+		return cc.rc;
+	rc = journal_compact_finish(c->journal);
+	if (rc == 0) {
+		atomic_fetch_add_explicit(&c->counters->compactions, 1, memory_order_relaxed);
+		fprintf(stderr, "leasewired: journal: compacted %llu leases in %.1f ms\n",
+			(unsigned long long)cc.n, (double)(now_ns() - t0) / 1e6);
+	}
+	return rc;
+}
+
+int control_run(struct control *c)
+{
+	uint32_t snapshot_every = c->cfg->lease_store.snapshot_every;
+	int rc = 0;
+
+	while (!atomic_load_explicit(c->stop, memory_order_acquire)) {
+		int n = control_commit_round(c);
+		if (n == 0)
+			usleep(CONTROL_IDLE_SLEEP_US);
+		else if (n < 0)
+			usleep(1000); /* back off; the next round retries with fresh events */
+
+		struct journal_stats js;
+		journal_get_stats(c->journal, &js);
+		if (snapshot_every && js.records_since_snapshot >= snapshot_every) {
+			int crc = control_compact(c);
+			if (crc < 0)
+				fprintf(stderr, "leasewired: journal: compaction failed: %s; old generation kept\n",
+					strerror(-crc));
+		}
+	}
+	return rc;
+}
+
+int control_drain(struct control *c)
+{
+	int rc;
+
+	while ((rc = control_commit_round(c)) > 0)
+		;
+	publish_stats(c);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread (DESIGN.md sec 3, 4): the only consumer of the
+ * workers' binding-change events and the only writer of the journal. It
+ * group-commits whatever the workers produced since the last commit, then
+ * publishes each worker's committed sequence so parked ACKs can leave.
+ * No DPDK here: workers and control meet through spsc_ring and atomics.
+ */
+#ifndef LW_CONTROL_H
+#define LW_CONTROL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "counters.h"
+#include "journal.h"
+#include "lease_table.h"
+#include "spsc_ring.h"
+
+#define CONTROL_MAX_WORKERS 128
+
+/* What control publishes to one worker; layout shared with dataplane/worker.h. */
+struct control_commit_slot {
+	_Atomic uint64_t *committed_seq;
+	_Atomic uint64_t *failed_seq;
+};
+
+struct control {
+	const struct lw_config *cfg;
+	struct journal *journal;
+	struct lease_table *table;
+	unsigned n_workers;
+	struct spsc_ring **from_workers;          /* worker i -> control */
+	struct control_commit_slot *commit;       /* per worker */
+	struct control_counters *counters;
+	const _Atomic bool *stop;
+};
+
+/*
+ * Run the control loop until *stop is set. Control thread only; the caller
+ * has registered it as a QSBR reader and put it offline: it goes online only
+ * while it walks the table for compaction. Returns 0.
+ */
+int control_run(struct control *c);
+
+/*
+ * After the workers have stopped: commit everything left in the rings.
+ * Returns 0, or negative errno if the final commit failed.
+ */
+int control_drain(struct control *c);
+
+/*
+ * Drain the rings once and commit (one group commit). Returns the number of
+ * events committed or negative errno. Control thread only; also used by the
+ * pipeline benchmark and tests.
+ */
+int control_commit_round(struct control *c);
+
+/* Write a snapshot of the table and start a new journal generation. Control thread only. */
+int control_compact(struct control *c);
+
+#endif

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * leasewired: where the dataplane and the control thread meet. Start-up
+ * order: EAL, config, lease table, recovery from the journal, ports,
+ * rings, workers on their lcores; then this (main) lcore runs the control
+ * thread until SIGINT/SIGTERM.
+ *
+ *   leasewired <EAL args> -- (--config FILE | --lab) [--lease-dir DIR]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <urcu-qsbr.h>
+
+#include "client_key.h"
+#include "config.h"
+#include "control.h"
+#include "dhcp_server.h"
+#include "journal.h"
+#include "lease_table.h"
+#include "port.h"
+#include "telemetry.h"
+#include "worker.h"
+
+#define MBUFS_PER_WORKER 16384
+#define MBUF_CACHE 256
+#define STEER_RING_SIZE 4096
+#define EVENT_RING_SIZE 65536
+#define MAX_CORRUPT_RECORDS 100
+
+static _Atomic bool stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stop_requested, true);
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s <EAL args> -- (--config FILE | --lab) [--lease-dir DIR]\n"
+		"       %s --print-default-config\n"
+		"  --config FILE      Kea-shaped JSON configuration (docs/config-reference.md)\n"
+		"  --lab              use the embedded lab configuration (port0 = 10.77.0.1/24)\n"
+		"  --lease-dir DIR    override lease-store.directory\n",
+		prog, prog);
+}
+
+struct recovery_ctx {
+	struct lease_table *table;
+	unsigned n_workers;
+	int64_t now;
+	uint64_t applied;
+};
+
+static int recover_one(uint8_t type, const struct lease_image *img, void *arg)
+{
+	struct recovery_ctx *rc = arg;
+	uint32_t hash = client_key_hash(img->key, img->key_len);
+	unsigned writer = client_key_shard(hash, rc->n_workers);
+
+	if (dhcp_server_apply_image(rc->table, writer, type, img, rc->now) == -ENOMEM) {
+		fprintf(stderr, "leasewired: recovery: lease records exhausted; raise max-leases\n");
+		return -ENOMEM;
+	}
+	/* Let retired versions go back to their slabs as we replay. */
+	if ((++rc->applied & 1023) == 0)
+		rcu_quiescent_state();
+	return 0;
+}
+
+static int add_ranges(struct lease_table *table, const struct lw_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_subnets; i++) {
+		const struct cfg_subnet *s = &cfg->subnets[i];
+		for (size_t p = 0; p < s->n_pools; p++) {
+			int rc = lease_table_add_range(table, s->id, s->pools[p].first,
+						       s->pools[p].last, ADDR_RANGE_POOL);
+			if (rc < 0)
+				return rc;
+		}
+		for (size_t r = 0; r < s->n_reservations; r++) {
+			uint32_t ip = s->reservations[r].ip_address;
+			if (lease_table_ip_known(table, ip, 0))
+				continue; /* inside a pool: the pool's slot serves it */
+			int rc = lease_table_add_range(table, s->id, ip, ip, ADDR_RANGE_RESERVATION);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_path = NULL, *lease_dir = NULL;
+	bool lab = false;
+	char err[CFG_ERR_LEN];
+
+	if (argc > 1 && strcmp(argv[1], "--print-default-config") == 0) {
+		fputs(config_default_json, stdout);
+		return 0;
+	}
+	int eal_args = rte_eal_init(argc, argv);
+	if (eal_args < 0) {
+		fprintf(stderr, "leasewired: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= eal_args;
+	argv += eal_args;
+
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "lab", no_argument, NULL, 'l' },
+		{ "lease-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'l': lab = true; break;
+		case 'd': lease_dir = optarg; break;
+		default: usage(argv[0]); return 2;
+		}
+	}
+	if (!!config_path == lab) {
+		usage(argv[0]);
+		return 2;
+	}
+
+	struct lw_config *cfg = lab ? config_load_string(config_default_json, err)
+				    : config_load_file(config_path, err);
+	if (!cfg) {
+		fprintf(stderr, "leasewired: configuration %s: %s\n", lab ? "(lab)" : config_path, err);
+		return 1;
+	}
+	if (lease_dir)
+		snprintf(cfg->lease_store.directory, sizeof(cfg->lease_store.directory), "%s",
+			 lease_dir);
+
+	unsigned n_workers = rte_lcore_count() - 1;
+	if (n_workers == 0 || n_workers > CONTROL_MAX_WORKERS) {
+		fprintf(stderr, "leasewired: need 2..%u lcores (main runs control, the rest are "
+				"workers), e.g. -l 0-1\n", CONTROL_MAX_WORKERS + 1);
+		return 1;
+	}
+
+	rcu_register_thread();
+	struct lease_table_params tp = { .n_writers = n_workers, .max_leases = cfg->max_leases };
+	struct lease_table *table = lease_table_create(&tp);
+	if (!table) {
+		fprintf(stderr, "leasewired: cannot allocate %u lease records: %s\n",
+			cfg->max_leases, strerror(errno));
+		return 1;
+	}
+	int rc = add_ranges(table, cfg);
+	if (rc < 0) {
+		fprintf(stderr, "leasewired: address ranges: %s\n", strerror(-rc));
+		return 1;
+	}
+
+	/* Recovery: the table must hold every durable binding before a packet is seen. */
+	static struct control_counters ccounters;
+	struct journal_recovery_stats rs;
+	struct recovery_ctx rctx = { .table = table, .n_workers = n_workers, .now = time(NULL) };
+	uint64_t t0 = rte_get_timer_cycles();
+	struct journal *journal = journal_open(&cfg->lease_store, MAX_CORRUPT_RECORDS, recover_one,
+					       &rctx, &rs, err, sizeof(err));
+	if (!journal) {
+		fprintf(stderr, "leasewired: lease store %s: %s\n", cfg->lease_store.directory, err);
+		return 1;
+	}
+	uint64_t recovery_ms = (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
+	atomic_store(&ccounters.recovered_leases, rctx.applied);
+	atomic_store(&ccounters.recovery_ms, recovery_ms);
+	printf("leasewired: recovered %llu records (snapshot %llu, journal %llu, torn %llu, "
+	       "corrupt %llu) in %llu ms\n",
+	       (unsigned long long)rctx.applied, (unsigned long long)rs.snapshot_records,
+	       (unsigned long long)rs.journal_records, (unsigned long long)rs.torn_tail_records,
+	       (unsigned long long)rs.corrupt_records, (unsigned long long)recovery_ms);
+	rcu_quiescent_state();
+
+	struct rte_mempool *pool = rte_pktmbuf_pool_create("lw_mbufs", MBUFS_PER_WORKER * n_workers,
+							   MBUF_CACHE, 0,
+							   RTE_MBUF_DEFAULT_BUF_SIZE,
+							   (int)rte_socket_id());
+	if (!pool) {
+		fprintf(stderr, "leasewired: mbuf pool: %s (more memory: -m)\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+
+	struct worker *workers = rte_zmalloc("workers", sizeof(*workers) * n_workers,
+					     RTE_CACHE_LINE_SIZE);
+	struct worker_commit *commits = rte_zmalloc("commits", sizeof(*commits) * n_workers,
+						    RTE_CACHE_LINE_SIZE);
+	struct rte_ring **steer = calloc(n_workers, sizeof(*steer));
+	struct spsc_ring **events = calloc(n_workers, sizeof(*events));
+	struct control_commit_slot *slots = calloc(n_workers, sizeof(*slots));
+	if (!workers || !commits || !steer || !events || !slots) {
+		fprintf(stderr, "leasewired: out of memory for %u workers\n", n_workers);
+		return 1;
+	}
+	static struct failover_view *view = (struct failover_view *)&failover_view_standalone;
+
+	for (unsigned w = 0; w < n_workers; w++) {
+		char name[32];
+		snprintf(name, sizeof(name), "lw_steer_%u", w);
+		steer[w] = rte_ring_create(name, STEER_RING_SIZE, (int)rte_socket_id(),
+					   RING_F_SC_DEQ);
+		events[w] = spsc_ring_create(EVENT_RING_SIZE, sizeof(struct lease_event));
+		if (!steer[w] || !events[w]) {
+			fprintf(stderr, "leasewired: rings for worker %u: out of memory\n", w);
+			return 1;
+		}
+		slots[w].committed_seq = &commits[w].committed_seq;
+		slots[w].failed_seq = &commits[w].failed_seq;
+	}
+
+	uint64_t hz = rte_get_tsc_hz();
+	for (unsigned w = 0; w < n_workers; w++) {
+		struct worker *wk = &workers[w];
+		wk->id = w;
+		wk->n_workers = n_workers;
+		wk->pool = pool;
+		wk->steer_in = steer[w];
+		wk->steer_rings = steer;
+		wk->to_control = events[w];
+		wk->commit = &commits[w];
+		wk->view = &view;
+		wk->stop = &stop_requested;
+		wk->ack_timeout_tsc = hz / 1000 * cfg->lease_store.ack_timeout_ms;
+		wk->wait_for_commit = cfg->lease_store.durability != CFG_DURABILITY_NONE;
+		wk->srv.table = table;
+		wk->srv.cfg = cfg;
+		wk->srv.worker = w;
+		wk->srv.ctr = &wk->ctr;
+		/* Sequences are per process run: committed_seq starts at 0 with them. */
+		wk->next_seq = 0;
+	}
+
+	for (size_t i = 0; i < cfg->n_interfaces; i++) {
+		const struct cfg_interface *ifc = &cfg->interfaces[i];
+		struct port_setup ps;
+		rc = port_setup(ifc->port_id, n_workers, pool, &ps, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "leasewired: interface %s: %s\n", ifc->name, err);
+			return 1;
+		}
+		for (unsigned w = 0; w < n_workers; w++) {
+			struct worker_port *wp = &workers[w].ports[workers[w].n_ports++];
+			wp->port_id = ifc->port_id;
+			wp->rx_queue = w < ps.n_queues ? (uint16_t)w : UINT16_MAX;
+			wp->tx_queue = (uint16_t)w;
+			wp->mac = ps.mac;
+			wp->iface = ifc;
+		}
+		printf("leasewired: %s = port %u mac " RTE_ETHER_ADDR_PRT_FMT " address %u.%u.%u.%u/%u, "
+		       "%u RX queues\n", ifc->name, ifc->port_id, RTE_ETHER_ADDR_BYTES(&ps.mac),
+		       ifc->address >> 24, ifc->address >> 16 & 0xff, ifc->address >> 8 & 0xff,
+		       ifc->address & 0xff, ifc->prefix_len, ps.n_queues);
+	}
+
+	if (telemetry_register(workers, n_workers, table, &ccounters) != 0)
+		fprintf(stderr, "leasewired: telemetry endpoints not registered\n");
+
+	struct control ctl = {
+		.cfg = cfg, .journal = journal, .table = table, .n_workers = n_workers,
+		.from_workers = events, .commit = slots, .counters = &ccounters,
+		.stop = &stop_requested,
+	};
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rcu_thread_offline();
+
+	unsigned lcore, w = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		rte_eal_remote_launch(worker_main, &workers[w], lcore);
+		w++;
+	}
+	printf("leasewired: ready: %u workers, durability %s, lease store %s\n", n_workers,
+	       cfg->lease_store.durability == CFG_DURABILITY_FSYNC ? "fsync" :
+	       cfg->lease_store.durability == CFG_DURABILITY_WRITE ? "write" : "none",
+	       cfg->lease_store.directory);
+	fflush(stdout);
+
+	control_run(&ctl);
+	rte_eal_mp_wait_lcore();
+	rc = control_drain(&ctl);
+	printf("leasewired: stopping%s\n", rc < 0 ? " (final journal commit failed)" : "");
+
+	for (size_t i = 0; i < cfg->n_interfaces; i++)
+		port_stop(cfg->interfaces[i].port_id);
+	journal_close(journal);
+	rcu_thread_online();
+	rcu_unregister_thread();
+	rte_eal_cleanup();
+	return rc < 0 ? 1 : 0;
+}

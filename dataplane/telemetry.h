@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK telemetry endpoints for leasewire, so dpdk-telemetry.py, the tests
+ * and monitoring read the same numbers:
+ *   /leasewire/stats          counters summed over workers, every drop reason by name
+ *   /leasewire/leases         record counts by state and a sample
+ *   /leasewire/lease,<ip>     one lease, whole record
+ * Callbacks run on DPDK's telemetry thread as short-lived RCU readers.
+ */
+#ifndef LW_TELEMETRY_H
+#define LW_TELEMETRY_H
+
+#include "counters.h"
+#include "lease_table.h"
+#include "worker.h"
+
+/* Register the endpoints; the pointers must outlive the process's telemetry. Start-up only. */
+int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_table *table,
+		       const struct control_counters *control);
+
+#endif

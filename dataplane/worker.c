@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "worker.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include <urcu-qsbr.h>
+
+#include "client_key.h"
+#include "dhcp_msg.h"
+#include "frame.h"
+
+#define HOUSEKEEPING_EVERY 256u  /* loop iterations between clock/expiry/gauge rounds */
+#define EXPIRY_SCAN_BUDGET 128u  /* address slots looked at per housekeeping round */
+#define BROADCAST_IP 0xffffffffu
+
+static const uint8_t broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* Per-worker transmit buffers, flushed once per burst (owner only). */
+struct tx_buffer {
+	uint16_t n;
+	struct rte_mbuf *pkts[WORKER_BURST * 2];
+};
+static RTE_DEFINE_PER_LCORE(struct tx_buffer, tx_buf[WORKER_MAX_PORTS]);
+
+static inline void drop(struct worker *w, struct rte_mbuf *m, enum drop_reason reason)
+{
+	w->ctr.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+static struct worker_port *port_of(struct worker *w, uint16_t port_id, unsigned *idx)
+{
+	for (unsigned i = 0; i < w->n_ports; i++) {
+		if (w->ports[i].port_id == port_id) {
+			*idx = i;
+			return &w->ports[i];
+		}
+	}
+	return NULL;
+}
+
+static void tx_flush_port(struct worker *w, unsigned idx)
+{
+	struct tx_buffer *tb = &RTE_PER_LCORE(tx_buf)[idx];
+	if (!tb->n)
+		return;
+	uint16_t sent = rte_eth_tx_burst(w->ports[idx].port_id, w->ports[idx].tx_queue, tb->pkts,
+					 tb->n);
+	w->ctr.tx_packets += sent;
+	for (uint16_t i = sent; i < tb->n; i++)
+		drop(w, tb->pkts[i], DROP_TX_FULL);
+	tb->n = 0;
+}
+
+static void tx_flush(struct worker *w)
+{
+	for (unsigned i = 0; i < w->n_ports; i++)
+		tx_flush_port(w, i);
+}
+
+static void tx_enqueue(struct worker *w, unsigned idx, struct rte_mbuf *m)
+{
+	struct tx_buffer *tb = &RTE_PER_LCORE(tx_buf)[idx];
+	if (tb->n == RTE_DIM(tb->pkts))
+		tx_flush_port(w, idx);
+	tb->pkts[tb->n++] = m;
+}
+
+/* Count a DHCP reply by its type when it actually leaves. */
+static void count_reply(struct worker *w, uint32_t type)
+{
+	switch (type) {
+	case DHCPOFFER: w->ctr.tx_offer++; break;
+	case DHCPACK: w->ctr.tx_ack++; break;
+	case DHCPNAK: w->ctr.tx_nak++; break;
+	case DHCPINFORM: w->ctr.tx_inform_ack++; break;
+	default: w->ctr.tx_bootp_reply++; break;
+	}
+}
+
+static void count_request(struct worker *w, const struct dhcp_msg *msg)
+{
+	switch (msg->msg_type) {
+	case DHCP_NONE: w->ctr.rx_bootp++; break;
+	case DHCPDISCOVER: w->ctr.rx_discover++; break;
+	case DHCPREQUEST: w->ctr.rx_request++; break;
+	case DHCPDECLINE: w->ctr.rx_decline++; break;
+	case DHCPRELEASE: w->ctr.rx_release++; break;
+	case DHCPINFORM: w->ctr.rx_inform++; break;
+	default: break;
+	}
+}
+
+/* Queue an event for the control thread in order; false when the backlog is full. */
+static bool queue_event(struct worker *w, struct lease_event *ev)
+{
+	if (w->backlog_head - w->backlog_tail >= WORKER_EVENT_BACKLOG)
+		return false;
+	ev->seq = ++w->next_seq;
+	ev->worker = (uint8_t)w->id;
+	w->backlog[w->backlog_head++ % WORKER_EVENT_BACKLOG] = *ev;
+	w->ctr.events_deferred++;
+	return true;
+}
+
+void worker_flush_events(struct worker *w)
+{
+	while (w->backlog_tail != w->backlog_head) {
+		if (!spsc_ring_push(w->to_control, &w->backlog[w->backlog_tail % WORKER_EVENT_BACKLOG]))
+			break;
+		w->backlog_tail++;
+		w->ctr.events_sent++;
+	}
+}
+
+void worker_flush_parked(struct worker *w)
+{
+	if (w->park_tail == w->park_head)
+		return;
+	uint64_t committed = atomic_load_explicit(&w->commit->committed_seq, memory_order_acquire);
+	/* Read after committed_seq: control stores failed_seq first (DESIGN.md sec 4). */
+	uint64_t failed = atomic_load_explicit(&w->commit->failed_seq, memory_order_acquire);
+	uint64_t tsc = rte_rdtsc();
+
+	while (w->park_tail != w->park_head) {
+		struct parked_ack *p = &w->park[w->park_tail % WORKER_PARK_SLOTS];
+		if (p->seq <= committed) {
+			if (p->seq <= failed) {
+				drop(w, p->m, DROP_ACK_NOT_DURABLE);
+			} else {
+				unsigned idx = 0;
+				port_of(w, p->m->port, &idx);
+				count_reply(w, p->m->hash.usr);
+				w->ctr.acks_released++;
+				tx_enqueue(w, idx, p->m);
+			}
+		} else if (tsc > p->deadline_tsc) {
+			/* The journal is stuck: never send an ACK it does not hold. */
+			drop(w, p->m, DROP_ACK_NOT_DURABLE);
+		} else {
+			break;
+		}
+		w->park_tail++;
+	}
+}
+
+/* RFC 2131 sec 4.1: where a reply goes. */
+static void reply_addressing(const struct worker_port *port, const struct frame_info *fi,
+			     const struct dhcp_msg *req, const struct dhcp_result *res,
+			     struct frame_reply_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->src_mac, port->mac.addr_bytes, ETH_ALEN);
+	a->n_vlans = fi->n_vlans;
+	memcpy(a->vlan_tpid, fi->vlan_tpid, sizeof(a->vlan_tpid));
+	memcpy(a->vlan_tci, fi->vlan_tci, sizeof(a->vlan_tci));
+	a->ip_src = res->server_ip;
+	a->udp_src_port = DHCP_SERVER_PORT;
+	a->udp_dst_port = DHCP_CLIENT_PORT;
+
+	bool nak = res->reply_type == DHCPNAK;
+	if (req->giaddr) {
+		/* To the relay's server port; the relay is the on-link next hop. */
+		a->ip_dst = req->giaddr;
+		a->udp_dst_port = DHCP_SERVER_PORT;
+		memcpy(a->dst_mac, fi->src_mac, ETH_ALEN);
+	} else if (!nak && req->ciaddr) {
+		a->ip_dst = req->ciaddr;
+		memcpy(a->dst_mac, fi->src_mac, ETH_ALEN);
+	} else if (nak || (req->flags & 0x8000) || req->htype != 1 || req->hlen != ETH_ALEN ||
+		   !res->yiaddr) {
+		a->ip_dst = BROADCAST_IP;
+		memcpy(a->dst_mac, broadcast_mac, ETH_ALEN);
+	} else {
+		a->ip_dst = res->yiaddr;
+		memcpy(a->dst_mac, req->chaddr, ETH_ALEN);
+	}
+}
+
+static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
+			const struct frame_info *fi, const uint8_t *payload)
+{
+	struct worker_port *port = &w->ports[port_idx];
+	struct dhcp_msg msg;
+	enum drop_reason r;
+
+	r = dhcp_msg_parse(payload, fi->payload_len, &msg);
+	if (r != DROP_NONE) {
+		drop(w, m, r);
+		return;
+	}
+	w->ctr.rx_dhcp++;
+
+	/* Steer to the client's owner so one thread writes each lease (DESIGN.md sec 3). */
+	struct client_key key;
+	r = client_key_from_msg(&msg, &key);
+	if (r != DROP_NONE) {
+		drop(w, m, r);
+		return;
+	}
+	unsigned owner = client_key_shard(key.hash, w->n_workers);
+	if (owner != w->id) {
+		if (rte_ring_enqueue(w->steer_rings[owner], m) != 0)
+			drop(w, m, DROP_STEER_RING_FULL);
+		else
+			w->ctr.steered_out++;
+		return;
+	}
+	count_request(w, &msg);
+
+	struct rte_mbuf *out = rte_pktmbuf_alloc(w->pool);
+	if (!out) {
+		drop(w, m, DROP_NO_MBUF);
+		return;
+	}
+	struct frame_reply_addr addr = { .n_vlans = fi->n_vlans };
+	size_t hdr_len = frame_udp_header_len(&addr);
+	uint8_t *frame = rte_pktmbuf_mtod(out, uint8_t *);
+	size_t room = rte_pktmbuf_tailroom(out);
+	struct dhcp_result res;
+	struct dhcp_link link = { .iface = port->iface, .src_ip = fi->ip_src,
+				  .dst_unicast = fi->ip_dst != BROADCAST_IP };
+	struct failover_view *view = rcu_dereference(*w->view);
+
+	r = dhcp_server_handle(&w->srv, &msg, &link, view, w->now, frame + hdr_len,
+			       room - hdr_len, &res);
+	/* Events first: even a handled packet with no reply (RELEASE) changes bindings. */
+	bool events_ok = true;
+	for (unsigned i = 0; i < res.n_events && r == DROP_NONE; i++)
+		events_ok &= queue_event(w, &res.events[i]);
+	if (r != DROP_NONE || !res.reply_len || (!events_ok && res.park)) {
+		if (r == DROP_NONE && !events_ok)
+			r = DROP_EVENT_RING_FULL;
+		if (r != DROP_NONE)
+			w->ctr.drops[r]++;
+		rte_pktmbuf_free(out);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!events_ok)
+		w->ctr.drops[DROP_EVENT_RING_FULL]++;
+
+	reply_addressing(port, fi, &msg, &res, &addr);
+	int len = frame_build_udp(frame, room, &addr, res.reply_len);
+	rte_pktmbuf_free(m);
+	if (len < 0) {
+		drop(w, out, DROP_PARSE_OVERSIZE);
+		return;
+	}
+	out->data_len = (uint16_t)len;
+	out->pkt_len = (uint32_t)len;
+	out->port = port->port_id;
+	out->hash.usr = res.reply_type;
+
+	if (res.park && w->wait_for_commit) {
+		if (w->park_head - w->park_tail >= WORKER_PARK_SLOTS) {
+			drop(w, out, DROP_PARK_FULL);
+			return;
+		}
+		struct parked_ack *p = &w->park[w->park_head++ % WORKER_PARK_SLOTS];
+		p->m = out;
+		p->seq = w->next_seq;
+		p->deadline_tsc = rte_rdtsc() + w->ack_timeout_tsc;
+		w->ctr.acks_parked++;
+		return;
+	}
+	count_reply(w, res.reply_type);
+	tx_enqueue(w, port_idx, out);
+}
+
+void worker_handle_mbuf(struct worker *w, struct rte_mbuf *m)
+{
+	struct frame_info fi;
+	unsigned idx;
+	struct worker_port *port = port_of(w, m->port, &idx);
+
+	if (!port) {
+		drop(w, m, DROP_L2_NOT_IPV4);
+		return;
+	}
+	if (m->nb_segs > 1) {
+		drop(w, m, DROP_MULTI_SEGMENT);
+		return;
+	}
+	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
+	enum drop_reason r = frame_parse(data, rte_pktmbuf_data_len(m), &fi);
+	if (r != DROP_NONE) {
+		drop(w, m, r);
+		return;
+	}
+	uint32_t our_ip = port->iface ? port->iface->address : 0;
+
+	switch (fi.kind) {
+	case FRAME_ARP: {
+		w->ctr.rx_arp++;
+		if (!our_ip || fi.arp_target_ip != our_ip) {
+			drop(w, m, DROP_ARP_INVALID);
+			return;
+		}
+		int len = frame_arp_reply_inplace(data, rte_pktmbuf_data_len(m), &fi,
+						  port->mac.addr_bytes);
+		if (len < 0) {
+			drop(w, m, DROP_ARP_INVALID);
+			return;
+		}
+		m->data_len = (uint16_t)len;
+		m->pkt_len = (uint32_t)len;
+		w->ctr.tx_arp_reply++;
+		tx_enqueue(w, idx, m);
+		return;
+	}
+	case FRAME_ICMP_ECHO: {
+		w->ctr.rx_icmp++;
+		if (!our_ip || fi.ip_dst != our_ip) {
+			drop(w, m, DROP_IP_NOT_OURS);
+			return;
+		}
+		int len = frame_icmp_echo_reply_inplace(data, rte_pktmbuf_data_len(m), &fi,
+							port->mac.addr_bytes);
+		if (len < 0) {
+			drop(w, m, DROP_ICMP_INVALID);
+			return;
+		}
+		m->data_len = (uint16_t)len;
+		m->pkt_len = (uint32_t)len;
+		w->ctr.tx_icmp_reply++;
+		tx_enqueue(w, idx, m);
+		return;
+	}
+	case FRAME_DHCP:
+		if (fi.ip_dst != BROADCAST_IP && fi.ip_dst != our_ip) {
+			drop(w, m, DROP_IP_NOT_OURS);
+			return;
+		}
+		handle_dhcp(w, m, idx, &fi, data + fi.payload_off);
+		return;
+	}
+	drop(w, m, DROP_L2_NOT_IPV4);
+}
+
+static void expire_visit(const struct lease *l, void *arg)
+{
+	struct worker *w = arg;
+	struct lease_event ev;
+
+	if (dhcp_server_expire(&w->srv, l, w->n_workers, w->now, &ev) && !queue_event(w, &ev))
+		w->ctr.drops[DROP_EVENT_RING_FULL]++;
+}
+
+static void housekeeping(struct worker *w)
+{
+	uint64_t tsc = rte_rdtsc();
+	w->now = w->clock_base_unix + (int64_t)((tsc - w->clock_base_tsc) / w->tsc_hz);
+	lease_table_scan_slots(w->srv.table, &w->scan_cursor, EXPIRY_SCAN_BUDGET, expire_visit, w);
+	w->ctr.parked_now = w->park_head - w->park_tail;
+	w->ctr.event_ring_used = spsc_ring_count(w->to_control);
+}
+
+int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct rte_mbuf *pkts[WORKER_BURST];
+	uint64_t iter = 0;
+
+	rcu_register_thread();
+	w->tsc_hz = rte_get_tsc_hz();
+	w->clock_base_tsc = rte_rdtsc();
+	w->clock_base_unix = (int64_t)time(NULL);
+	w->now = w->clock_base_unix;
+
+	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		for (unsigned p = 0; p < w->n_ports; p++) {
+			if (w->ports[p].rx_queue == UINT16_MAX)
+				continue;
+			uint16_t n = rte_eth_rx_burst(w->ports[p].port_id, w->ports[p].rx_queue, pkts,
+						      WORKER_BURST);
+			w->ctr.rx_packets += n;
+			for (uint16_t i = 0; i < n; i++)
+				worker_handle_mbuf(w, pkts[i]);
+		}
+		unsigned n = rte_ring_dequeue_burst(w->steer_in, (void **)pkts, WORKER_BURST, NULL);
+		w->ctr.rx_steered_in += n;
+		for (unsigned i = 0; i < n; i++)
+			worker_handle_mbuf(w, pkts[i]);
+
+		worker_flush_events(w);
+		worker_flush_parked(w);
+		tx_flush(w);
+		/* Nothing above holds an RCU pointer across this line. */
+		rcu_quiescent_state();
+		if ((++iter % HOUSEKEEPING_EVERY) == 0)
+			housekeeping(w);
+	}
+	/* Hand every queued event over before leaving; the control thread drains
+	 * the rings after the workers stop, so no binding change is left behind. */
+	for (unsigned tries = 0; w->backlog_tail != w->backlog_head && tries < 1000000; tries++)
+		worker_flush_events(w);
+	/* Parked ACKs that never became durable are not sent. */
+	while (w->park_tail != w->park_head)
+		rte_pktmbuf_free(w->park[w->park_tail++ % WORKER_PARK_SLOTS].m);
+	tx_flush(w);
+	rcu_unregister_thread();
+	return 0;
+}

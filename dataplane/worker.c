@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "worker.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -353,13 +354,60 @@ static void expire_visit(const struct lease *l, void *arg)
 		w->ctr.drops[DROP_EVENT_RING_FULL]++;
 }
 
+/*
+ * The drops an operator must act on (bindings not confirmed to clients),
+ * logged at most once a second per worker with how many happened since the
+ * last line, so a storm cannot flood the log (STYLE rule 17).
+ */
+static const enum drop_reason alarm_reasons[] = {
+	DROP_EVENT_RING_FULL, DROP_PARK_FULL, DROP_ACK_NOT_DURABLE, DROP_TABLE_FULL,
+	DROP_POOL_EXHAUSTED, DROP_NO_MBUF, DROP_TX_FULL,
+};
+
+static void log_alarms(struct worker *w, uint64_t tsc)
+{
+	if (tsc - w->alarm_last_tsc < w->tsc_hz)
+		return;
+	w->alarm_last_tsc = tsc;
+	for (unsigned i = 0; i < RTE_DIM(alarm_reasons); i++) {
+		enum drop_reason r = alarm_reasons[i];
+		uint64_t delta = w->ctr.drops[r] - w->alarm_seen[i];
+		if (!delta)
+			continue;
+		w->alarm_seen[i] = w->ctr.drops[r];
+		RTE_LOG(WARNING, USER1, "worker %u: %" PRIu64 " packets dropped in the last second: %s (%s)\n",
+			w->id, delta, drop_reason_name(r), drop_reason_help(r));
+	}
+}
+
 static void housekeeping(struct worker *w)
 {
 	uint64_t tsc = rte_rdtsc();
 	w->now = w->clock_base_unix + (int64_t)((tsc - w->clock_base_tsc) / w->tsc_hz);
+	log_alarms(w, tsc);
 	lease_table_scan_slots(w->srv.table, &w->scan_cursor, EXPIRY_SCAN_BUDGET, expire_visit, w);
 	w->ctr.parked_now = w->park_head - w->park_tail;
 	w->ctr.event_ring_used = spsc_ring_count(w->to_control);
+}
+
+void worker_prepare(struct worker *w)
+{
+	w->tsc_hz = rte_get_tsc_hz();
+	w->clock_base_tsc = rte_rdtsc();
+	w->clock_base_unix = (int64_t)time(NULL);
+	w->now = w->clock_base_unix;
+}
+
+void worker_after_burst(struct worker *w)
+{
+	worker_flush_events(w);
+	worker_flush_parked(w);
+	tx_flush(w);
+}
+
+void worker_housekeeping(struct worker *w)
+{
+	housekeeping(w);
 }
 
 int worker_main(void *arg)
@@ -369,10 +417,7 @@ int worker_main(void *arg)
 	uint64_t iter = 0;
 
 	rcu_register_thread();
-	w->tsc_hz = rte_get_tsc_hz();
-	w->clock_base_tsc = rte_rdtsc();
-	w->clock_base_unix = (int64_t)time(NULL);
-	w->now = w->clock_base_unix;
+	worker_prepare(w);
 
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		for (unsigned p = 0; p < w->n_ports; p++) {
@@ -389,9 +434,7 @@ int worker_main(void *arg)
 		for (unsigned i = 0; i < n; i++)
 			worker_handle_mbuf(w, pkts[i]);
 
-		worker_flush_events(w);
-		worker_flush_parked(w);
-		tx_flush(w);
+		worker_after_burst(w);
 		/* Nothing above holds an RCU pointer across this line. */
 		rcu_quiescent_state();
 		if ((++iter % HOUSEKEEPING_EVERY) == 0)

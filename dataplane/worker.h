@@ -76,12 +76,23 @@ struct worker {
 	size_t scan_cursor;
 	uint32_t park_head, park_tail;
 	struct parked_ack park[WORKER_PARK_SLOTS];
+	uint64_t alarm_last_tsc;
+	uint64_t alarm_seen[8];
 	uint32_t backlog_head, backlog_tail;
 	struct lease_event backlog[WORKER_EVENT_BACKLOG];
 
 	/* worker: rw, readers (telemetry): ro. */
 	struct worker_counters ctr;
 };
+
+/* Start the worker's clock; called by worker_main, or by a benchmark driving the worker itself. */
+void worker_prepare(struct worker *w);
+
+/* After a burst: hand events to control, release durable ACKs, transmit. Owner only. */
+void worker_after_burst(struct worker *w);
+
+/* Clock refresh, incremental expiry scan, gauges; every few hundred iterations. Owner only. */
+void worker_housekeeping(struct worker *w);
 
 /* lcore entry point; arg is a struct worker. Returns 0 when *stop is set. */
 int worker_main(void *arg);

@@ -690,6 +690,7 @@ static int option_finish(struct walk *w, void *obj, uint64_t seen)
 	const struct opt_def *def = NULL;
 	uint8_t buf[CFG_MAX_OPTION_LEN];
 	struct wire_cursor c;
+	size_t saved = w->path_len;
 	unsigned int code;
 	int rc, n;
 
@@ -741,6 +742,7 @@ static int option_finish(struct walk *w, void *obj, uint64_t seen)
 	if (!src->out.data)
 		return walk_err(w, "out of memory");
 	memcpy(src->out.data, buf, c.pos);
+	path_pop(w, saved);
 	return 0;
 }
 
@@ -1377,11 +1379,15 @@ out:
 #define K_CUSTOM(T, f, n, fn, td, rd, fl, h) \
 	{ .name = n, .type = CT_CUSTOM, .flags = fl, .parse = fn, .off = offsetof(T, f), \
 	  .type_doc = td, .range_doc = rd, .help = h }
+#define K_ADDRS(T, f, n, hi, h) \
+	{ .name = n, .type = CT_CUSTOM, .max = hi, .parse = parse_ipv4_array, \
+	  .off = offsetof(T, f), .off_n = offsetof(T, n_##f), .type_doc = "array of IPv4 addresses", \
+	  .range_doc = #hi " entries at most", .def_doc = "empty", .help = h }
 
 static const struct cfg_key option_keys[] = {
 	K_STR(struct opt_src, name, "name", 1, NULL, 0, NULL,
 	      "Option name from the table below; give \"name\" or \"code\" or both."),
-	K_U32(struct opt_src, code, "code", 1, 254, 0, 0,
+	K_U32(struct opt_src, code, "code", 1, 254, 0, CFG_INHERIT,
 	      "Option code. Codes the server manages (50-55, 57, 61, 81, 82) are refused."),
 	K_STR(struct opt_src, data, "data", 0, "", 0, NULL,
 	      "Value. With csv-format, in the option's format (below), or the raw string for a "
@@ -1439,10 +1445,9 @@ static const struct cfg_key lease_store_keys[] = {
 static const struct cfg_schema lease_store_schema = SCHEMA(lease_store_keys, NULL);
 
 static const struct cfg_key relay_keys[] = {
-	K_CUSTOM(struct cfg_subnet, relay_addresses, "ip-addresses", parse_ipv4_array,
-		 "array of IPv4 addresses", "0 .. 64 entries", 0,
-		 "Relay agent addresses (giaddr) whose requests belong to this subnet; unique "
-		 "across subnets."),
+	K_ADDRS(struct cfg_subnet, relay_addresses, "ip-addresses", 64,
+		"Relay agent addresses (giaddr) whose requests belong to this subnet; unique "
+		"across subnets."),
 };
 static const struct cfg_schema relay_schema = SCHEMA(relay_keys, NULL);
 
@@ -1456,7 +1461,7 @@ static const struct cfg_schema pool_schema = SCHEMA(pool_keys, NULL);
 
 static const struct cfg_key reservation_keys[] = {
 	K_CUSTOM(struct cfg_reservation, hw_address, "hw-address", parse_hw_address, "hex",
-		 "1 .. 16 bytes, ':' or '-' separated", 0,
+		 "1 .. 16 bytes, packed or ':'/'-' separated", 0,
 		 "Client hardware address (chaddr). Give this, client-id, or both."),
 	K_CUSTOM(struct cfg_reservation, client_id, "client-id", parse_client_id, "hex",
 		 "2 .. 255 bytes", 0, "Client identifier (option 61), type byte first."),
@@ -1761,6 +1766,10 @@ static void md_default(FILE *out, const struct cfg_key *k)
 		fputs("required", out);
 	else if (k->def_doc)
 		fputs(k->def_doc, out);
+	else if (k->flags & CFG_INHERIT)
+		fputs("none", out);
+	else if (k->type == CT_OBJECT)
+		fputs("see its keys", out);
 	else if (k->type == CT_U16 || k->type == CT_U32)
 		fprintf(out, "%lld", (long long)k->def);
 	else if (k->type == CT_BOOL)

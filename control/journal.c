@@ -191,7 +191,9 @@ static int mkdir_p(const char *path)
 	char tmp[sizeof(((struct cfg_lease_store *)0)->directory)];
 	size_t len = strnlen(path, sizeof(tmp));
 
-	if (len == 0 || len >= sizeof(tmp))
+	if (len == 0)
+		return -EINVAL;
+	if (len >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	memcpy(tmp, path, len + 1);
 	for (size_t i = 1; i <= len; i++) {
@@ -267,8 +269,9 @@ static int scan_dir(int dirfd, struct gen_list *journals, struct gen_list *snaps
 			break;
 	}
 	closedir(d);
-	qsort(journals->v, journals->n, sizeof(uint64_t), cmp_u64);
-	if (snaps)
+	if (journals->n)
+		qsort(journals->v, journals->n, sizeof(uint64_t), cmp_u64);
+	if (snaps && snaps->n)
 		qsort(snaps->v, snaps->n, sizeof(uint64_t), cmp_u64);
 	return rc;
 }
@@ -830,9 +833,9 @@ int journal_commit(struct journal *j)
 	uint64_t t0 = now_ns();
 	int rc;
 
-	if (j->pending == 0 && j->buf_len == 0)
+	if (j->pending == 0 && j->buf_len == 0 && !j->needs_truncate)
 		return 0;
-	rc = flush_buf(j);
+	rc = flush_buf(j); /* also retries a rollback's failed truncate */
 	if (rc == 0 && j->durability == CFG_DURABILITY_FSYNC) {
 		while (fdatasync(j->fd) < 0) {
 			if (errno != EINTR) {

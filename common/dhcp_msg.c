@@ -200,7 +200,10 @@ static enum drop_reason rai_check(struct dhcp_msg *msg)
 		switch (sub) {
 		case RAI_CIRCUIT_ID:
 		case RAI_REMOTE_ID:
-			/* RFC 3046 sec 2.0: both carry at least one byte. */
+			/*
+			 * An empty id names nothing, and per-circuit limits
+			 * keyed on it would lump unrelated clients together.
+			 */
 			if (slen == 0)
 				return DROP_RAI;
 			break;
@@ -212,7 +215,7 @@ static enum drop_reason rai_check(struct dhcp_msg *msg)
 					      (uint32_t)val[2] << 8 | val[3];
 			break;
 		case RAI_SERVER_ID_OVERRIDE:
-			/* RFC 5107 sec 4: exactly one IPv4 address. */
+			/* RFC 5107: exactly one IPv4 address. */
 			if (slen != 4)
 				return DROP_RAI;
 			break;
@@ -338,7 +341,7 @@ enum drop_reason dhcp_msg_parse(const uint8_t *payload, size_t len, struct dhcp_
 	if (!wire_ok(&c))
 		return DROP_PARSE_SHORT;
 
-	/* RFC 951 sec 3: a server only answers requests. */
+	/* RFC 951 sec 3: op 1 is a request; a server never consumes replies. */
 	if (msg->op != BOOTREQUEST)
 		return DROP_OP_NOT_REQUEST;
 	if (msg->hlen > DHCP_MAX_HLEN)
@@ -347,7 +350,7 @@ enum drop_reason dhcp_msg_parse(const uint8_t *payload, size_t len, struct dhcp_
 		return DROP_HOPS;
 
 	/*
-	 * RFC 1497 sec 2 / RFC 2131 sec 3: the vendor area starts with the
+	 * RFC 1497 and RFC 2131 sec 3: the vendor area starts with the
 	 * cookie. An RFC 951 client that uses no vendor format leaves it zero
 	 * (or sends none at all, 236 bytes): that is plain BOOTP. Anything
 	 * else is a vendor format we do not speak, or a damaged DHCP packet.
@@ -370,8 +373,8 @@ enum drop_reason dhcp_msg_parse(const uint8_t *payload, size_t len, struct dhcp_
 		return DROP_PARSE_COOKIE;
 	msg->has_cookie = true;
 
-	const uint8_t *opts = payload + OPTS_OFF;
-	size_t opts_len = len - OPTS_OFF;
+	size_t opts_len = wire_left(&c);
+	const uint8_t *opts = wire_take(&c, opts_len);
 
 	r = opt_walk_all(&w, opts, opts_len);
 	if (r != DROP_NONE)
@@ -527,18 +530,19 @@ int dhcp_reply_init(struct dhcp_reply *reply, uint8_t *buf, size_t cap, const st
 	if (reply->cap < OPTS_OFF + (msg_type != DHCP_NONE ? 3u : 0u) + 1u)
 		return reply_fail(reply, -ENOSPC);
 
+	/* RFC 2131 table 3: hops and secs 0; xid, flags, giaddr, chaddr copied. */
 	wire_init(&c, buf, reply->cap);
 	wire_put_u8(&c, BOOTREPLY);
 	wire_put_u8(&c, req->htype);
 	wire_put_u8(&c, req->hlen);
-	wire_put_u8(&c, 0);            /* hops: RFC 951 sec 3, zeroed by the server */
+	wire_put_u8(&c, 0);
 	wire_put_u32(&c, req->xid);
-	wire_put_u16(&c, 0);           /* secs: RFC 2131 table 3 */
-	wire_put_u16(&c, req->flags);  /* RFC 2131 table 3: copied so relays see B */
+	wire_put_u16(&c, 0);
+	wire_put_u16(&c, req->flags);  /* a relay broadcasts the reply when B is set */
 	wire_put_u32(&c, ciaddr);
 	wire_put_u32(&c, yiaddr);
 	wire_put_u32(&c, siaddr);
-	wire_put_u32(&c, req->giaddr); /* RFC 1542 sec 4.1.2: relays route on it */
+	wire_put_u32(&c, req->giaddr); /* the relay finds its client's link by it */
 	wire_put(&c, req->chaddr, sizeof(req->chaddr));
 	/* sname and file are never echoed: they may hold the request's options. */
 	wire_put_zero(&c, sizeof(req->sname) + sizeof(req->file));
@@ -563,7 +567,7 @@ int dhcp_reply_add(struct dhcp_reply *reply, uint8_t code, const void *value, si
 		return reply_fail(reply, -EINVAL);
 
 	/*
-	 * RFC 3396 sec 4: a value over 255 bytes goes out as consecutive
+	 * RFC 3396: a value over 255 bytes goes out as consecutive
 	 * instances of the code. A zero-length option is one header.
 	 */
 	size_t pieces = len ? (len + 254) / 255 : 1;
@@ -580,9 +584,12 @@ int dhcp_reply_add(struct dhcp_reply *reply, uint8_t code, const void *value, si
 
 		wire_put_u8(&c, code);
 		wire_put_u8(&c, (uint8_t)n);
-		wire_put(&c, val, n);
-		val += n;
-		len -= n;
+		/* An empty option may come with a NULL value: no memcpy from it. */
+		if (n) {
+			wire_put(&c, val, n);
+			val += n;
+			len -= n;
+		}
 	} while (len);
 	if (!wire_ok(&c))
 		return reply_fail(reply, -ENOSPC);

@@ -177,6 +177,7 @@ int dhcp_reply_init(struct dhcp_reply *reply, uint8_t *buf, size_t cap, const st
 int dhcp_reply_add(struct dhcp_reply *reply, uint8_t code, const void *value, size_t len);
 int dhcp_reply_add_u32(struct dhcp_reply *reply, uint8_t code, uint32_t value);
 /* Terminate with END, pad to DHCP_MIN_REPLY_LEN; returns the final length or negative errno. */
+/* finish closes the reply: a later dhcp_reply_add() returns -EINVAL. */
 int dhcp_reply_finish(struct dhcp_reply *reply);
 
 #endif

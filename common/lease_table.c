@@ -24,9 +24,9 @@
 
 #include "lease_table.h"
 
-#define LT_CACHE_LINE  64
+#define LT_CACHE_LINE 64
 /* Largest range accepted: a /8. A bigger one is a config mistake. */
-#define LT_RANGE_MAX   (1u << 24)
+#define LT_RANGE_MAX (1u << 24)
 #define LT_WRITERS_MAX 256u /* lease.slab_id is a uint8_t */
 /* Hash buckets preallocated at create (power of two); grows by auto-resize. */
 #define LT_BUCKETS_MIN 64ul
@@ -54,43 +54,43 @@ struct lt_rec {
  */
 struct lt_slab {
 	_Atomic(struct lt_rec *) free_head; /* owner: pop; any thread: push */
-	_Atomic size_t n_free;              /* any thread rw, relaxed; stats only */
-	_Atomic long records;               /* published records from this slab; stats only */
-	struct lt_rec *recs;                /* read-only after create */
+	_Atomic size_t n_free; /* any thread rw, relaxed; stats only */
+	_Atomic long records; /* published records from this slab; stats only */
+	struct lt_rec *recs; /* read-only after create */
 	size_t n_recs;
 } __attribute__((aligned(LT_CACHE_LINE)));
 
 /* Free addresses of one subnet for one writer. Owner writer only: no atomics. */
 struct lt_free_list {
-	uint32_t *addr;     /* LIFO stack of host-order addresses; top is addr[n - 1] */
-	uint64_t *on_list;  /* bit per subnet pool address: already in addr[] */
+	uint32_t *addr; /* LIFO stack of host-order addresses; top is addr[n - 1] */
+	uint64_t *on_list; /* bit per subnet pool address: already in addr[] */
 	uint32_t n, cap;
 } __attribute__((aligned(LT_CACHE_LINE)));
 
 struct lt_subnet {
 	uint32_t id;
-	uint32_t n_addrs;         /* pool addresses; free list capacity */
-	struct lt_free_list *fl;  /* [n_writers] */
+	uint32_t n_addrs; /* pool addresses; free list capacity */
+	struct lt_free_list *fl; /* [n_writers] */
 };
 
 struct lt_range {
-	uint32_t first, last;     /* host order, inclusive */
+	uint32_t first, last; /* host order, inclusive */
 	uint32_t subnet_id;
 	enum addr_range_kind kind;
-	uint32_t subnet_off;      /* pool: index of `first` among its subnet's pool addresses */
-	size_t slot_base;         /* global slot index of `first`, for scan_slots */
+	uint32_t subnet_off; /* pool: index of `first` among its subnet's pool addresses */
+	size_t slot_base; /* global slot index of `first`, for scan_slots */
 	_Atomic(struct lease *) *slots; /* any writer: CAS; any reader: load-acquire */
 };
 
 struct lease_table {
 	struct cds_lfht *ht;
 	unsigned n_writers;
-	struct lt_slab *slabs;       /* [n_writers] */
-	struct lt_range *ranges;     /* sorted by first */
+	struct lt_slab *slabs; /* [n_writers] */
+	struct lt_range *ranges; /* sorted by first */
 	size_t n_ranges;
-	size_t n_slots;              /* addresses in all ranges */
-	size_t n_pool_addrs;         /* addresses in pool ranges */
-	struct lt_subnet *subnets;   /* sorted by id */
+	size_t n_slots; /* addresses in all ranges */
+	size_t n_pool_addrs; /* addresses in pool ranges */
+	struct lt_subnet *subnets; /* sorted by id */
 	size_t n_subnets;
 };
 
@@ -300,7 +300,9 @@ void lease_table_destroy(struct lease_table *t)
 		/* No reader is left, so records go with their slabs, no grace period. */
 		urcu_qsbr_read_lock();
 		cds_lfht_for_each_entry(t->ht, &iter, l, by_key)
+		{
 			cds_lfht_del(t->ht, &l->by_key);
+		}
 		urcu_qsbr_read_unlock();
 	}
 	if (was_online)
@@ -418,8 +420,8 @@ static void lt_fl_merge(struct lt_free_list *fl, const struct lt_range *r, unsig
  * runs (it reallocates the index). Returns 0, -EINVAL (bad bounds or kind,
  * address 0, more than 2^24 addresses), -EEXIST (overlap) or -ENOMEM.
  */
-int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t first,
-			  uint32_t last, enum addr_range_kind kind)
+int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t first, uint32_t last,
+			  enum addr_range_kind kind)
 {
 	struct lt_subnet *sn = NULL;
 	struct lt_range *ranges, *r;
@@ -491,8 +493,8 @@ out:
  * the result stays valid until that thread's next quiescent state or
  * offline period. hash must be client_key_hash(key, key_len).
  */
-const struct lease *lease_table_find_key(struct lease_table *t, const uint8_t *key,
-					 size_t key_len, uint32_t hash)
+const struct lease *lease_table_find_key(struct lease_table *t, const uint8_t *key, size_t key_len,
+					 uint32_t hash)
 {
 	struct lt_key k = { key, key_len };
 	struct cds_lfht_iter iter;
@@ -552,7 +554,7 @@ struct lease *lease_table_alloc(struct lease_table *t, unsigned writer)
 
 /* The copy below skips the linkage by starting at ip: keep the linkage first. */
 _Static_assert(offsetof(struct lease, by_key) < offsetof(struct lease, ip) &&
-		       offsetof(struct lease, rcu) < offsetof(struct lease, ip),
+		   offsetof(struct lease, rcu) < offsetof(struct lease, ip),
 	       "struct lease: table linkage must precede the payload");
 
 /* alloc + copy of everything after the linkage, slab_id kept. Owner writer only. */
@@ -719,8 +721,8 @@ int lease_table_publish(struct lease_table *t, struct lease *newv, const struct 
 	     cds_lfht_next_duplicate(t->ht, lt_match, &k, &iter))
 		;
 	if (node == NULL) {
-		ret = old->key_hash == newv->key_hash && lt_match(&dead->by_key, &k) ? -ENOENT :
-										       -EINVAL;
+		ret = old->key_hash == newv->key_hash && lt_match(&dead->by_key, &k) ? -ENOENT
+										     : -EINVAL;
 		goto out;
 	}
 	ret = cds_lfht_replace(t->ht, &iter, newv->key_hash, lt_match, &k, &newv->by_key);
@@ -731,12 +733,13 @@ int lease_table_publish(struct lease_table *t, struct lease *newv, const struct 
 		struct lease *expected = dead;
 
 		if (r != NULL)
-			atomic_compare_exchange_strong_explicit(lt_slot(r, old->ip), &expected, newv,
-								memory_order_release,
+			atomic_compare_exchange_strong_explicit(lt_slot(r, old->ip), &expected,
+								newv, memory_order_release,
 								memory_order_relaxed);
 	}
 	if (newv->slab_id != old->slab_id) {
-		atomic_fetch_add_explicit(&t->slabs[newv->slab_id].records, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&t->slabs[newv->slab_id].records, 1,
+					  memory_order_relaxed);
 		atomic_fetch_sub_explicit(&t->slabs[old->slab_id].records, 1, memory_order_relaxed);
 	}
 	/* Unlinked from the hash and from its slot: readers can only hold it from before now. */
@@ -801,7 +804,8 @@ int lease_table_walk(struct lease_table *t, int (*visit)(const struct lease *, v
 	int ret = 0;
 
 	urcu_qsbr_read_lock();
-	cds_lfht_for_each_entry(t->ht, &iter, l, by_key) {
+	cds_lfht_for_each_entry(t->ht, &iter, l, by_key)
+	{
 		ret = visit(l, arg);
 		if (ret != 0)
 			break;
@@ -848,8 +852,8 @@ size_t lease_table_scan_slots(struct lease_table *t, size_t *cursor, size_t budg
 		size_t off = pos - r->slot_base, size = lt_range_size(r);
 
 		for (; off < size && examined < budget; off++, examined++) {
-			const struct lease *l = atomic_load_explicit(&r->slots[off],
-								     memory_order_acquire);
+			const struct lease *l =
+			    atomic_load_explicit(&r->slots[off], memory_order_acquire);
 
 			if (l != NULL)
 				visit(l, arg);
@@ -887,6 +891,6 @@ void lease_table_get_stats(struct lease_table *t, struct lease_table_stats *stat
 			continue;
 		for (uint32_t off = 0; off < lt_range_size(r); off++)
 			stats->addresses_held +=
-				atomic_load_explicit(&r->slots[off], memory_order_relaxed) != NULL;
+			    atomic_load_explicit(&r->slots[off], memory_order_relaxed) != NULL;
 	}
 }

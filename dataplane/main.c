@@ -28,6 +28,7 @@
 
 #include "client_key.h"
 #include "config.h"
+#include "crc32c.h"
 #include "control.h"
 #include "dhcp_server.h"
 #include "journal.h"
@@ -163,6 +164,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Build the CRC table before any worker can race to do it. */
+	(void)crc32c(0, "", 0);
 	rcu_register_thread();
 	struct lease_table_params tp = { .n_writers = n_workers, .max_leases = cfg->max_leases };
 	struct lease_table *table = lease_table_create(&tp);

@@ -69,6 +69,17 @@ static const struct cfg_subnet *select_subnet(const struct lw_config *cfg,
 		if (hint && subnet_contains(s, hint))
 			return s;
 	}
+	/*
+	 * A RENEWING client unicasts straight to us, past the relay that
+	 * carried its DISCOVER (RFC 2131 sec 4.3.2, 4.4.5): giaddr is 0 and
+	 * only ciaddr names its subnet, which is none of this interface's.
+	 * Without this an authoritative server NAKs every relayed client at T1.
+	 */
+	if (req->msg_type == DHCPREQUEST && link->dst_unicast && req->ciaddr) {
+		const struct cfg_subnet *s = subnet_containing(cfg, req->ciaddr);
+		if (s)
+			return s;
+	}
 	return first;
 }
 
@@ -87,6 +98,23 @@ static const struct cfg_reservation *find_reservation(const struct cfg_subnet *s
 			return r;
 	}
 	return NULL;
+}
+
+/*
+ * True when ip is reserved in s for a client other than the one whose
+ * reservation is `mine` (NULL: it has none). A reservation is its client's
+ * explicit configuration (RFC 2131 sec 4.3.1, first choice) and nobody
+ * else's address. Reserved addresses inside a pool share the pool's slots
+ * and free lists (the lease table knows nothing of reservations), so every
+ * claim path has to ask.
+ */
+static bool reserved_for_other(const struct cfg_subnet *s, uint32_t ip,
+			       const struct cfg_reservation *mine)
+{
+	for (size_t i = 0; i < s->n_reservations; i++)
+		if (s->reservations[i].ip_address == ip && &s->reservations[i] != mine)
+			return true;
+	return false;
 }
 
 /* True when `l` is the version currently holding its address slot. */
@@ -308,11 +336,13 @@ static enum drop_reason nak(struct dhcp_server *srv, const struct dhcp_msg *req,
 	return reply(srv, req, &p, buf, cap, res);
 }
 
-/* Try to claim ip for newv; true on success. */
+/* Try to claim ip for newv (whose reservation in s is `mine`); true on success. */
 static bool try_claim(struct dhcp_server *srv, const struct cfg_subnet *s, uint32_t ip,
-		      const struct lease *old, struct lease *newv)
+		      const struct cfg_reservation *mine, const struct lease *old,
+		      struct lease *newv)
 {
-	if (!ip || !subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id))
+	if (!ip || !subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id) ||
+	    reserved_for_other(s, ip, mine))
 		return false;
 	const struct lease *holder = lease_table_find_ip(srv->table, ip);
 	if (holder && holder != old)
@@ -321,6 +351,35 @@ static bool try_claim(struct dhcp_server *srv, const struct cfg_subnet *s, uint3
 		return false;
 	newv->ip = ip;
 	return true;
+}
+
+/*
+ * A free pool address of s that is not reserved for another client. The
+ * free lists hold reserved pool addresses too; one popped here is parked:
+ * its slot moves to a zeroed scratch record that is then discarded, which
+ * empties the slot without putting the address back on a free list
+ * (lease_table_discard). Only its owner's claim takes it from there, and
+ * the owner's release returns it to circulation, so a reserved address
+ * costs one extra pop per lap of the free list, not one per DISCOVER.
+ */
+static uint32_t alloc_unreserved(struct dhcp_server *srv, const struct cfg_subnet *s,
+				 const struct cfg_reservation *mine, struct lease *newv)
+{
+	uint32_t ip;
+
+	while ((ip = lease_table_alloc_ip(srv->table, srv->worker, s->id, newv)) != 0 &&
+	       reserved_for_other(s, ip, mine)) {
+		struct lease *scratch = lease_table_alloc(srv->table, srv->worker);
+
+		if (!scratch || lease_table_claim_ip(srv->table, ip, newv, scratch) != 0) {
+			if (scratch)
+				lease_table_discard(srv->table, scratch);
+			lease_table_release_ip(srv->table, srv->worker, ip, newv);
+			return 0;
+		}
+		lease_table_discard(srv->table, scratch);
+	}
+	return ip;
 }
 
 /*
@@ -338,13 +397,14 @@ static uint32_t choose_address(struct dhcp_server *srv, const struct cfg_subnet 
 		newv->ip = old->ip;
 		return old->ip;
 	}
-	if (resv && try_claim(srv, s, resv->ip_address, old, newv))
+	if (resv && try_claim(srv, s, resv->ip_address, resv, old, newv))
 		return newv->ip;
-	if (old && old->ip && old->subnet_id == s->id && try_claim(srv, s, old->ip, old, newv))
+	if (old && old->ip && old->subnet_id == s->id &&
+	    try_claim(srv, s, old->ip, resv, old, newv))
 		return newv->ip;
-	if (req->requested_ip && try_claim(srv, s, req->requested_ip, old, newv))
+	if (req->requested_ip && try_claim(srv, s, req->requested_ip, resv, old, newv))
 		return newv->ip;
-	return lease_table_alloc_ip(srv->table, srv->worker, s->id, newv);
+	return alloc_unreserved(srv, s, resv, newv);
 }
 
 static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dhcp_msg *req,
@@ -414,6 +474,14 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 			    const struct lease *old, uint32_t ip, uint8_t *buf, size_t cap,
 			    struct dhcp_result *res)
 {
+	/*
+	 * The address must be on the network the request came from (RFC 2131
+	 * sec 4.3.2): a SELECTING client relayed from another subnet than its
+	 * offer's would otherwise be bound there with this subnet's id. NAK it.
+	 */
+	if (!subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id))
+		return nak(srv, req, server_ip, buf, cap, res);
+	const struct cfg_reservation *resv = find_reservation(s, req);
 	struct lease *newv = new_version(srv, old, key, req);
 	if (!newv)
 		return DROP_TABLE_FULL;
@@ -421,7 +489,7 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	bool keeps = old && holds_slot(srv->table, old) && old->ip == ip;
 	if (keeps) {
 		newv->ip = ip;
-	} else if (!try_claim(srv, s, ip, old, newv)) {
+	} else if (!try_claim(srv, s, ip, resv, old, newv)) {
 		lease_table_discard(srv->table, newv);
 		return nak(srv, req, server_ip, buf, cap, res);
 	}
@@ -431,7 +499,7 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	newv->cltt = now;
 	newv->lease_secs = times.lease_secs;
 	newv->expire = now + times.lease_secs;
-	if (find_reservation(s, req))
+	if (resv)
 		newv->flags |= LEASE_F_RESERVED;
 	if (swap_version(srv, old, newv, true) != 0) {
 		if (!keeps)

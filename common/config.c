@@ -319,7 +319,7 @@ static int get_string(struct walk *w, json_t *v, const char **out)
 static int parse_value(struct walk *w, const struct cfg_key *k, json_t *v, void *target)
 {
 	char *field = (char *)target + k->off;
-	const char *s;
+	const char *s = NULL;
 	int rc;
 
 	switch (k->type) {
@@ -799,7 +799,7 @@ static int parse_option_data(struct walk *w, const struct cfg_key *k, json_t *v,
 static int parse_if_address(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
 {
 	struct cfg_interface *ifc = obj;
-	const char *s;
+	const char *s = NULL;
 	uint32_t mask;
 	int rc;
 
@@ -819,7 +819,7 @@ static int parse_if_address(struct walk *w, const struct cfg_key *k, json_t *v, 
 static int parse_subnet_prefix(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
 {
 	struct cfg_subnet *sn = obj;
-	const char *s;
+	const char *s = NULL;
 	int rc;
 
 	(void)k;
@@ -838,7 +838,7 @@ static int parse_subnet_prefix(struct walk *w, const struct cfg_key *k, json_t *
 static int parse_pool(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
 {
 	struct cfg_pool *pool = obj;
-	const char *s, *dash;
+	const char *s = NULL, *dash;
 	char a[16], b[16];
 	uint8_t plen;
 	int rc;
@@ -887,7 +887,7 @@ static int parse_ipv4_array(struct walk *w, const struct cfg_key *k, json_t *v, 
 	*count = n;
 	for (size_t i = 0; i < n; i++) {
 		size_t saved = w->path_len;
-		const char *s;
+		const char *s = NULL;
 		int rc;
 
 		path_index(w, i);
@@ -906,7 +906,7 @@ static int parse_ipv4_array(struct walk *w, const struct cfg_key *k, json_t *v, 
 static int parse_hw_address(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
 {
 	struct cfg_reservation *r = obj;
-	const char *s;
+	const char *s = NULL;
 	int rc, n;
 
 	(void)k;
@@ -922,7 +922,7 @@ static int parse_hw_address(struct walk *w, const struct cfg_key *k, json_t *v, 
 static int parse_client_id(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
 {
 	struct cfg_reservation *r = obj;
-	const char *s;
+	const char *s = NULL;
 	int rc, n;
 
 	(void)k;

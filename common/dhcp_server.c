@@ -168,12 +168,22 @@ static int swap_version(struct dhcp_server *srv, const struct lease *old, struct
 	return lease_table_publish(srv->table, newv, old);
 }
 
+/*
+ * Give a version that will be journaled its event sequence before it is
+ * published, so the record shows which journal event made it (immutable
+ * once published).
+ */
+static void stamp(struct dhcp_server *srv, struct lease *l)
+{
+	l->journal_seq = ++srv->next_seq;
+}
+
 static void emit_event(struct dhcp_result *res, uint8_t type, const struct lease *l, unsigned worker)
 {
 	if (res->n_events >= DHCP_RESULT_MAX_EVENTS)
 		return;
 	struct lease_event *ev = &res->events[res->n_events++];
-	ev->seq = 0;
+	ev->seq = l->journal_seq;
 	ev->type = type;
 	ev->worker = (uint8_t)worker;
 	lease_image_from_lease(&ev->img, l);
@@ -432,11 +442,7 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 	if (!newv)
 		return DROP_TABLE_FULL;
 	newv->ip = 0;
-	uint32_t ip = choose_address(srv, s, req, resv, old, newv);
-	if (!ip) {
-		lease_table_discard(srv->table, newv);
-		return DROP_POOL_EXHAUSTED;
-	}
+	/* Complete the record before a claim makes it visible through find_ip. */
 	struct lease_times times = lease_times_for(srv, s, view, now, old);
 	newv->subnet_id = s->id;
 	newv->cltt = now;
@@ -452,6 +458,13 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 		newv->state = LEASE_OFFERED;
 		newv->lease_secs = times.lease_secs;
 		newv->expire = now + (srv->cfg->offer_lifetime ? srv->cfg->offer_lifetime : 10);
+	}
+	if (bootp)
+		stamp(srv, newv);
+	uint32_t ip = choose_address(srv, s, req, resv, old, newv);
+	if (!ip) {
+		lease_table_discard(srv->table, newv);
+		return DROP_POOL_EXHAUSTED;
 	}
 	if (swap_version(srv, old, newv, true) != 0) {
 		lease_table_release_ip(srv->table, srv->worker, ip, newv);
@@ -486,13 +499,7 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	if (!newv)
 		return DROP_TABLE_FULL;
 	newv->ip = 0;
-	bool keeps = old && holds_slot(srv->table, old) && old->ip == ip;
-	if (keeps) {
-		newv->ip = ip;
-	} else if (!try_claim(srv, s, ip, resv, old, newv)) {
-		lease_table_discard(srv->table, newv);
-		return nak(srv, req, server_ip, buf, cap, res);
-	}
+	/* Complete the record before a claim makes it visible through find_ip. */
 	struct lease_times times = lease_times_for(srv, s, view, now, old);
 	newv->subnet_id = s->id;
 	newv->state = LEASE_BOUND;
@@ -501,6 +508,14 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	newv->expire = now + times.lease_secs;
 	if (resv)
 		newv->flags |= LEASE_F_RESERVED;
+	stamp(srv, newv);
+	bool keeps = old && holds_slot(srv->table, old) && old->ip == ip;
+	if (keeps) {
+		newv->ip = ip;
+	} else if (!try_claim(srv, s, ip, resv, old, newv)) {
+		lease_table_discard(srv->table, newv);
+		return nak(srv, req, server_ip, buf, cap, res);
+	}
 	if (swap_version(srv, old, newv, true) != 0) {
 		if (!keeps)
 			lease_table_release_ip(srv->table, srv->worker, ip, newv);
@@ -618,6 +633,7 @@ static enum drop_reason handle_release(struct dhcp_server *srv, const struct dhc
 	newv->state = LEASE_RELEASED;
 	newv->cltt = now;
 	newv->expire = now;
+	stamp(srv, newv);
 	swap_version(srv, old, newv, false);
 	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
 	return DROP_NONE;
@@ -655,7 +671,10 @@ static enum drop_reason handle_decline(struct dhcp_server *srv, const struct dhc
 	probation->key[2] = (uint8_t)(ip >> 16);
 	probation->key[3] = (uint8_t)(ip >> 8);
 	probation->key[4] = (uint8_t)ip;
-	probation->key_len = 5;
+	/* The creating worker stays the record's only writer (its expiry too), so
+	 * the owner is named in the key rather than derived from the hash. */
+	probation->key[5] = (uint8_t)srv->worker;
+	probation->key_len = 6;
 	probation->key_hash = client_key_hash(probation->key, probation->key_len);
 	probation->ip = ip;
 	probation->subnet_id = old->subnet_id;
@@ -663,6 +682,7 @@ static enum drop_reason handle_decline(struct dhcp_server *srv, const struct dhc
 	probation->cltt = now;
 	probation->expire = now + srv->cfg->decline_probation_period;
 	probation->lease_secs = srv->cfg->decline_probation_period;
+	stamp(srv, probation);
 
 	const struct lease *prev = lease_table_find_key(srv->table, probation->key,
 							probation->key_len, probation->key_hash);
@@ -676,6 +696,7 @@ static enum drop_reason handle_decline(struct dhcp_server *srv, const struct dhc
 	newv->state = LEASE_EXPIRED;
 	newv->cltt = now;
 	newv->expire = now;
+	stamp(srv, newv);
 	lease_table_publish(srv->table, newv, old);
 	emit_event(res, JOURNAL_REC_UPSERT, probation, srv->worker);
 	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
@@ -754,7 +775,10 @@ enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_m
 bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned n_workers,
 			int64_t now, struct lease_event *ev)
 {
-	if (client_key_shard(l->key_hash, n_workers) != srv->worker)
+	unsigned owner = client_key_shard(l->key_hash, n_workers);
+	if (l->key_len == 6 && l->key[0] == LEASE_KEY_DECLINED)
+		owner = l->key[5] % (n_workers ? n_workers : 1);
+	if (owner != srv->worker)
 		return false;
 	if (l->lease_secs == LEASE_INFINITE && l->state == LEASE_BOUND)
 		return false;
@@ -765,6 +789,7 @@ bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned
 		/* Probation over: the address is usable again (RFC 2131 sec 4.3.3). */
 		lease_table_release_ip(srv->table, srv->worker, l->ip, l);
 		ev->type = JOURNAL_REC_DELETE;
+		ev->seq = ++srv->next_seq;
 		ev->worker = (uint8_t)srv->worker;
 		lease_image_from_lease(&ev->img, l);
 		lease_table_remove(srv->table, l);
@@ -791,6 +816,8 @@ bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned
 	memcpy(newv->key, l->key, l->key_len);
 	newv->state = LEASE_EXPIRED;
 	bool was_bound = l->state == LEASE_BOUND;
+	if (was_bound)
+		stamp(srv, newv);
 
 	lease_table_release_ip(srv->table, srv->worker, l->ip, l);
 	lease_table_publish(srv->table, newv, l);
@@ -803,6 +830,7 @@ bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned
 	if (!was_bound)
 		return false; /* offers were never journaled */
 	ev->type = JOURNAL_REC_UPSERT;
+	ev->seq = newv->journal_seq;
 	ev->worker = (uint8_t)srv->worker;
 	lease_image_from_lease(&ev->img, newv);
 	return true;

@@ -22,12 +22,12 @@
 #include "journal_record.h"
 #include "lease_table.h"
 
-/* Key type for an address in DECLINE probation: [LEASE_KEY_DECLINED, ip (4 bytes, BE)]. */
+/* Key of an address in DECLINE probation: [LEASE_KEY_DECLINED, ip (4 bytes, BE), worker]. */
 #define LEASE_KEY_DECLINED 3
 
 /* A binding change for the control thread (fixed size, travels on a ring). */
 struct lease_event {
-	uint64_t seq;             /* per-worker sequence, set by the worker when queued */
+	uint64_t seq;             /* per-worker sequence, = the version's journal_seq */
 	uint8_t type;             /* enum journal_rec_type */
 	uint8_t worker;
 	struct lease_image img;
@@ -55,6 +55,7 @@ struct dhcp_server {
 	struct lease_table *table;
 	const struct lw_config *cfg;
 	unsigned worker;          /* this worker's index = its lease-table writer */
+	uint64_t next_seq;        /* last event sequence handed out (per worker, per run) */
 	struct worker_counters *ctr;
 };
 

@@ -298,9 +298,12 @@ void lease_table_destroy(struct lease_table *t)
 		struct lease *l;
 
 		/* No reader is left, so records go with their slabs, no grace period. */
+		struct cds_lfht_node *node;
+
 		urcu_qsbr_read_lock();
-		cds_lfht_for_each_entry(t->ht, &iter, l, by_key)
-		{
+		for (cds_lfht_first(t->ht, &iter); (node = cds_lfht_iter_get_node(&iter)) != NULL;
+		     cds_lfht_next(t->ht, &iter)) {
+			l = caa_container_of(node, struct lease, by_key);
 			cds_lfht_del(t->ht, &l->by_key);
 		}
 		urcu_qsbr_read_unlock();
@@ -803,9 +806,14 @@ int lease_table_walk(struct lease_table *t, int (*visit)(const struct lease *, v
 	struct lease *l;
 	int ret = 0;
 
+	struct cds_lfht_node *node;
+
+	/* Not cds_lfht_for_each_entry: it forms container_of(NULL) at the end,
+	 * which UBSan rightly reports. */
 	urcu_qsbr_read_lock();
-	cds_lfht_for_each_entry(t->ht, &iter, l, by_key)
-	{
+	for (cds_lfht_first(t->ht, &iter); (node = cds_lfht_iter_get_node(&iter)) != NULL;
+	     cds_lfht_next(t->ht, &iter)) {
+		l = caa_container_of(node, struct lease, by_key);
 		ret = visit(l, arg);
 		if (ret != 0)
 			break;

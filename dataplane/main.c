@@ -257,7 +257,7 @@ int main(int argc, char **argv)
 		wk->srv.worker = w;
 		wk->srv.ctr = &wk->ctr;
 		/* Sequences are per process run: committed_seq starts at 0 with them. */
-		wk->next_seq = 0;
+		wk->srv.next_seq = 0;
 	}
 
 	for (size_t i = 0; i < cfg->n_interfaces; i++) {

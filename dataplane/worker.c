@@ -99,12 +99,10 @@ static void count_request(struct worker *w, const struct dhcp_msg *msg)
 }
 
 /* Queue an event for the control thread in order; false when the backlog is full. */
-static bool queue_event(struct worker *w, struct lease_event *ev)
+static bool queue_event(struct worker *w, const struct lease_event *ev)
 {
 	if (w->backlog_head - w->backlog_tail >= WORKER_EVENT_BACKLOG)
 		return false;
-	ev->seq = ++w->next_seq;
-	ev->worker = (uint8_t)w->id;
 	w->backlog[w->backlog_head++ % WORKER_EVENT_BACKLOG] = *ev;
 	w->ctr.events_deferred++;
 	return true;
@@ -266,7 +264,7 @@ static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
 		}
 		struct parked_ack *p = &w->park[w->park_head++ % WORKER_PARK_SLOTS];
 		p->m = out;
-		p->seq = w->next_seq;
+		p->seq = res.events[res.n_events - 1].seq;
 		p->deadline_tsc = rte_rdtsc() + w->ack_timeout_tsc;
 		w->ctr.acks_parked++;
 		return;

@@ -68,7 +68,6 @@ struct worker {
 
 	/* Owned by the worker thread. */
 	struct dhcp_server srv;
-	uint64_t next_seq;
 	int64_t now;                        /* unix seconds, refreshed by housekeeping */
 	int64_t clock_base_unix;
 	uint64_t clock_base_tsc;

@@ -1031,9 +1031,13 @@ START_TEST(test_decline)
 	ck_assert_uint_eq(env.res.events[0].type, JOURNAL_REC_UPSERT);
 	ck_assert_uint_eq(prob->state, LEASE_DECLINED);
 	ck_assert_uint_eq(prob->ip, ip);
-	ck_assert_uint_eq(prob->key_len, 5);
+	ck_assert_uint_eq(prob->key_len, 6);
 	ck_assert_uint_eq(prob->key[0], LEASE_KEY_DECLINED);
 	ck_assert_uint_eq(get32(prob->key + 1), ip);
+	ck_assert_uint_eq(prob->key[5], 0); /* the declining worker owns the probation */
+	/* Journal sequences: each journaled version carries its event's. */
+	ck_assert_uint_eq(env.res.events[0].seq + 1, env.res.events[1].seq);
+	ck_assert_uint_ne(env.res.events[0].seq, 0);
 	ck_assert_int_eq(prob->expire, env.now + 600);
 	ck_assert_uint_eq(env.res.events[1].type, JOURNAL_REC_UPSERT);
 	ck_assert_uint_ne(cl->state, LEASE_BOUND);

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Install everything leasewire needs to build and to run its tests, from
+# Debian 12's own archive. Idempotent: when every package is already
+# installed it does not touch apt at all, so reruns are fast and work
+# offline.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential meson ninja-build pkg-config clang clang-format
+	libclang-rt-14-dev
+	libdpdk-dev dpdk liburcu-dev libssl-dev libldns-dev libjansson-dev
+	check
+	# integration tests: real peers and wire decoding
+	isc-dhcp-client kea-admin tshark tcpdump iproute2 iputils-ping ethtool
+	python3 python3-scapy procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer "no" up front.
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	$SUDO debconf-set-selections
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

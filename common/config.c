@@ -22,14 +22,14 @@
 
 #include "wire.h"
 
-#define CFG_MAX_DEPTH 32           /* JSON nesting; a valid document uses 6 */
+#define CFG_MAX_DEPTH 32 /* JSON nesting; a valid document uses 6 */
 #define CFG_MAX_FILE_BYTES (64u << 20)
 #define CFG_PATH_LEN 256
 
 struct walk {
 	struct lw_config *cfg;
-	char *err;                 /* CFG_ERR_LEN bytes */
-	char path[CFG_PATH_LEN];   /* key path of the value being parsed */
+	char *err; /* CFG_ERR_LEN bytes */
+	char path[CFG_PATH_LEN]; /* key path of the value being parsed */
 	size_t path_len;
 };
 
@@ -37,16 +37,16 @@ enum cfg_type {
 	CT_U16,
 	CT_U32,
 	CT_BOOL,
-	CT_STRING,   /* into a char[size] */
-	CT_ENUM,     /* string from enum_names, stored as unsigned int index */
-	CT_IPV4,     /* dotted quad into a host-order uint32_t */
-	CT_OBJECT,   /* nested object; sub schema fills target + off */
-	CT_ARRAY,    /* array of sub objects, calloc'd; pointer at off, count at off_n */
-	CT_CUSTOM,   /* parse hook; type_doc/range_doc describe it */
+	CT_STRING, /* into a char[size] */
+	CT_ENUM, /* string from enum_names, stored as unsigned int index */
+	CT_IPV4, /* dotted quad into a host-order uint32_t */
+	CT_OBJECT, /* nested object; sub schema fills target + off */
+	CT_ARRAY, /* array of sub objects, calloc'd; pointer at off, count at off_n */
+	CT_CUSTOM, /* parse hook; type_doc/range_doc describe it */
 };
 
-#define CFG_REQUIRED 0x1u  /* absence is an error */
-#define CFG_INHERIT  0x2u  /* no static default: left zero, resolved by a finish hook */
+#define CFG_REQUIRED 0x1u /* absence is an error */
+#define CFG_INHERIT 0x2u /* no static default: left zero, resolved by a finish hook */
 
 struct cfg_key;
 typedef int (*cfg_parse_fn)(struct walk *w, const struct cfg_key *k, json_t *v, void *obj);
@@ -62,10 +62,10 @@ struct cfg_key {
 	const char *name;
 	enum cfg_type type;
 	unsigned int flags;
-	int64_t min, max;          /* integer value, string length or array entries */
-	int64_t def;               /* integer, boolean or enum default */
-	const char *def_str;       /* string default */
-	size_t off, off_n, size;   /* field, count field, field (string) or element (array) size */
+	int64_t min, max; /* integer value, string length or array entries */
+	int64_t def; /* integer, boolean or enum default */
+	const char *def_str; /* string default */
+	size_t off, off_n, size; /* field, count field, field (string) or element (array) size */
 	const struct cfg_schema *sub;
 	const char *const *enum_names;
 	cfg_parse_fn parse;
@@ -75,7 +75,10 @@ struct cfg_key {
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define SCHEMA(keys_, finish_) { .keys = keys_, .n_keys = ARRAY_SIZE(keys_), .finish = finish_ }
+#define SCHEMA(keys_, finish_) \
+	{ \
+		.keys = keys_, .n_keys = ARRAY_SIZE(keys_), .finish = finish_ \
+	}
 
 /* ------------------------------------------------------------------------ */
 /* Paths and errors                                                         */
@@ -101,8 +104,7 @@ static void path_pop(struct walk *w, size_t len)
 	w->path[len] = '\0';
 }
 
-__attribute__((format(printf, 2, 3)))
-static int walk_err(struct walk *w, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int walk_err(struct walk *w, const char *fmt, ...)
 {
 	int n = snprintf(w->err, CFG_ERR_LEN, "%s: ", w->path_len ? w->path : "document");
 	if (n > 0 && n < CFG_ERR_LEN) {
@@ -123,10 +125,7 @@ static const char *ip_str(uint32_t a, char buf[16])
 	return buf;
 }
 
-static uint32_t prefix_mask(unsigned int len)
-{
-	return len ? UINT32_MAX << (32 - len) : 0;
-}
+static uint32_t prefix_mask(unsigned int len) { return len ? UINT32_MAX << (32 - len) : 0; }
 
 static void trim(const char **s, size_t *len)
 {
@@ -277,7 +276,8 @@ static int check_ifname(struct walk *w, const char *s)
 	for (const char *p = s; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
-			return walk_err(w, "\"%s\" may only contain letters, digits, '_', '-' and '.'", s);
+			return walk_err(
+			    w, "\"%s\" may only contain letters, digits, '_', '-' and '.'", s);
 	return 0;
 }
 
@@ -368,15 +368,14 @@ static int parse_value(struct walk *w, const struct cfg_key *k, json_t *v, void 
 		if (!ipv4_parse(s, strlen(s), (uint32_t *)field))
 			return walk_err(w, "\"%.64s\" is not an IPv4 address", s);
 		return 0;
-	case CT_OBJECT:
-		return walk_object(w, k->sub, v, field);
+	case CT_OBJECT: return walk_object(w, k->sub, v, field);
 	case CT_ARRAY: {
 		if (!json_is_array(v))
 			return walk_err(w, "must be an array");
 		size_t n = json_array_size(v);
 		if ((int64_t)n < k->min || (int64_t)n > k->max)
-			return walk_err(w, "must have %lld to %lld entries",
-					(long long)k->min, (long long)k->max);
+			return walk_err(w, "must have %lld to %lld entries", (long long)k->min,
+					(long long)k->max);
 		char *base = n ? calloc(n, k->size) : NULL;
 		if (n && !base)
 			return walk_err(w, "out of memory");
@@ -391,8 +390,7 @@ static int parse_value(struct walk *w, const struct cfg_key *k, json_t *v, void 
 		}
 		return 0;
 	}
-	case CT_CUSTOM:
-		return k->parse(w, k, v, target);
+	case CT_CUSTOM: return k->parse(w, k, v, target);
 	}
 	return walk_err(w, "internal error: bad key type");
 }
@@ -406,18 +404,10 @@ static int apply_default(struct walk *w, const struct cfg_key *k, void *target)
 	if (k->flags & CFG_INHERIT)
 		return 0;
 	switch (k->type) {
-	case CT_U16:
-		*(uint16_t *)field = (uint16_t)k->def;
-		break;
-	case CT_U32:
-		*(uint32_t *)field = (uint32_t)k->def;
-		break;
-	case CT_BOOL:
-		*(bool *)field = k->def != 0;
-		break;
-	case CT_ENUM:
-		*(unsigned int *)field = (unsigned int)k->def;
-		break;
+	case CT_U16: *(uint16_t *)field = (uint16_t)k->def; break;
+	case CT_U32: *(uint32_t *)field = (uint32_t)k->def; break;
+	case CT_BOOL: *(bool *)field = k->def != 0; break;
+	case CT_ENUM: *(unsigned int *)field = (unsigned int)k->def; break;
 	case CT_STRING:
 		if (k->def_str)
 			snprintf(field, k->size, "%s", k->def_str);
@@ -427,8 +417,7 @@ static int apply_default(struct walk *w, const struct cfg_key *k, void *target)
 		return walk_object(w, k->sub, NULL, field);
 	case CT_IPV4:
 	case CT_ARRAY:
-	case CT_CUSTOM:
-		break;
+	case CT_CUSTOM: break;
 	}
 	return 0;
 }
@@ -459,7 +448,8 @@ static int walk_object(struct walk *w, const struct cfg_schema *s, json_t *obj, 
 		return walk_err(w, "must be an object");
 	/* Unknown keys first: a misspelt key usually explains a missing one. */
 	if (obj) {
-		json_object_foreach(obj, name, v) {
+		json_object_foreach(obj, name, v)
+		{
 			if (!schema_find(s, name)) {
 				path_key(w, name);
 				return walk_err(w, "unknown key");
@@ -496,14 +486,14 @@ enum opt_type {
 	OT_INT32,
 	OT_FQDN_LIST,
 	OT_ROUTES,
-	OT_MANAGED,   /* the server writes it; config may not */
+	OT_MANAGED, /* the server writes it; config may not */
 };
 
 struct opt_def {
 	const char *name;
 	uint8_t code;
 	enum opt_type type;
-	const char *format;   /* for the docs */
+	const char *format; /* for the docs */
 };
 
 static const struct opt_def opt_defs[] = {
@@ -615,7 +605,8 @@ static int encode_routes(struct walk *w, const char *data, struct wire_cursor *c
 		uint8_t plen;
 
 		if (!dash)
-			return walk_err(w, "\"%.*s\" must be \"prefix/len - router\"", (int)tlen, tok);
+			return walk_err(w, "\"%.*s\" must be \"prefix/len - router\"", (int)tlen,
+					tok);
 		trim(&dst, &dlen);
 		trim(&gw, &glen);
 		if (!prefix_parse(dst, dlen, &net, &plen))
@@ -657,12 +648,11 @@ static int encode_typed(struct walk *w, const struct opt_def *def, const char *d
 			wire_put_u32(c, a);
 		}
 		return 0;
-	case OT_STRING:
-		wire_put(c, data, strlen(data));
-		return 0;
+	case OT_STRING: wire_put(c, data, strlen(data)); return 0;
 	case OT_UINT16:
 		if (!int_parse(data, strlen(data), 68, 65535, &n))
-			return walk_err(w, "\"%.64s\" must be an integer between 68 and 65535", data);
+			return walk_err(w, "\"%.64s\" must be an integer between 68 and 65535",
+					data);
 		wire_put_u16(c, (uint16_t)n);
 		return 0;
 	case OT_INT32:
@@ -670,12 +660,9 @@ static int encode_typed(struct walk *w, const struct opt_def *def, const char *d
 			return walk_err(w, "\"%.64s\" must be a signed 32-bit integer", data);
 		wire_put_u32(c, (uint32_t)n);
 		return 0;
-	case OT_FQDN_LIST:
-		return encode_fqdn_list(w, data, c);
-	case OT_ROUTES:
-		return encode_routes(w, data, c);
-	case OT_MANAGED:
-		break;
+	case OT_FQDN_LIST: return encode_fqdn_list(w, data, c);
+	case OT_ROUTES: return encode_routes(w, data, c);
+	case OT_MANAGED: break;
 	}
 	return walk_err(w, "internal error: bad option type");
 }
@@ -704,8 +691,8 @@ static int option_finish(struct walk *w, void *obj, uint64_t seen)
 		}
 		if (has_code && def->code != src->code) {
 			path_key(w, "code");
-			return walk_err(w, "%u does not match option %s (code %u)",
-					src->code, def->name, def->code);
+			return walk_err(w, "%u does not match option %s (code %u)", src->code,
+					def->name, def->code);
 		}
 	} else {
 		def = opt_def_by_code(src->code);
@@ -807,7 +794,8 @@ static int parse_if_address(struct walk *w, const struct cfg_key *k, json_t *v, 
 	if ((rc = get_string(w, v, &s)))
 		return rc;
 	if (!prefix_parse(s, strlen(s), &ifc->address, &ifc->prefix_len))
-		return walk_err(w, "\"%.64s\" is not an address with a prefix length (a.b.c.d/len)", s);
+		return walk_err(w, "\"%.64s\" is not an address with a prefix length (a.b.c.d/len)",
+				s);
 	if (ifc->prefix_len < 1 || ifc->prefix_len > 30)
 		return walk_err(w, "prefix length must be between 1 and 30");
 	mask = prefix_mask(ifc->prefix_len);
@@ -853,7 +841,8 @@ static int parse_pool(struct walk *w, const struct cfg_key *k, json_t *v, void *
 		trim(&first, &flen);
 		trim(&last, &llen);
 		if (!ipv4_parse(first, flen, &pool->first) || !ipv4_parse(last, llen, &pool->last))
-			return walk_err(w, "\"%.64s\" is not \"first - last\" or \"prefix/len\"", s);
+			return walk_err(w, "\"%.64s\" is not \"first - last\" or \"prefix/len\"",
+					s);
 		if (pool->first > pool->last)
 			return walk_err(w, "first address %s is after last address %s",
 					ip_str(pool->first, a), ip_str(pool->last, b));
@@ -914,7 +903,8 @@ static int parse_hw_address(struct walk *w, const struct cfg_key *k, json_t *v, 
 		return rc;
 	n = hex_parse(s, ":-", r->hw_address, sizeof(r->hw_address));
 	if (n < 1)
-		return walk_err(w, "\"%.64s\" must be 1 to 16 hex bytes separated by ':' or '-'", s);
+		return walk_err(w, "\"%.64s\" must be 1 to 16 hex bytes separated by ':' or '-'",
+				s);
 	r->hlen = (uint8_t)n;
 	return 0;
 }
@@ -1053,9 +1043,9 @@ static int check_reservation_dups(struct walk *w, const struct cfg_subnet *sn)
 	size_t a, b;
 
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
-		int rc = find_duplicate(sn->reservations, sn->n_reservations,
-					sizeof(*sn->reservations), checks[i].cmp, checks[i].same,
-					&a, &b);
+		int rc =
+		    find_duplicate(sn->reservations, sn->n_reservations, sizeof(*sn->reservations),
+				   checks[i].cmp, checks[i].same, &a, &b);
 		if (rc < 0)
 			return walk_err(w, "out of memory");
 		if (rc) {
@@ -1206,8 +1196,8 @@ static bool find_overlap(struct span *s, size_t n, struct span *hit, struct span
 	qsort(s, n, sizeof(*s), cmp_span);
 	for (size_t i = 1; i < n; i++) {
 		if (s[i].lo <= s[widest].hi) {
-			bool later = s[i].a > s[widest].a ||
-				     (s[i].a == s[widest].a && s[i].b > s[widest].b);
+			bool later =
+			    s[i].a > s[widest].a || (s[i].a == s[widest].a && s[i].b > s[widest].b);
 			*hit = later ? s[i] : s[widest];
 			*other = later ? s[widest] : s[i];
 			return true;
@@ -1268,14 +1258,15 @@ static int dhcp4_finish(struct walk *w, void *obj, uint64_t seen)
 		if (!s_renew)
 			sn->renew_timer = g_renew ? cfg->renew_timer : sn->valid_lifetime / 2;
 		if (!s_rebind)
-			sn->rebind_timer = g_rebind ? cfg->rebind_timer :
-				(uint32_t)((uint64_t)sn->valid_lifetime * 7 / 8);
+			sn->rebind_timer = g_rebind
+					       ? cfg->rebind_timer
+					       : (uint32_t)((uint64_t)sn->valid_lifetime * 7 / 8);
 		path_key(w, "subnet4");
 		path_index(w, i);
-		rc = check_timers(w, sn->valid_lifetime, sn->renew_timer, sn->rebind_timer,
-				  s_renew ? "" : (g_renew ? " (from Dhcp4)" : " (50% of valid-lifetime)"),
-				  s_rebind ? "" : (g_rebind ? " (from Dhcp4)" :
-						   " (87.5% of valid-lifetime)"));
+		rc = check_timers(
+		    w, sn->valid_lifetime, sn->renew_timer, sn->rebind_timer,
+		    s_renew ? "" : (g_renew ? " (from Dhcp4)" : " (50% of valid-lifetime)"),
+		    s_rebind ? "" : (g_rebind ? " (from Dhcp4)" : " (87.5% of valid-lifetime)"));
 		if (rc)
 			return rc;
 		path_pop(w, saved);
@@ -1303,8 +1294,8 @@ static int dhcp4_finish(struct walk *w, void *obj, uint64_t seen)
 	n = 0;
 	for (size_t i = 0; i < cfg->n_subnets; i++) {
 		const struct cfg_subnet *sn = &cfg->subnets[i];
-		spans[n++] = (struct span){ sn->prefix, sn->prefix | ~prefix_mask(sn->prefix_len),
-					    i, 0 };
+		spans[n++] =
+		    (struct span){ sn->prefix, sn->prefix | ~prefix_mask(sn->prefix_len), i, 0 };
 	}
 	if (find_overlap(spans, n, &hit, &other)) {
 		const struct cfg_subnet *o = &cfg->subnets[other.a];
@@ -1362,27 +1353,43 @@ out:
 #define U32_MAX_LIFE 4294967294LL /* 0xffffffff is "infinite" (RFC 2131 sec 3.3) */
 
 #define K_U32(T, f, n, lo, hi, d, fl, h) \
-	{ .name = n, .type = CT_U32, .flags = fl, .min = lo, .max = hi, .def = d, \
-	  .off = offsetof(T, f), .help = h }
+	{ \
+		.name = n, .type = CT_U32, .flags = fl, .min = lo, .max = hi, .def = d, \
+		.off = offsetof(T, f), .help = h \
+	}
 #define K_BOOL(T, f, n, d, fl, h) \
-	{ .name = n, .type = CT_BOOL, .flags = fl, .def = d, .off = offsetof(T, f), .help = h }
+	{ \
+		.name = n, .type = CT_BOOL, .flags = fl, .def = d, .off = offsetof(T, f), \
+		.help = h \
+	}
 #define K_STR(T, f, n, lo, d, fl, chk, h) \
-	{ .name = n, .type = CT_STRING, .flags = fl, .min = lo, \
-	  .max = sizeof(((T *)0)->f) - 1, .def_str = d, .off = offsetof(T, f), \
-	  .size = sizeof(((T *)0)->f), .check = chk, .help = h }
+	{ \
+		.name = n, .type = CT_STRING, .flags = fl, .min = lo, \
+		.max = sizeof(((T *)0)->f) - 1, .def_str = d, .off = offsetof(T, f), \
+		.size = sizeof(((T *)0)->f), .check = chk, .help = h \
+	}
 #define K_OBJ(T, f, n, s, fl, h) \
-	{ .name = n, .type = CT_OBJECT, .flags = fl, .off = f, .sub = &s, .help = h }
+	{ \
+		.name = n, .type = CT_OBJECT, .flags = fl, .off = f, .sub = &s, .help = h \
+	}
 #define K_ARR(T, f, n, s, lo, hi, fl, h) \
-	{ .name = n, .type = CT_ARRAY, .flags = fl, .min = lo, .max = hi, \
-	  .off = offsetof(T, f), .off_n = offsetof(T, n_##f), .size = sizeof(*((T *)0)->f), \
-	  .sub = &s, .help = h }
+	{ \
+		.name = n, .type = CT_ARRAY, .flags = fl, .min = lo, .max = hi, \
+		.off = offsetof(T, f), .off_n = offsetof(T, n_##f), .size = sizeof(*((T *)0)->f), \
+		.sub = &s, .help = h \
+	}
 #define K_CUSTOM(T, f, n, fn, td, rd, fl, h) \
-	{ .name = n, .type = CT_CUSTOM, .flags = fl, .parse = fn, .off = offsetof(T, f), \
-	  .type_doc = td, .range_doc = rd, .help = h }
+	{ \
+		.name = n, .type = CT_CUSTOM, .flags = fl, .parse = fn, .off = offsetof(T, f), \
+		.type_doc = td, .range_doc = rd, .help = h \
+	}
 #define K_ADDRS(T, f, n, hi, h) \
-	{ .name = n, .type = CT_CUSTOM, .max = hi, .parse = parse_ipv4_array, \
-	  .off = offsetof(T, f), .off_n = offsetof(T, n_##f), .type_doc = "array of IPv4 addresses", \
-	  .range_doc = #hi " entries at most", .def_doc = "empty", .help = h }
+	{ \
+		.name = n, .type = CT_CUSTOM, .max = hi, .parse = parse_ipv4_array, \
+		.off = offsetof(T, f), .off_n = offsetof(T, n_##f), \
+		.type_doc = "array of IPv4 addresses", .range_doc = #hi " entries at most", \
+		.def_doc = "empty", .help = h \
+	}
 
 static const struct cfg_key option_keys[] = {
 	K_STR(struct opt_src, name, "name", 1, NULL, 0, NULL,
@@ -1400,15 +1407,22 @@ static const struct cfg_key option_keys[] = {
 static const struct cfg_schema option_schema = SCHEMA(option_keys, option_finish);
 
 #define K_OPTIONS(T) \
-	{ .name = "option-data", .type = CT_CUSTOM, .max = 254, .parse = parse_option_data, \
-	  .off = offsetof(T, options), .off_n = offsetof(T, n_options), .sub = &option_schema, \
-	  .type_doc = "array of objects", .range_doc = "0 .. 254 entries", .def_doc = "empty", \
-	  .help = "DHCP options to send; one entry per code." }
+	{ \
+		.name = "option-data", .type = CT_CUSTOM, .max = 254, .parse = parse_option_data, \
+		.off = offsetof(T, options), .off_n = offsetof(T, n_options), \
+		.sub = &option_schema, .type_doc = "array of objects", \
+		.range_doc = "0 .. 254 entries", .def_doc = "empty", \
+		.help = "DHCP options to send; one entry per code." \
+	}
 
 static const struct cfg_key interface_keys[] = {
 	K_STR(struct cfg_interface, name, "name", 1, NULL, CFG_REQUIRED, check_ifname,
 	      "Name that subnets use in \"interface\"; unique."),
-	{ .name = "port", .type = CT_U16, .flags = CFG_REQUIRED, .min = 0, .max = 65534,
+	{ .name = "port",
+	  .type = CT_U16,
+	  .flags = CFG_REQUIRED,
+	  .min = 0,
+	  .max = 65534,
 	  .off = offsetof(struct cfg_interface, port_id),
 	  .help = "DPDK port id; unique." },
 	K_CUSTOM(struct cfg_interface, address, "address", parse_if_address, "prefix",
@@ -1427,18 +1441,21 @@ static const struct cfg_schema ifcfg_schema = SCHEMA(ifcfg_keys, ifcfg_finish);
 static const struct cfg_key lease_store_keys[] = {
 	K_STR(struct cfg_lease_store, directory, "directory", 1, "/var/lib/leasewire", 0,
 	      check_abs_path, "Absolute path of the journal and snapshots."),
-	{ .name = "durability", .type = CT_ENUM, .def = CFG_DURABILITY_FSYNC,
-	  .enum_names = durability_names, .range_doc = "fsync, write, none",
+	{ .name = "durability",
+	  .type = CT_ENUM,
+	  .def = CFG_DURABILITY_FSYNC,
+	  .enum_names = durability_names,
+	  .range_doc = "fsync, write, none",
 	  .off = offsetof(struct cfg_lease_store, durability),
 	  .help = "When an ACK may leave: fsync = after fdatasync; write = after write(2), "
 		  "survives a crash of the process but not of the host; none = at once (labs "
 		  "and benchmarks)." },
-	K_U32(struct cfg_lease_store, commit_max_delay_us, "commit-max-delay-us", 0, 100000,
-	      200, 0, "Group commit: longest a lease event waits for its batch, microseconds."),
+	K_U32(struct cfg_lease_store, commit_max_delay_us, "commit-max-delay-us", 0, 100000, 200, 0,
+	      "Group commit: longest a lease event waits for its batch, microseconds."),
 	K_U32(struct cfg_lease_store, commit_max_batch, "commit-max-batch", 1, 65536, 4096, 0,
 	      "Group commit: most lease events per fdatasync."),
-	K_U32(struct cfg_lease_store, snapshot_every, "snapshot-every", 1000, 1000000000,
-	      1000000, 0, "Write a snapshot and trim the journal after this many records."),
+	K_U32(struct cfg_lease_store, snapshot_every, "snapshot-every", 1000, 1000000000, 1000000,
+	      0, "Write a snapshot and trim the journal after this many records."),
 	K_U32(struct cfg_lease_store, ack_timeout_ms, "ack-timeout-ms", 10, 60000, 2000, 0,
 	      "An ACK waiting for its commit longer than this is dropped and counted."),
 };
@@ -1465,7 +1482,9 @@ static const struct cfg_key reservation_keys[] = {
 		 "Client hardware address (chaddr). Give this, client-id, or both."),
 	K_CUSTOM(struct cfg_reservation, client_id, "client-id", parse_client_id, "hex",
 		 "2 .. 255 bytes", 0, "Client identifier (option 61), type byte first."),
-	{ .name = "ip-address", .type = CT_IPV4, .flags = CFG_REQUIRED,
+	{ .name = "ip-address",
+	  .type = CT_IPV4,
+	  .flags = CFG_REQUIRED,
 	  .off = offsetof(struct cfg_reservation, ip_address),
 	  .help = "Address always given to this client; inside the subnet, unique in it, in "
 		  "or out of the pools." },
@@ -1485,24 +1504,39 @@ static const struct cfg_key subnet_keys[] = {
 	      "Without it the subnet is served through relays only."),
 	K_OBJ(struct cfg_subnet, 0, "relay", relay_schema, 0,
 	      "Relay agents serving this subnet; required when \"interface\" is absent."),
-	K_ARR(struct cfg_subnet, pools, "pools", pool_schema, 0, 1024, 0,
-	      "Dynamic address pools."),
+	K_ARR(struct cfg_subnet, pools, "pools", pool_schema, 0, 1024, 0, "Dynamic address pools."),
 	K_OPTIONS(struct cfg_subnet),
 	K_ARR(struct cfg_subnet, reservations, "reservations", reservation_schema, 0, 1048576, 0,
 	      "Fixed addresses for known clients."),
-	{ .name = "valid-lifetime", .type = CT_U32, .flags = CFG_INHERIT, .min = 60,
-	  .max = U32_MAX_LIFE, .off = offsetof(struct cfg_subnet, valid_lifetime),
-	  .def_doc = "Dhcp4.valid-lifetime", .help = "Lease time, seconds." },
-	{ .name = "renew-timer", .type = CT_U32, .flags = CFG_INHERIT, .min = 1,
-	  .max = U32_MAX_LIFE, .off = offsetof(struct cfg_subnet, renew_timer),
+	{ .name = "valid-lifetime",
+	  .type = CT_U32,
+	  .flags = CFG_INHERIT,
+	  .min = 60,
+	  .max = U32_MAX_LIFE,
+	  .off = offsetof(struct cfg_subnet, valid_lifetime),
+	  .def_doc = "Dhcp4.valid-lifetime",
+	  .help = "Lease time, seconds." },
+	{ .name = "renew-timer",
+	  .type = CT_U32,
+	  .flags = CFG_INHERIT,
+	  .min = 1,
+	  .max = U32_MAX_LIFE,
+	  .off = offsetof(struct cfg_subnet, renew_timer),
 	  .def_doc = "Dhcp4.renew-timer if set, else 50% of valid-lifetime",
 	  .help = "T1, seconds; renew-timer < rebind-timer < valid-lifetime." },
-	{ .name = "rebind-timer", .type = CT_U32, .flags = CFG_INHERIT, .min = 1,
-	  .max = U32_MAX_LIFE, .off = offsetof(struct cfg_subnet, rebind_timer),
+	{ .name = "rebind-timer",
+	  .type = CT_U32,
+	  .flags = CFG_INHERIT,
+	  .min = 1,
+	  .max = U32_MAX_LIFE,
+	  .off = offsetof(struct cfg_subnet, rebind_timer),
 	  .def_doc = "Dhcp4.rebind-timer if set, else 87.5% of valid-lifetime",
 	  .help = "T2, seconds." },
-	{ .name = "authoritative", .type = CT_BOOL, .flags = CFG_INHERIT,
-	  .off = offsetof(struct cfg_subnet, authoritative), .def_doc = "Dhcp4.authoritative",
+	{ .name = "authoritative",
+	  .type = CT_BOOL,
+	  .flags = CFG_INHERIT,
+	  .off = offsetof(struct cfg_subnet, authoritative),
+	  .def_doc = "Dhcp4.authoritative",
 	  .help = "NAK requests for addresses this server did not give (RFC 2131 sec 4.3.2)." },
 	K_BOOL(struct cfg_subnet, dynamic_bootp, "dynamic-bootp", false, 0,
 	       "Answer BOOTP clients with infinite leases from the pools (RFC 1534)."),
@@ -1514,13 +1548,22 @@ static const struct cfg_key dhcp4_keys[] = {
 	      "Where the server listens."),
 	K_U32(struct lw_config, valid_lifetime, "valid-lifetime", 60, U32_MAX_LIFE, 3600, 0,
 	      "Lease time, seconds."),
-	{ .name = "renew-timer", .type = CT_U32, .flags = CFG_INHERIT, .min = 1,
-	  .max = U32_MAX_LIFE, .off = offsetof(struct lw_config, renew_timer),
+	{ .name = "renew-timer",
+	  .type = CT_U32,
+	  .flags = CFG_INHERIT,
+	  .min = 1,
+	  .max = U32_MAX_LIFE,
+	  .off = offsetof(struct lw_config, renew_timer),
 	  .def_doc = "50% of valid-lifetime",
 	  .help = "T1, seconds; renew-timer < rebind-timer < valid-lifetime." },
-	{ .name = "rebind-timer", .type = CT_U32, .flags = CFG_INHERIT, .min = 1,
-	  .max = U32_MAX_LIFE, .off = offsetof(struct lw_config, rebind_timer),
-	  .def_doc = "87.5% of valid-lifetime", .help = "T2, seconds." },
+	{ .name = "rebind-timer",
+	  .type = CT_U32,
+	  .flags = CFG_INHERIT,
+	  .min = 1,
+	  .max = U32_MAX_LIFE,
+	  .off = offsetof(struct lw_config, rebind_timer),
+	  .def_doc = "87.5% of valid-lifetime",
+	  .help = "T2, seconds." },
 	K_BOOL(struct lw_config, authoritative, "authoritative", false, 0,
 	       "NAK requests for addresses this server did not give (RFC 2131 sec 4.3.2)."),
 	K_U32(struct lw_config, offer_lifetime, "offer-lifetime", 1, 3600, 10, 0,
@@ -1532,8 +1575,7 @@ static const struct cfg_key dhcp4_keys[] = {
 	K_OBJ(struct lw_config, offsetof(struct lw_config, lease_store), "lease-store",
 	      lease_store_schema, 0, "Lease journal and snapshots."),
 	K_OPTIONS(struct lw_config),
-	K_ARR(struct lw_config, subnets, "subnet4", subnet_schema, 0, 65535, 0,
-	      "Subnets served."),
+	K_ARR(struct lw_config, subnets, "subnet4", subnet_schema, 0, 65535, 0, "Subnets served."),
 };
 static const struct cfg_schema dhcp4_schema = SCHEMA(dhcp4_keys, dhcp4_finish);
 
@@ -1738,25 +1780,18 @@ static void md_range(FILE *out, const struct cfg_key *k)
 {
 	switch (k->type) {
 	case CT_U16:
-	case CT_U32:
-		fprintf(out, "%lld .. %lld", (long long)k->min, (long long)k->max);
-		break;
+	case CT_U32: fprintf(out, "%lld .. %lld", (long long)k->min, (long long)k->max); break;
 	case CT_STRING:
 		fprintf(out, "%lld .. %lld chars", (long long)k->min, (long long)k->max);
 		break;
 	case CT_ARRAY:
 		fprintf(out, "%lld .. %lld entries", (long long)k->min, (long long)k->max);
 		break;
-	case CT_IPV4:
-		fputs("a.b.c.d", out);
-		break;
+	case CT_IPV4: fputs("a.b.c.d", out); break;
 	case CT_ENUM:
-	case CT_CUSTOM:
-		fputs(k->range_doc ? k->range_doc : "", out);
-		break;
+	case CT_CUSTOM: fputs(k->range_doc ? k->range_doc : "", out); break;
 	case CT_BOOL:
-	case CT_OBJECT:
-		break;
+	case CT_OBJECT: break;
 	}
 }
 
@@ -1787,9 +1822,11 @@ static void md_default(FILE *out, const struct cfg_key *k)
 static void md_keys(FILE *out, const struct cfg_schema *s, const char *prefix)
 {
 	static const char *const type_names[] = {
-		[CT_U16] = "integer", [CT_U32] = "integer", [CT_BOOL] = "boolean",
-		[CT_STRING] = "string", [CT_ENUM] = "string", [CT_IPV4] = "IPv4 address",
-		[CT_OBJECT] = "object", [CT_ARRAY] = "array of objects", [CT_CUSTOM] = "",
+		[CT_U16] = "integer",	[CT_U32] = "integer",
+		[CT_BOOL] = "boolean",	[CT_STRING] = "string",
+		[CT_ENUM] = "string",	[CT_IPV4] = "IPv4 address",
+		[CT_OBJECT] = "object", [CT_ARRAY] = "array of objects",
+		[CT_CUSTOM] = "",
 	};
 
 	for (size_t i = 0; i < s->n_keys; i++) {
@@ -1797,7 +1834,8 @@ static void md_keys(FILE *out, const struct cfg_schema *s, const char *prefix)
 		char path[CFG_PATH_LEN];
 
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", k->name);
-		fprintf(out, "| `%s` | %s | ", path, k->type_doc ? k->type_doc : type_names[k->type]);
+		fprintf(out, "| `%s` | %s | ", path,
+			k->type_doc ? k->type_doc : type_names[k->type]);
 		md_range(out, k);
 		fputs(" | ", out);
 		md_default(out, k);
@@ -1825,7 +1863,8 @@ int config_schema_markdown(FILE *out)
 	      "`a[]` stands for every entry of array `a`.\n"
 	      "\n"
 	      "| Key | Type | Range | Default | Description |\n"
-	      "|---|---|---|---|---|\n", out);
+	      "|---|---|---|---|---|\n",
+	      out);
 	md_keys(out, &root_schema, "");
 	fputs("\n"
 	      "## Options\n"
@@ -1833,7 +1872,8 @@ int config_schema_markdown(FILE *out)
 	      "`option-data` entries name an option by `name` or `code`. Subnet options override\n"
 	      "global options with the same code. With `csv-format` true (the default) `data` is\n"
 	      "written in the format below; a code not listed here takes `data` as a raw\n"
-	      "string. With `csv-format` false `data` is hex bytes. An encoded value is at most\n", out);
+	      "string. With `csv-format` false `data` is hex bytes. An encoded value is at most\n",
+	      out);
 	fprintf(out, "%d bytes.\n\n", CFG_MAX_OPTION_LEN);
 	fputs("| Name | Code | Data format |\n|---|---|---|\n", out);
 	for (size_t i = 0; i < ARRAY_SIZE(opt_defs); i++)
@@ -1843,7 +1883,8 @@ int config_schema_markdown(FILE *out)
 	fputs("\nManaged by the server, refused in `option-data`:", out);
 	for (size_t i = 0; i < ARRAY_SIZE(opt_defs); i++)
 		if (opt_defs[i].type == OT_MANAGED)
-			fprintf(out, "%s `%s` (%u)", i && opt_defs[i - 1].type == OT_MANAGED ? "," : "",
+			fprintf(out, "%s `%s` (%u)",
+				i && opt_defs[i - 1].type == OT_MANAGED ? "," : "",
 				opt_defs[i].name, opt_defs[i].code);
 	fputs(".\n", out);
 	return ferror(out) ? -EIO : 0;

@@ -14,68 +14,68 @@
 #include <stdio.h>
 
 #define CFG_ERR_LEN 512
-#define CFG_MAX_OPTION_LEN 1024  /* one option's value, before RFC 3396 splitting */
+#define CFG_MAX_OPTION_LEN 1024 /* one option's value, before RFC 3396 splitting */
 
 enum cfg_durability {
 	CFG_DURABILITY_FSYNC = 0, /* fdatasync before ACK (default) */
-	CFG_DURABILITY_WRITE,     /* write(2) before ACK: survives kill -9, not power loss */
-	CFG_DURABILITY_NONE,      /* no wait: benchmarks and labs only */
+	CFG_DURABILITY_WRITE, /* write(2) before ACK: survives kill -9, not power loss */
+	CFG_DURABILITY_NONE, /* no wait: benchmarks and labs only */
 };
 
 struct cfg_option {
 	uint8_t code;
 	uint16_t len;
-	uint8_t *data;            /* encoded wire value */
-	bool always_send;         /* Kea "always-send": send even when not in option 55 */
+	uint8_t *data; /* encoded wire value */
+	bool always_send; /* Kea "always-send": send even when not in option 55 */
 };
 
 struct cfg_reservation {
-	uint8_t hlen;             /* 0 when matched by client id only */
+	uint8_t hlen; /* 0 when matched by client id only */
 	uint8_t hw_address[16];
-	uint8_t client_id_len;    /* 0 when matched by hardware address only */
+	uint8_t client_id_len; /* 0 when matched by hardware address only */
 	uint8_t client_id[255];
-	uint32_t ip_address;      /* host order */
+	uint32_t ip_address; /* host order */
 	char hostname[64];
 };
 
 struct cfg_pool {
-	uint32_t first, last;     /* host order, inclusive */
+	uint32_t first, last; /* host order, inclusive */
 };
 
 struct cfg_subnet {
-	uint32_t id;              /* Kea "id", unique, > 0 */
-	uint32_t prefix;          /* host order network address */
+	uint32_t id; /* Kea "id", unique, > 0 */
+	uint32_t prefix; /* host order network address */
 	uint8_t prefix_len;
-	char interface[32];       /* port name this subnet is directly on, "" for relayed only */
-	uint32_t *relay_addresses;/* Kea "relay": {"ip-addresses": [...]}; giaddr matching */
+	char interface[32]; /* port name this subnet is directly on, "" for relayed only */
+	uint32_t *relay_addresses; /* Kea "relay": {"ip-addresses": [...]}; giaddr matching */
 	size_t n_relay_addresses;
 	struct cfg_pool *pools;
 	size_t n_pools;
-	struct cfg_option *options;   /* subnet options override global ones by code */
+	struct cfg_option *options; /* subnet options override global ones by code */
 	size_t n_options;
 	struct cfg_reservation *reservations;
 	size_t n_reservations;
-	uint32_t valid_lifetime;  /* secs */
-	uint32_t renew_timer;     /* T1 secs */
-	uint32_t rebind_timer;    /* T2 secs */
-	bool authoritative;       /* NAK unknown INIT-REBOOT clients (RFC 2131 sec 4.3.2) */
-	bool dynamic_bootp;       /* answer BOOTP with infinite leases (RFC 1534) */
+	uint32_t valid_lifetime; /* secs */
+	uint32_t renew_timer; /* T1 secs */
+	uint32_t rebind_timer; /* T2 secs */
+	bool authoritative; /* NAK unknown INIT-REBOOT clients (RFC 2131 sec 4.3.2) */
+	bool dynamic_bootp; /* answer BOOTP with infinite leases (RFC 1534) */
 };
 
 struct cfg_interface {
-	char name[32];            /* "port0" ... as in subnet "interface" */
-	uint16_t port_id;         /* DPDK port */
-	uint32_t address;         /* server address on this port, host order */
+	char name[32]; /* "port0" ... as in subnet "interface" */
+	uint16_t port_id; /* DPDK port */
+	uint32_t address; /* server address on this port, host order */
 	uint8_t prefix_len;
 };
 
 struct cfg_lease_store {
-	char directory[256];      /* journal and snapshots live here */
+	char directory[256]; /* journal and snapshots live here */
 	enum cfg_durability durability;
 	uint32_t commit_max_delay_us; /* group commit: longest an event waits for a batch */
-	uint32_t commit_max_batch;    /* events per fdatasync at most */
-	uint32_t snapshot_every;      /* compact after this many journal records */
-	uint32_t ack_timeout_ms;      /* a parked ACK older than this is dropped, counted */
+	uint32_t commit_max_batch; /* events per fdatasync at most */
+	uint32_t snapshot_every; /* compact after this many journal records */
+	uint32_t ack_timeout_ms; /* a parked ACK older than this is dropped, counted */
 };
 
 struct lw_config {
@@ -83,13 +83,13 @@ struct lw_config {
 	size_t n_interfaces;
 	struct cfg_subnet *subnets;
 	size_t n_subnets;
-	struct cfg_option *options;   /* global option-data */
+	struct cfg_option *options; /* global option-data */
 	size_t n_options;
 	uint32_t valid_lifetime, renew_timer, rebind_timer; /* global defaults */
 	bool authoritative;
-	uint32_t offer_lifetime;      /* secs an OFFERed address is held */
+	uint32_t offer_lifetime; /* secs an OFFERed address is held */
 	uint32_t decline_probation_period; /* secs */
-	uint32_t max_leases;          /* lease records to preallocate */
+	uint32_t max_leases; /* lease records to preallocate */
 	struct cfg_lease_store lease_store;
 };
 

@@ -14,6 +14,7 @@
 
 #include "drop_reason.h"
 
+// clang-format off
 #define COUNTER_LIST(X) \
 	X(rx_packets) X(rx_dhcp) X(rx_bootp) X(rx_discover) X(rx_request) X(rx_decline) \
 	X(rx_release) X(rx_inform) X(rx_arp) X(rx_icmp) X(rx_steered_in) \
@@ -21,13 +22,14 @@
 	X(tx_arp_reply) X(tx_icmp_reply) X(steered_out) \
 	X(acks_parked) X(acks_released) X(events_sent) X(events_deferred) \
 	X(leases_expired) X(offers_expired)
+// clang-format on
 
 struct worker_counters {
 	alignas(64)
 #define COUNTER_FIELD(name) uint64_t name;
-	COUNTER_LIST(COUNTER_FIELD)
+	    COUNTER_LIST(COUNTER_FIELD)
 #undef COUNTER_FIELD
-	uint64_t drops[DROP__COUNT];
+		uint64_t drops[DROP__COUNT];
 	/* Gauges the worker updates once per housekeeping round. */
 	uint64_t parked_now;
 	uint64_t event_ring_used;

@@ -19,9 +19,9 @@
 #include "wire.h"
 
 /* Field offsets of RFC 2131 fig 1; the vendor area starts at DHCP_FIXED_LEN. */
-#define OFF_SNAME  44u
+#define OFF_SNAME 44u
 #define COOKIE_LEN 4u
-#define OPTS_OFF   (DHCP_FIXED_LEN + COOKIE_LEN)
+#define OPTS_OFF (DHCP_FIXED_LEN + COOKIE_LEN)
 
 /*
  * RFC 1542 sec 4.1.1: a relay discards a request whose hops exceed its
@@ -34,7 +34,7 @@
 #define DHCP_MAX_HLEN 16u
 
 /* Option 52 values are a bit set (RFC 2132 sec 9.3). */
-#define OVERLOAD_FILE  1u
+#define OVERLOAD_FILE 1u
 #define OVERLOAD_SNAME 2u
 
 /* RFC 5107 server identifier override: an address, like link selection. */
@@ -46,9 +46,9 @@
 /* State shared by the two walks; lives on the parser's stack. */
 struct opt_walk {
 	struct dhcp_msg *msg;
-	bool copy;        /* false: first walk (check and sum), true: second (copy) */
+	bool copy; /* false: first walk (check and sum), true: second (copy) */
 	uint8_t overload; /* option 52 value, set by the first walk of the main area */
-	unsigned n_type;  /* instances of option 53 */
+	unsigned n_type; /* instances of option 53 */
 };
 
 static void opt_mark(struct dhcp_msg *msg, uint8_t code)
@@ -219,8 +219,7 @@ static enum drop_reason rai_check(struct dhcp_msg *msg)
 			if (slen != 4)
 				return DROP_RAI;
 			break;
-		default:
-			continue;
+		default: continue;
 		}
 		if (seen & (1u << sub))
 			return DROP_RAI;
@@ -238,12 +237,8 @@ static const struct {
 	uint8_t code;
 	uint8_t len;
 } opt_fixed_len[] = {
-	{ DHO_REQUESTED_ADDRESS, 4 },
-	{ DHO_LEASE_TIME, 4 },
-	{ DHO_MESSAGE_TYPE, 1 },
-	{ DHO_SERVER_ID, 4 },
-	{ DHO_MAX_MESSAGE_SIZE, 2 },
-	{ DHO_SUBNET_SELECTION, 4 },
+	{ DHO_REQUESTED_ADDRESS, 4 }, { DHO_LEASE_TIME, 4 },	   { DHO_MESSAGE_TYPE, 1 },
+	{ DHO_SERVER_ID, 4 },	      { DHO_MAX_MESSAGE_SIZE, 2 }, { DHO_SUBNET_SELECTION, 4 },
 };
 
 /* Checks on the concatenated values, then decoding of the convenience fields. */
@@ -399,15 +394,9 @@ enum drop_reason dhcp_msg_parse(const uint8_t *payload, size_t len, struct dhcp_
 const char *dhcp_msg_type_name(uint8_t msg_type)
 {
 	static const char *const names[] = {
-		[DHCP_NONE] = "BOOTP",
-		[DHCPDISCOVER] = "DISCOVER",
-		[DHCPOFFER] = "OFFER",
-		[DHCPREQUEST] = "REQUEST",
-		[DHCPDECLINE] = "DECLINE",
-		[DHCPACK] = "ACK",
-		[DHCPNAK] = "NAK",
-		[DHCPRELEASE] = "RELEASE",
-		[DHCPINFORM] = "INFORM",
+		[DHCP_NONE] = "BOOTP",	   [DHCPDISCOVER] = "DISCOVER", [DHCPOFFER] = "OFFER",
+		[DHCPREQUEST] = "REQUEST", [DHCPDECLINE] = "DECLINE",	[DHCPACK] = "ACK",
+		[DHCPNAK] = "NAK",	   [DHCPRELEASE] = "RELEASE",	[DHCPINFORM] = "INFORM",
 	};
 
 	return msg_type < sizeof(names) / sizeof(names[0]) ? names[msg_type] : "UNKNOWN";
@@ -423,8 +412,7 @@ struct text {
 	size_t pos;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void text_printf(struct text *t, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void text_printf(struct text *t, const char *fmt, ...)
 {
 	size_t room = t->cap - t->pos;
 	va_list ap;
@@ -538,7 +526,7 @@ int dhcp_reply_init(struct dhcp_reply *reply, uint8_t *buf, size_t cap, const st
 	wire_put_u8(&c, 0);
 	wire_put_u32(&c, req->xid);
 	wire_put_u16(&c, 0);
-	wire_put_u16(&c, req->flags);  /* a relay broadcasts the reply when B is set */
+	wire_put_u16(&c, req->flags); /* a relay broadcasts the reply when B is set */
 	wire_put_u32(&c, ciaddr);
 	wire_put_u32(&c, yiaddr);
 	wire_put_u32(&c, siaddr);

@@ -19,13 +19,13 @@
 
 #include "drop_reason.h"
 
-#define DHCP_FIXED_LEN      236u  /* op .. file, RFC 2131 fig 1 */
-#define DHCP_COOKIE         0x63825363u
-#define DHCP_MIN_MSG_SIZE   576u  /* RFC 2131 sec 2: every client accepts this */
-#define DHCP_MIN_REPLY_LEN  300u  /* RFC 1542 sec 2.1: pad BOOTP replies to 300 */
-#define DHCP_MAX_PAYLOAD    1472u /* 1500-byte MTU minus IPv4 and UDP headers */
-#define DHCP_OPT_DATA_MAX   1536u /* sum of all option values fits in the payload */
-#define DHCP_CLIENT_ID_MAX  255u
+#define DHCP_FIXED_LEN 236u /* op .. file, RFC 2131 fig 1 */
+#define DHCP_COOKIE 0x63825363u
+#define DHCP_MIN_MSG_SIZE 576u /* RFC 2131 sec 2: every client accepts this */
+#define DHCP_MIN_REPLY_LEN 300u /* RFC 1542 sec 2.1: pad BOOTP replies to 300 */
+#define DHCP_MAX_PAYLOAD 1472u /* 1500-byte MTU minus IPv4 and UDP headers */
+#define DHCP_OPT_DATA_MAX 1536u /* sum of all option values fits in the payload */
+#define DHCP_CLIENT_ID_MAX 255u
 /*
  * Cap on one option's value after RFC 3396 concatenation (DROP_PARSE_CONCAT).
  * RFC 3396 sets no limit and DHCP_OPT_DATA_MAX cannot be reached from a
@@ -35,7 +35,7 @@
 #define DHCP_OPT_CONCAT_MAX 1024u
 
 #define BOOTREQUEST 1
-#define BOOTREPLY   2
+#define BOOTREPLY 2
 
 enum dhcp_msg_type {
 	DHCP_NONE = 0, /* plain BOOTP: no option 53 */
@@ -76,8 +76,8 @@ enum dhcp_opt_code {
 };
 
 /* Relay agent information sub-options (RFC 3046, RFC 3527). */
-#define RAI_CIRCUIT_ID     1
-#define RAI_REMOTE_ID      2
+#define RAI_CIRCUIT_ID 1
+#define RAI_REMOTE_ID 2
 #define RAI_LINK_SELECTION 5
 
 struct dhcp_opt_ref {
@@ -94,23 +94,24 @@ struct dhcp_msg {
 	uint8_t op, htype, hlen, hops;
 	uint32_t xid;
 	uint16_t secs;
-	uint16_t flags;          /* bit 15 = broadcast (RFC 2131 sec 2) */
+	uint16_t flags; /* bit 15 = broadcast (RFC 2131 sec 2) */
 	uint32_t ciaddr, yiaddr, siaddr, giaddr;
 	uint8_t chaddr[16];
 	uint8_t sname[64];
 	uint8_t file[128];
 	bool sname_is_options, file_is_options;
 
-	uint8_t msg_type;        /* enum dhcp_msg_type, DHCP_NONE for BOOTP */
-	bool has_cookie;         /* false only for plain BOOTP without vendor area */
+	uint8_t msg_type; /* enum dhcp_msg_type, DHCP_NONE for BOOTP */
+	bool has_cookie; /* false only for plain BOOTP without vendor area */
 
 	/* Decoded convenience values; 0 when absent. */
-	uint32_t requested_ip;   /* option 50 */
-	uint32_t server_id;      /* option 54 */
+	uint32_t requested_ip; /* option 50 */
+	uint32_t server_id; /* option 54 */
 	uint32_t subnet_selection; /* option 118 (RFC 3011) */
 	uint32_t link_selection; /* option 82 sub-option 5 (RFC 3527) */
 	uint32_t lease_time_req; /* option 51 in a request */
-	uint16_t max_msg_size;   /* option 57, clamped to [576, DHCP_MAX_PAYLOAD + 28]; 0 when absent */
+	uint16_t
+	    max_msg_size; /* option 57, clamped to [576, DHCP_MAX_PAYLOAD + 28]; 0 when absent */
 
 	uint8_t opt_present[256 / 8];
 	struct dhcp_opt_ref opt[256];

@@ -47,9 +47,8 @@ static const struct cfg_subnet *subnet_by_relay(const struct lw_config *cfg, uin
  * (RFC 2131 sec 4.3.1), then the receiving interface; on an interface with
  * several subnets the one containing the client's current address wins.
  */
-static const struct cfg_subnet *select_subnet(const struct lw_config *cfg,
-					      const struct dhcp_msg *req,
-					      const struct dhcp_link *link)
+static const struct cfg_subnet *
+select_subnet(const struct lw_config *cfg, const struct dhcp_msg *req, const struct dhcp_link *link)
 {
 	if (req->giaddr && req->link_selection)
 		return subnet_containing(cfg, req->link_selection);
@@ -94,7 +93,8 @@ static const struct cfg_reservation *find_reservation(const struct cfg_subnet *s
 		if (r->client_id_len && cid && r->client_id_len == cid_len &&
 		    memcmp(r->client_id, cid, cid_len) == 0)
 			return r;
-		if (r->hlen && r->hlen == req->hlen && memcmp(r->hw_address, req->chaddr, r->hlen) == 0)
+		if (r->hlen && r->hlen == req->hlen &&
+		    memcmp(r->hw_address, req->chaddr, r->hlen) == 0)
 			return r;
 	}
 	return NULL;
@@ -173,12 +173,10 @@ static int swap_version(struct dhcp_server *srv, const struct lease *old, struct
  * published, so the record shows which journal event made it (immutable
  * once published).
  */
-static void stamp(struct dhcp_server *srv, struct lease *l)
-{
-	l->journal_seq = ++srv->next_seq;
-}
+static void stamp(struct dhcp_server *srv, struct lease *l) { l->journal_seq = ++srv->next_seq; }
 
-static void emit_event(struct dhcp_result *res, uint8_t type, const struct lease *l, unsigned worker)
+static void emit_event(struct dhcp_result *res, uint8_t type, const struct lease *l,
+		       unsigned worker)
 {
 	if (res->n_events >= DHCP_RESULT_MAX_EVENTS)
 		return;
@@ -193,8 +191,7 @@ struct lease_times {
 	uint32_t lease_secs, t1, t2;
 };
 
-static struct lease_times lease_times_for(const struct dhcp_server *srv,
-					  const struct cfg_subnet *s,
+static struct lease_times lease_times_for(const struct dhcp_server *srv, const struct cfg_subnet *s,
 					  const struct failover_view *view, int64_t now,
 					  const struct lease *old)
 {
@@ -222,7 +219,7 @@ struct reply_plan {
 	uint32_t ciaddr;
 	const struct cfg_subnet *subnet;
 	struct lease_times times;
-	bool with_lease;          /* OFFER, ACK, BOOTP reply */
+	bool with_lease; /* OFFER, ACK, BOOTP reply */
 };
 
 static void mark(uint8_t *done, uint8_t code) { done[code >> 3] |= (uint8_t)(1u << (code & 7)); }
@@ -231,14 +228,21 @@ static bool marked(const uint8_t *done, uint8_t code) { return done[code >> 3] >
 static bool server_managed(uint8_t code)
 {
 	switch (code) {
-	case DHO_PAD: case DHO_END: case DHO_REQUESTED_ADDRESS: case DHO_LEASE_TIME:
-	case DHO_OVERLOAD: case DHO_MESSAGE_TYPE: case DHO_SERVER_ID:
-	case DHO_PARAMETER_REQUEST_LIST: case DHO_MAX_MESSAGE_SIZE: case DHO_RENEWAL_TIME:
-	case DHO_REBINDING_TIME: case DHO_CLIENT_ID: case DHO_RELAY_AGENT_INFO:
-	case DHO_SUBNET_SELECTION:
-		return true;
-	default:
-		return false;
+	case DHO_PAD:
+	case DHO_END:
+	case DHO_REQUESTED_ADDRESS:
+	case DHO_LEASE_TIME:
+	case DHO_OVERLOAD:
+	case DHO_MESSAGE_TYPE:
+	case DHO_SERVER_ID:
+	case DHO_PARAMETER_REQUEST_LIST:
+	case DHO_MAX_MESSAGE_SIZE:
+	case DHO_RENEWAL_TIME:
+	case DHO_REBINDING_TIME:
+	case DHO_CLIENT_ID:
+	case DHO_RELAY_AGENT_INFO:
+	case DHO_SUBNET_SELECTION: return true;
+	default: return false;
 	}
 }
 
@@ -339,8 +343,8 @@ static enum drop_reason reply(struct dhcp_server *srv, const struct dhcp_msg *re
 	return DROP_NONE;
 }
 
-static enum drop_reason nak(struct dhcp_server *srv, const struct dhcp_msg *req,
-			    uint32_t server_ip, uint8_t *buf, size_t cap, struct dhcp_result *res)
+static enum drop_reason nak(struct dhcp_server *srv, const struct dhcp_msg *req, uint32_t server_ip,
+			    uint8_t *buf, size_t cap, struct dhcp_result *res)
 {
 	struct reply_plan p = { .type = DHCPNAK, .server_ip = server_ip };
 	return reply(srv, req, &p, buf, cap, res);
@@ -432,8 +436,11 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 	/* A bound client asking again keeps its binding untouched (RFC 2131 sec 4.3.1). */
 	if (!bootp && old && old->state == LEASE_BOUND && old->subnet_id == s->id &&
 	    holds_slot(srv->table, old) && (!resv || resv->ip_address == old->ip)) {
-		struct reply_plan p = { .type = DHCPOFFER, .server_ip = server_ip,
-					.yiaddr = old->ip, .subnet = s, .with_lease = true,
+		struct reply_plan p = { .type = DHCPOFFER,
+					.server_ip = server_ip,
+					.yiaddr = old->ip,
+					.subnet = s,
+					.with_lease = true,
 					.times = lease_times_for(srv, s, view, now, old) };
 		return reply(srv, req, &p, buf, cap, res);
 	}
@@ -453,7 +460,8 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 		newv->flags |= LEASE_F_BOOTP;
 		newv->state = LEASE_BOUND;
 		newv->lease_secs = times.lease_secs;
-		newv->expire = times.lease_secs == LEASE_INFINITE ? INT64_MAX : now + times.lease_secs;
+		newv->expire =
+		    times.lease_secs == LEASE_INFINITE ? INT64_MAX : now + times.lease_secs;
 	} else {
 		newv->state = LEASE_OFFERED;
 		newv->lease_secs = times.lease_secs;
@@ -471,8 +479,12 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 		lease_table_discard(srv->table, newv);
 		return DROP_TABLE_FULL;
 	}
-	struct reply_plan p = { .type = bootp ? DHCP_NONE : DHCPOFFER, .server_ip = server_ip,
-				.yiaddr = ip, .subnet = s, .with_lease = true, .times = times };
+	struct reply_plan p = { .type = bootp ? DHCP_NONE : DHCPOFFER,
+				.server_ip = server_ip,
+				.yiaddr = ip,
+				.subnet = s,
+				.with_lease = true,
+				.times = times };
 	if (bootp) {
 		emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
 		res->park = true;
@@ -524,8 +536,12 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	}
 	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
 	res->park = true;
-	struct reply_plan p = { .type = DHCPACK, .server_ip = server_ip, .yiaddr = ip,
-				.ciaddr = req->ciaddr, .subnet = s, .with_lease = true,
+	struct reply_plan p = { .type = DHCPACK,
+				.server_ip = server_ip,
+				.yiaddr = ip,
+				.ciaddr = req->ciaddr,
+				.subnet = s,
+				.with_lease = true,
 				.times = times };
 	return reply(srv, req, &p, buf, cap, res);
 }
@@ -566,7 +582,8 @@ static enum drop_reason handle_request(struct dhcp_server *srv, const struct dhc
 		if (req->ciaddr || !req->requested_ip)
 			return DROP_RFC_VIOLATION;
 		if (has_binding && old->ip == req->requested_ip)
-			return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap, res);
+			return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap,
+				   res);
 		/* We lost the offer (restart) or the client asks for another address:
 		 * bind it if it is free for this client, else NAK. */
 		if (address_available(srv, s, req->requested_ip, old))
@@ -582,10 +599,11 @@ static enum drop_reason handle_request(struct dhcp_server *srv, const struct dhc
 		if (!subnet_contains(s, req->requested_ip))
 			return nak(srv, req, server_ip, buf, cap, res); /* wrong network */
 		if (has_binding && old->ip == req->requested_ip)
-			return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap, res);
+			return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap,
+				   res);
 		const struct lease *holder = lease_table_find_ip(srv->table, req->requested_ip);
-		if ((holder && holder != old) || (old && old->ip && old->ip != req->requested_ip &&
-						  has_binding))
+		if ((holder && holder != old) ||
+		    (old && old->ip && old->ip != req->requested_ip && has_binding))
 			return nak(srv, req, server_ip, buf, cap, res);
 		if (!old || !old->ip || old->ip != req->requested_ip) {
 			/* No record of this client: silent unless authoritative. */
@@ -715,8 +733,11 @@ static enum drop_reason handle_inform(struct dhcp_server *srv, const struct dhcp
 						 : subnet_containing(srv->cfg, client_ip);
 	if (!s)
 		return DROP_NO_SUBNET;
-	struct reply_plan p = { .type = DHCPACK, .server_ip = server_ip, .ciaddr = req->ciaddr,
-				.subnet = s, .with_lease = false };
+	struct reply_plan p = { .type = DHCPACK,
+				.server_ip = server_ip,
+				.ciaddr = req->ciaddr,
+				.subnet = s,
+				.with_lease = false };
 	enum drop_reason r = reply(srv, req, &p, buf, cap, res);
 	if (r == DROP_NONE)
 		res->reply_type = DHCPINFORM; /* tells the worker: an ACK that is not parked */
@@ -767,8 +788,7 @@ enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_m
 		    !failover_view_serves(view, lb_hash_msg(req), req->secs))
 			return DROP_NOT_OUR_BUCKET;
 		return handle_request(srv, req, &key, s, server_ip, link, view, now, buf, cap, res);
-	default:
-		return DROP_MSG_TYPE;
+	default: return DROP_MSG_TYPE;
 	}
 }
 

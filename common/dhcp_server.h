@@ -27,25 +27,25 @@
 
 /* A binding change for the control thread (fixed size, travels on a ring). */
 struct lease_event {
-	uint64_t seq;             /* per-worker sequence, = the version's journal_seq */
-	uint8_t type;             /* enum journal_rec_type */
+	uint64_t seq; /* per-worker sequence, = the version's journal_seq */
+	uint8_t type; /* enum journal_rec_type */
 	uint8_t worker;
 	struct lease_image img;
 };
 
 struct dhcp_link {
 	const struct cfg_interface *iface; /* receiving interface */
-	uint32_t src_ip;                   /* IPv4 source of the request */
-	bool dst_unicast;                  /* sent to our address rather than broadcast */
+	uint32_t src_ip; /* IPv4 source of the request */
+	bool dst_unicast; /* sent to our address rather than broadcast */
 };
 
 #define DHCP_RESULT_MAX_EVENTS 2
 
 struct dhcp_result {
-	uint16_t reply_len;       /* 0: send nothing */
-	uint8_t reply_type;       /* DHCPOFFER/ACK/NAK, DHCP_NONE for BOOTREPLY */
-	bool park;                /* the reply confirms a binding: send only once durable */
-	uint32_t server_ip;       /* source address of the reply */
+	uint16_t reply_len; /* 0: send nothing */
+	uint8_t reply_type; /* DHCPOFFER/ACK/NAK, DHCP_NONE for BOOTREPLY */
+	bool park; /* the reply confirms a binding: send only once durable */
+	uint32_t server_ip; /* source address of the reply */
 	uint32_t yiaddr;
 	uint8_t n_events;
 	struct lease_event events[DHCP_RESULT_MAX_EVENTS];
@@ -54,8 +54,8 @@ struct dhcp_result {
 struct dhcp_server {
 	struct lease_table *table;
 	const struct lw_config *cfg;
-	unsigned worker;          /* this worker's index = its lease-table writer */
-	uint64_t next_seq;        /* last event sequence handed out (per worker, per run) */
+	unsigned worker; /* this worker's index = its lease-table writer */
+	uint64_t next_seq; /* last event sequence handed out (per worker, per run) */
 	struct worker_counters *ctr;
 };
 
@@ -68,7 +68,8 @@ struct dhcp_server {
  */
 enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_msg *req,
 				    const struct dhcp_link *link, const struct failover_view *view,
-				    int64_t now, uint8_t *reply, size_t cap, struct dhcp_result *res);
+				    int64_t now, uint8_t *reply, size_t cap,
+				    struct dhcp_result *res);
 
 /*
  * Expire one lease found by the expiry scan if it is this worker's and its

@@ -9,6 +9,7 @@
 #ifndef LW_DROP_REASON_H
 #define LW_DROP_REASON_H
 
+// clang-format off
 #define DROP_REASON_LIST(X) \
 	X(NONE,              "none",              "not dropped") \
 	/* layer 2-4 (frame.c) */ \
@@ -59,12 +60,13 @@
 	X(TX_FULL,           "tx-full",           "TX queue full") \
 	X(NO_MBUF,           "no-mbuf",           "mbuf pool empty") \
 	X(MULTI_SEGMENT,     "multi-segment",     "chained mbuf (jumbo) not accepted")
+// clang-format on
 
 enum drop_reason {
 #define DROP_REASON_ENUM(name, str, help) DROP_##name,
 	DROP_REASON_LIST(DROP_REASON_ENUM)
 #undef DROP_REASON_ENUM
-	DROP__COUNT
+	    DROP__COUNT
 };
 
 /* Counter name for a reason ("parse-option"); any thread. */

@@ -14,17 +14,18 @@
 
 enum failover_mode {
 	FAILOVER_STANDALONE = 0,
-	FAILOVER_NORMAL,        /* both up: serve our buckets, cap at partner ack + MCLT */
+	FAILOVER_NORMAL, /* both up: serve our buckets, cap at partner ack + MCLT */
 	FAILOVER_COMM_INTERRUPTED,
-	FAILOVER_PARTNER_DOWN,  /* serve everyone */
+	FAILOVER_PARTNER_DOWN, /* serve everyone */
 };
 
 struct failover_view {
 	enum failover_mode mode;
 	bool primary;
 	uint32_t mclt_secs;
-	uint16_t lb_max_secs;      /* secs >= this: serve regardless of bucket (RFC 3074 sec 5.3) */
-	uint8_t our_buckets[32];   /* bit set = we serve the bucket; octet 0 = buckets 0..7, LSB first */
+	uint16_t lb_max_secs; /* secs >= this: serve regardless of bucket (RFC 3074 sec 5.3) */
+	uint8_t
+	    our_buckets[32]; /* bit set = we serve the bucket; octet 0 = buckets 0..7, LSB first */
 };
 
 /* The view used when no failover peer is configured. */
@@ -35,12 +36,12 @@ extern const struct failover_view failover_view_standalone;
  * for a client in `bucket` that has been trying for `secs` (DESIGN.md sec 5).
  * Any thread.
  */
-static inline bool failover_view_serves(const struct failover_view *v, uint8_t bucket, uint16_t secs)
+static inline bool failover_view_serves(const struct failover_view *v, uint8_t bucket,
+					uint16_t secs)
 {
 	switch (v->mode) {
 	case FAILOVER_STANDALONE:
-	case FAILOVER_PARTNER_DOWN:
-		return true;
+	case FAILOVER_PARTNER_DOWN: return true;
 	default:
 		if (v->lb_max_secs && secs >= v->lb_max_secs)
 			return true;

@@ -14,12 +14,12 @@
 #include "frame.h"
 #include "wire.h"
 
-#define ETH_HDR_LEN   14
-#define VLAN_TAG_LEN  4
-#define IPV4_MIN_HDR  20
-#define UDP_HDR_LEN   8
-#define ICMP_ECHO_MIN 8  /* type, code, checksum, identifier, sequence (RFC 792) */
-#define ARP_IPV4_LEN  28 /* RFC 826 packet for htype 1 / ptype IPv4 */
+#define ETH_HDR_LEN 14
+#define VLAN_TAG_LEN 4
+#define IPV4_MIN_HDR 20
+#define UDP_HDR_LEN 8
+#define ICMP_ECHO_MIN 8 /* type, code, checksum, identifier, sequence (RFC 792) */
+#define ARP_IPV4_LEN 28 /* RFC 826 packet for htype 1 / ptype IPv4 */
 /*
  * Smallest Ethernet frame without FCS. Replies built in place from short
  * requests are zero-padded up to it (RFC 894), because not every NIC pads
@@ -28,19 +28,19 @@
 #define ETH_MIN_FRAME 60
 
 #define IPPROTO_ICMP_NUM 1
-#define IPPROTO_UDP_NUM  17
-#define IPV4_FLAG_MF     0x2000
-#define IPV4_FRAG_OFF    0x1fff
-#define REPLY_TTL        64
+#define IPPROTO_UDP_NUM 17
+#define IPV4_FLAG_MF 0x2000
+#define IPV4_FRAG_OFF 0x1fff
+#define REPLY_TTL 64
 
 #define ARP_HTYPE_ETHER 1
-#define ARP_OP_REQUEST  1
-#define ARP_OP_REPLY    2
-#define ICMP_ECHO_REPLY   0
+#define ARP_OP_REQUEST 1
+#define ARP_OP_REPLY 2
+#define ICMP_ECHO_REPLY 0
 #define ICMP_ECHO_REQUEST 8
 
 /* Offset of the checksum in an IPv4 header (RFC 791 sec 3.1). */
-#define IP_OFF_CSUM   10
+#define IP_OFF_CSUM 10
 
 uint32_t frame_csum_partial(const uint8_t *data, size_t len, uint32_t sum)
 {
@@ -93,8 +93,8 @@ static uint16_t udp_sum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t u
 	pseudo[8] = 0;
 	pseudo[9] = IPPROTO_UDP_NUM;
 	put_be16(pseudo + 10, (uint16_t)udp_len);
-	return frame_csum_fold(frame_csum_partial(udp, udp_len,
-						  frame_csum_partial(pseudo, sizeof(pseudo), 0)));
+	return frame_csum_fold(
+	    frame_csum_partial(udp, udp_len, frame_csum_partial(pseudo, sizeof(pseudo), 0)));
 }
 
 /* Header checksum of an option-less IPv4 header whose checksum field is zero. */
@@ -229,12 +229,9 @@ static enum drop_reason parse_ipv4(struct wire_cursor *c, struct frame_info *inf
 	wire_init(&l4, wire_take(c, tot_len - hdr_len), tot_len - hdr_len);
 	info->payload_off = (uint16_t)(info->l3_off + hdr_len);
 	switch (proto) {
-	case IPPROTO_UDP_NUM:
-		return parse_udp(&l4, info);
-	case IPPROTO_ICMP_NUM:
-		return parse_icmp(&l4, info);
-	default:
-		return DROP_IP_NOT_UDP;
+	case IPPROTO_UDP_NUM: return parse_udp(&l4, info);
+	case IPPROTO_ICMP_NUM: return parse_icmp(&l4, info);
+	default: return DROP_IP_NOT_UDP;
 	}
 }
 
@@ -269,12 +266,9 @@ enum drop_reason frame_parse(const uint8_t *frame, size_t len, struct frame_info
 	info->l3_off = (uint16_t)c.pos;
 
 	switch (ethertype) {
-	case ETHERTYPE_IPV4:
-		return parse_ipv4(&c, info);
-	case ETHERTYPE_ARP:
-		return parse_arp(&c, info);
-	default:
-		return DROP_L2_NOT_IPV4;
+	case ETHERTYPE_IPV4: return parse_ipv4(&c, info);
+	case ETHERTYPE_ARP: return parse_arp(&c, info);
+	default: return DROP_L2_NOT_IPV4;
 	}
 }
 
@@ -322,7 +316,7 @@ int frame_build_udp(uint8_t *frame, size_t cap, const struct frame_reply_addr *a
 	put_l2(&w, addr->dst_mac, addr->src_mac, addr->n_vlans, addr->vlan_tpid, addr->vlan_tci,
 	       ETHERTYPE_IPV4);
 	wire_put_u8(&w, 0x45); /* version 4, IHL 5: we send no options */
-	wire_put_u8(&w, 0);    /* TOS */
+	wire_put_u8(&w, 0); /* TOS */
 	wire_put_u16(&w, (uint16_t)(IPV4_MIN_HDR + udp_len));
 	/*
 	 * Identification 0 and DF clear: an unfragmented datagram needs no ID

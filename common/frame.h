@@ -16,7 +16,7 @@
 
 #define ETH_ALEN 6
 #define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_ARP  0x0806
+#define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88a8
 #define FRAME_MAX_VLANS 2
@@ -24,8 +24,8 @@
 #define DHCP_CLIENT_PORT 68
 
 enum frame_kind {
-	FRAME_DHCP,      /* UDP to port 67; payload/payload_len set */
-	FRAME_ARP,       /* ARP request; arp_* set */
+	FRAME_DHCP, /* UDP to port 67; payload/payload_len set */
+	FRAME_ARP, /* ARP request; arp_* set */
 	FRAME_ICMP_ECHO, /* ICMP echo request; l4 offsets set */
 };
 
@@ -37,10 +37,10 @@ struct frame_info {
 	uint16_t vlan_tpid[FRAME_MAX_VLANS]; /* outer first */
 	uint16_t vlan_tci[FRAME_MAX_VLANS];
 	uint16_t l3_off;
-	uint32_t ip_src, ip_dst;             /* host order */
+	uint32_t ip_src, ip_dst; /* host order */
 	uint8_t ip_ttl;
 	uint16_t udp_src_port;
-	uint16_t payload_off;                /* UDP payload (DHCP) or ICMP header */
+	uint16_t payload_off; /* UDP payload (DHCP) or ICMP header */
 	uint16_t payload_len;
 	/* ARP request fields (host order addresses) */
 	uint32_t arp_sender_ip, arp_target_ip;
@@ -61,7 +61,7 @@ struct frame_reply_addr {
 	uint8_t n_vlans;
 	uint16_t vlan_tpid[FRAME_MAX_VLANS];
 	uint16_t vlan_tci[FRAME_MAX_VLANS];
-	uint32_t ip_src, ip_dst;  /* host order */
+	uint32_t ip_src, ip_dst; /* host order */
 	uint16_t udp_src_port, udp_dst_port;
 };
 
@@ -74,7 +74,8 @@ size_t frame_udp_header_len(const struct frame_reply_addr *addr);
  * header checksum and the UDP checksum (over the pseudo-header). Returns the
  * total frame length, or negative errno if cap is too small.
  */
-int frame_build_udp(uint8_t *frame, size_t cap, const struct frame_reply_addr *addr, size_t payload_len);
+int frame_build_udp(uint8_t *frame, size_t cap, const struct frame_reply_addr *addr,
+		    size_t payload_len);
 
 /*
  * Turn a received ARP request for `our_ip` into the ARP reply in place

@@ -248,18 +248,12 @@ enum journal_decode_result journal_record_decode(const uint8_t *buf, size_t len,
 const char *journal_decode_result_name(enum journal_decode_result r)
 {
 	switch (r) {
-	case JOURNAL_DECODE_OK:
-		return "ok";
-	case JOURNAL_DECODE_SHORT:
-		return "short";
-	case JOURNAL_DECODE_BAD_MAGIC:
-		return "bad-magic";
-	case JOURNAL_DECODE_BAD_LEN:
-		return "bad-length";
-	case JOURNAL_DECODE_BAD_CRC:
-		return "bad-crc";
-	case JOURNAL_DECODE_BAD_BODY:
-		return "bad-body";
+	case JOURNAL_DECODE_OK: return "ok";
+	case JOURNAL_DECODE_SHORT: return "short";
+	case JOURNAL_DECODE_BAD_MAGIC: return "bad-magic";
+	case JOURNAL_DECODE_BAD_LEN: return "bad-length";
+	case JOURNAL_DECODE_BAD_CRC: return "bad-crc";
+	case JOURNAL_DECODE_BAD_BODY: return "bad-body";
 	}
 	return "invalid";
 }

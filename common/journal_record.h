@@ -72,9 +72,9 @@ int journal_record_encode(uint8_t *buf, size_t cap, uint64_t seq, enum journal_r
 
 enum journal_decode_result {
 	JOURNAL_DECODE_OK = 0,
-	JOURNAL_DECODE_SHORT,    /* fewer bytes than the header or the length says: torn tail */
+	JOURNAL_DECODE_SHORT, /* fewer bytes than the header or the length says: torn tail */
 	JOURNAL_DECODE_BAD_MAGIC,
-	JOURNAL_DECODE_BAD_LEN,  /* length 0 or > JOURNAL_BODY_MAX */
+	JOURNAL_DECODE_BAD_LEN, /* length 0 or > JOURNAL_BODY_MAX */
 	JOURNAL_DECODE_BAD_CRC,
 	JOURNAL_DECODE_BAD_BODY, /* CRC fine but the image fails validation */
 };

@@ -2,6 +2,7 @@
 #include "lb_hash.h"
 
 /* The mixing table of RFC 3074 sec 6: a permutation of 0..255. */
+// clang-format off
 static const uint8_t lb_mix[256] = {
 	251, 175, 119, 215, 81, 14, 79, 191, 103, 49, 181, 143, 186, 157, 0, 232,
 	31, 32, 55, 60, 152, 58, 17, 237, 174, 70, 160, 144, 220, 90, 57, 223,
@@ -20,6 +21,7 @@ static const uint8_t lb_mix[256] = {
 	96, 235, 136, 208, 162, 129, 190, 132, 156, 38, 47, 1, 7, 254, 24, 4,
 	216, 131, 89, 21, 28, 133, 37, 153, 149, 80, 170, 68, 6, 169, 234, 151,
 };
+// clang-format on
 
 uint8_t lb_hash(const uint8_t *key, size_t len)
 {

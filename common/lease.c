@@ -2,12 +2,8 @@
 #include "lease.h"
 
 static const char *const lease_state_names[LEASE_STATE__COUNT] = {
-	[LEASE_FREE] = "free",
-	[LEASE_OFFERED] = "offered",
-	[LEASE_BOUND] = "bound",
-	[LEASE_RELEASED] = "released",
-	[LEASE_EXPIRED] = "expired",
-	[LEASE_DECLINED] = "declined",
+	[LEASE_FREE] = "free",	       [LEASE_OFFERED] = "offered", [LEASE_BOUND] = "bound",
+	[LEASE_RELEASED] = "released", [LEASE_EXPIRED] = "expired", [LEASE_DECLINED] = "declined",
 	[LEASE_BACKUP] = "backup",
 };
 

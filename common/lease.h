@@ -19,23 +19,23 @@
 #include <urcu-qsbr.h>
 
 #define LEASE_KEY_CLIENT_ID 1
-#define LEASE_KEY_HWADDR    2
+#define LEASE_KEY_HWADDR 2
 /* RFC 4361 client ids reach 1 + 4 + 130 bytes; plus our type byte. */
-#define LEASE_KEY_MAX       136
+#define LEASE_KEY_MAX 136
 
 enum lease_state {
-	LEASE_FREE = 0,   /* never handed out or reclaimed */
-	LEASE_OFFERED,    /* held for a client between OFFER and REQUEST */
-	LEASE_BOUND,      /* ACKed: the client owns the address until expire */
-	LEASE_RELEASED,   /* client sent RELEASE */
-	LEASE_EXPIRED,    /* passed its expiry without renewal */
-	LEASE_DECLINED,   /* address in probation after DECLINE (RFC 2131 sec 4.3.3) */
-	LEASE_BACKUP,     /* failover: free, but only the secondary may allocate */
+	LEASE_FREE = 0, /* never handed out or reclaimed */
+	LEASE_OFFERED, /* held for a client between OFFER and REQUEST */
+	LEASE_BOUND, /* ACKed: the client owns the address until expire */
+	LEASE_RELEASED, /* client sent RELEASE */
+	LEASE_EXPIRED, /* passed its expiry without renewal */
+	LEASE_DECLINED, /* address in probation after DECLINE (RFC 2131 sec 4.3.3) */
+	LEASE_BACKUP, /* failover: free, but only the secondary may allocate */
 	LEASE_STATE__COUNT
 };
 
 #define LEASE_F_RESERVED 0x01 /* address comes from a host reservation */
-#define LEASE_F_BOOTP    0x02 /* dynamic BOOTP: infinite lease (RFC 1534) */
+#define LEASE_F_BOOTP 0x02 /* dynamic BOOTP: infinite lease (RFC 1534) */
 
 #define LEASE_INFINITE UINT32_MAX
 
@@ -44,19 +44,20 @@ struct lease {
 	struct cds_lfht_node by_key;
 	struct rcu_head rcu;
 
-	uint32_t ip;              /* host order; 0 when the record holds no address */
+	uint32_t ip; /* host order; 0 when the record holds no address */
 	uint32_t subnet_id;
-	uint32_t key_hash;        /* client_key_hash() of key */
-	uint8_t state;            /* enum lease_state */
-	uint8_t flags;            /* LEASE_F_* */
+	uint32_t key_hash; /* client_key_hash() of key */
+	uint8_t state; /* enum lease_state */
+	uint8_t flags; /* LEASE_F_* */
 	uint8_t htype, hlen;
 	uint8_t chaddr[16];
-	uint64_t journal_seq;     /* per-worker sequence of the event that made it durable */
-	int64_t cltt;             /* client last transaction time, unix secs */
-	int64_t expire;           /* unix secs; offer hold, lease end or probation end */
-	uint32_t lease_secs;      /* granted lease time, LEASE_INFINITE for BOOTP */
-	int64_t partner_expire;   /* failover: potential expiration the partner acked (0 standalone) */
-	uint8_t slab_id;          /* which worker's slab it came from (lease_table.c) */
+	uint64_t journal_seq; /* per-worker sequence of the event that made it durable */
+	int64_t cltt; /* client last transaction time, unix secs */
+	int64_t expire; /* unix secs; offer hold, lease end or probation end */
+	uint32_t lease_secs; /* granted lease time, LEASE_INFINITE for BOOTP */
+	int64_t
+	    partner_expire; /* failover: potential expiration the partner acked (0 standalone) */
+	uint8_t slab_id; /* which worker's slab it came from (lease_table.c) */
 	uint8_t key_len;
 	uint8_t key[LEASE_KEY_MAX];
 };
@@ -70,10 +71,8 @@ static inline bool lease_holds_address(const struct lease *l, int64_t now)
 	switch (l->state) {
 	case LEASE_BOUND:
 	case LEASE_OFFERED:
-	case LEASE_DECLINED:
-		return l->expire > now || l->lease_secs == LEASE_INFINITE;
-	default:
-		return false;
+	case LEASE_DECLINED: return l->expire > now || l->lease_secs == LEASE_INFINITE;
+	default: return false;
 	}
 }
 

@@ -147,10 +147,7 @@ static void lt_reclaim_cb(struct rcu_head *head)
 	lt_slab_push(rec->slab, rec);
 }
 
-static void lt_retire(struct lease *l)
-{
-	urcu_qsbr_call_rcu(&l->rcu, lt_reclaim_cb);
-}
+static void lt_retire(struct lease *l) { urcu_qsbr_call_rcu(&l->rcu, lt_reclaim_cb); }
 
 /* The range holding ip, or NULL. Ranges are immutable once writers run. */
 static struct lt_range *lt_range_find(const struct lease_table *t, uint32_t ip)
@@ -198,10 +195,7 @@ static _Atomic(struct lease *) *lt_slot(const struct lt_range *r, uint32_t ip)
 	return &r->slots[ip - r->first];
 }
 
-static uint32_t lt_range_size(const struct lt_range *r)
-{
-	return r->last - r->first + 1;
-}
+static uint32_t lt_range_size(const struct lt_range *r) { return r->last - r->first + 1; }
 
 /* Free-list helpers: owner writer only. */
 static bool lt_fl_test_and_set(struct lt_free_list *fl, uint32_t idx)

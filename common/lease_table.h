@@ -27,13 +27,13 @@
 struct lease_table;
 
 enum addr_range_kind {
-	ADDR_RANGE_POOL,        /* dynamic pool: addresses handed out from free lists */
+	ADDR_RANGE_POOL, /* dynamic pool: addresses handed out from free lists */
 	ADDR_RANGE_RESERVATION, /* a single reserved address, never on a free list */
 };
 
 struct lease_table_params {
-	unsigned n_writers;       /* workers, plus one for recovery/control writes */
-	size_t max_leases;        /* total lease records across all slabs */
+	unsigned n_writers; /* workers, plus one for recovery/control writes */
+	size_t max_leases; /* total lease records across all slabs */
 };
 
 /* Create an empty table; NULL with errno on failure. Start-up thread. */
@@ -115,7 +115,8 @@ void lease_table_discard(struct lease_table *table, struct lease *unpublished);
  * Visit every record (RCU read side; the visitor must not block). Stops
  * when visit returns non-zero and returns that value.
  */
-int lease_table_walk(struct lease_table *table, int (*visit)(const struct lease *, void *), void *arg);
+int lease_table_walk(struct lease_table *table, int (*visit)(const struct lease *, void *),
+		     void *arg);
 
 /*
  * Incremental scan of address slots for expiry: visit up to `budget` slots
@@ -127,10 +128,10 @@ size_t lease_table_scan_slots(struct lease_table *table, size_t *cursor, size_t 
 			      void (*visit)(const struct lease *, void *), void *arg);
 
 struct lease_table_stats {
-	size_t records;          /* published records */
-	size_t slab_free;        /* records left in all slabs */
-	size_t addresses;        /* addresses in pool ranges */
-	size_t addresses_held;   /* pool slots currently claimed */
+	size_t records; /* published records */
+	size_t slab_free; /* records left in all slabs */
+	size_t addresses; /* addresses in pool ranges */
+	size_t addresses_held; /* pool slots currently claimed */
 };
 void lease_table_get_stats(struct lease_table *table, struct lease_table_stats *stats);
 

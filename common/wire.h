@@ -33,7 +33,10 @@ static inline void wire_init(struct wire_cursor *c, const void *buf, size_t len)
 }
 
 static inline bool wire_ok(const struct wire_cursor *c) { return !c->error; }
-static inline size_t wire_left(const struct wire_cursor *c) { return c->error ? 0 : c->len - c->pos; }
+static inline size_t wire_left(const struct wire_cursor *c)
+{
+	return c->error ? 0 : c->len - c->pos;
+}
 
 static inline bool wire_need(struct wire_cursor *c, size_t n)
 {

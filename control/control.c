@@ -39,8 +39,9 @@ static void publish_stats(struct control *c)
 int control_commit_round(struct control *c)
 {
 	uint64_t max_seq[CONTROL_MAX_WORKERS];
-	uint32_t batch_limit = c->cfg->lease_store.commit_max_batch ?
-				       c->cfg->lease_store.commit_max_batch : CONTROL_MAX_ROUND;
+	uint32_t batch_limit = c->cfg->lease_store.commit_max_batch
+				   ? c->cfg->lease_store.commit_max_batch
+				   : CONTROL_MAX_ROUND;
 	uint32_t taken = 0;
 	int rc = 0;
 
@@ -49,10 +50,13 @@ int control_commit_round(struct control *c)
 		struct lease_event ev;
 		while (taken < batch_limit && spsc_ring_pop(c->from_workers[w], &ev)) {
 			uint64_t jseq;
-			rc = journal_append(c->journal, (enum journal_rec_type)ev.type, &ev.img, &jseq);
+			rc = journal_append(c->journal, (enum journal_rec_type)ev.type, &ev.img,
+					    &jseq);
 			if (rc < 0) {
 				/* An image the journal refuses must not be acknowledged. */
-				fprintf(stderr, "leasewired: journal: record refused (%s), worker %u seq %llu\n",
+				fprintf(stderr,
+					"leasewired: journal: record refused (%s), worker %u seq "
+					"%llu\n",
 					strerror(-rc), w, (unsigned long long)ev.seq);
 				atomic_store_explicit(c->commit[w].failed_seq, ev.seq,
 						      memory_order_release);
@@ -70,12 +74,15 @@ int control_commit_round(struct control *c)
 			continue;
 		if (rc < 0)
 			/* Nothing of this batch is durable: its ACKs must never leave. */
-			atomic_store_explicit(c->commit[w].failed_seq, max_seq[w], memory_order_release);
+			atomic_store_explicit(c->commit[w].failed_seq, max_seq[w],
+					      memory_order_release);
 		atomic_store_explicit(c->commit[w].committed_seq, max_seq[w], memory_order_release);
 	}
 	publish_stats(c);
 	if (rc < 0) {
-		fprintf(stderr, "leasewired: journal: commit of %u records failed: %s; their ACKs are withheld\n",
+		fprintf(stderr,
+			"leasewired: journal: commit of %u records failed: %s; their ACKs are "
+			"withheld\n",
 			taken, strerror(-rc));
 		return rc;
 	}
@@ -143,7 +150,9 @@ int control_run(struct control *c)
 		if (snapshot_every && js.records_since_snapshot >= snapshot_every) {
 			int crc = control_compact(c);
 			if (crc < 0)
-				fprintf(stderr, "leasewired: journal: compaction failed: %s; old generation kept\n",
+				fprintf(stderr,
+					"leasewired: journal: compaction failed: %s; old "
+					"generation kept\n",
 					strerror(-crc));
 		}
 	}

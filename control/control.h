@@ -32,8 +32,8 @@ struct control {
 	struct journal *journal;
 	struct lease_table *table;
 	unsigned n_workers;
-	struct spsc_ring **from_workers;          /* worker i -> control */
-	struct control_commit_slot *commit;       /* per worker */
+	struct spsc_ring **from_workers; /* worker i -> control */
+	struct control_commit_slot *commit; /* per worker */
 	struct control_counters *counters;
 	const _Atomic bool *stop;
 };

@@ -42,7 +42,7 @@
 #include "crc32c.h"
 #include "journal.h"
 
-#define SNAP_MAGIC 0x4c575348u   /* "LWSH" */
+#define SNAP_MAGIC 0x4c575348u /* "LWSH" */
 #define SNAP_TRAILER_MAGIC 0x4c575354u /* "LWST" */
 #define SNAP_VERSION 1u
 #define SNAP_HEADER_LEN 40u
@@ -57,27 +57,27 @@
 #define JOURNAL_FILE_MODE 0640
 
 struct journal {
-	int dirfd;                /* store directory, flock'ed while open */
+	int dirfd; /* store directory, flock'ed while open */
 	enum cfg_durability durability;
-	uint64_t gen;             /* generation being appended to */
+	uint64_t gen; /* generation being appended to */
 
-	int fd;                   /* journal.<gen> */
-	uint64_t committed_off;   /* end of the last committed record */
-	uint64_t write_off;       /* end of what was written (early flushes included) */
-	bool needs_truncate;      /* a rollback's ftruncate failed: retry before writing */
-	uint8_t *buf;             /* encoded, not yet written records */
+	int fd; /* journal.<gen> */
+	uint64_t committed_off; /* end of the last committed record */
+	uint64_t write_off; /* end of what was written (early flushes included) */
+	bool needs_truncate; /* a rollback's ftruncate failed: retry before writing */
+	uint8_t *buf; /* encoded, not yet written records */
 	size_t buf_len, buf_cap;
-	uint32_t pending;         /* records appended since the last commit */
-	uint64_t seq;             /* last sequence handed out */
+	uint32_t pending; /* records appended since the last commit */
+	uint64_t seq; /* last sequence handed out */
 
 	/* Compaction in progress when snap_fd >= 0. */
 	int snap_fd;
-	int snap_err;             /* first error of a failed compaction, reported by finish */
+	int snap_err; /* first error of a failed compaction, reported by finish */
 	uint64_t snap_gen;
 	uint64_t snap_base_seq;
-	uint64_t snap_off;        /* next write offset in the tmp file */
+	uint64_t snap_off; /* next write offset in the tmp file */
 	uint64_t snap_count;
-	uint32_t snap_crc;        /* over records so far */
+	uint32_t snap_crc; /* over records so far */
 	uint8_t *snap_buf;
 	size_t snap_len;
 
@@ -117,8 +117,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t err_len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t err_len,
+							  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -303,7 +303,7 @@ static int map_file(int dirfd, const char *name, int flags, struct mapped *m)
 		goto fail;
 	m->p = p;
 	return 0;
-fail: {
+fail : {
 	int rc = -errno;
 	close(m->fd);
 	m->fd = -1;
@@ -376,7 +376,7 @@ static int snapshot_verify(const struct mapped *m, uint64_t gen, uint64_t *count
 		struct lease_image img;
 		size_t used;
 		if (journal_record_decode(recs + off, recs_len - off, &seq, &type, &img, &used) !=
-			    JOURNAL_DECODE_OK ||
+			JOURNAL_DECODE_OK ||
 		    type != JOURNAL_REC_UPSERT)
 			return -EBADMSG;
 		off += used;
@@ -425,9 +425,8 @@ static size_t resync(const uint8_t *p, size_t len, size_t from, bool *bounded)
 		uint8_t type;
 		struct lease_image img;
 		size_t used;
-		if (p[pos] == m0 &&
-		    journal_record_decode(p + pos, len - pos, &seq, &type, &img, &used) ==
-			    JOURNAL_DECODE_OK)
+		if (p[pos] == m0 && journal_record_decode(p + pos, len - pos, &seq, &type, &img,
+							  &used) == JOURNAL_DECODE_OK)
 			return pos;
 	}
 	return *bounded ? end : len;
@@ -440,9 +439,8 @@ static bool record_ok_at(const uint8_t *p, size_t len, size_t off)
 	struct lease_image img;
 	size_t used;
 
-	return off < len &&
-	       journal_record_decode(p + off, len - off, &seq, &type, &img, &used) ==
-		       JOURNAL_DECODE_OK;
+	return off < len && journal_record_decode(p + off, len - off, &seq, &type, &img, &used) ==
+				JOURNAL_DECODE_OK;
 }
 
 /*
@@ -462,7 +460,7 @@ static int journal_replay(struct recovery *r, const struct mapped *m, const char
 		struct lease_image img;
 		size_t used;
 		enum journal_decode_result res =
-			journal_record_decode(p + off, len - off, &seq, &type, &img, &used);
+		    journal_record_decode(p + off, len - off, &seq, &type, &img, &used);
 
 		if (res == JOURNAL_DECODE_OK) {
 			if (r->apply && r->apply(type, &img, r->arg) != 0) {
@@ -496,10 +494,10 @@ static int journal_replay(struct recovery *r, const struct mapped *m, const char
 			bool bounded;
 			next = resync(p, len, off + 1, &bounded);
 			if (next == len && bounded) {
-				set_err(r->err, r->err_len,
-					"%s offset %zu: %s and no valid record in the next %u bytes",
-					name, off, journal_decode_result_name(res),
-					JOURNAL_RESYNC_MAX);
+				set_err(
+				    r->err, r->err_len,
+				    "%s offset %zu: %s and no valid record in the next %u bytes",
+				    name, off, journal_decode_result_name(res), JOURNAL_RESYNC_MAX);
 				return -EBADMSG;
 			}
 		}
@@ -512,7 +510,8 @@ static int journal_replay(struct recovery *r, const struct mapped *m, const char
 		report(r, name, off, next - off, res);
 		if (r->st->corrupt_records > r->max_corrupt) {
 			set_err(r->err, r->err_len,
-				"%s offset %zu: %s; %" PRIu64 " corrupt records exceed the limit of %" PRIu32
+				"%s offset %zu: %s; %" PRIu64
+				" corrupt records exceed the limit of %" PRIu32
 				", refusing to start with a damaged lease database",
 				name, off, journal_decode_result_name(res), r->st->corrupt_records,
 				r->max_corrupt);
@@ -524,10 +523,7 @@ static int journal_replay(struct recovery *r, const struct mapped *m, const char
 	return 0;
 }
 
-static int fsync_dir(const struct journal *j)
-{
-	return fsync_fd(j->dirfd);
-}
+static int fsync_dir(const struct journal *j) { return fsync_fd(j->dirfd); }
 
 /* Unlink journal.<g> and snapshot.<g> for every g < below. Best effort. */
 static void remove_older(struct journal *j, uint64_t below)
@@ -604,7 +600,8 @@ static int recover(struct journal *j, struct recovery *r)
 	if (!have_snap) {
 		if (ss.n && !js.n) {
 			rc = -EBADMSG;
-			set_err(r->err, r->err_len, "no valid snapshot among %zu and no journal", ss.n);
+			set_err(r->err, r->err_len, "no valid snapshot among %zu and no journal",
+				ss.n);
 			goto out;
 		}
 		if (js.n && js.v[0] != 0) {
@@ -735,8 +732,12 @@ struct journal *journal_open(const struct cfg_lease_store *store, uint32_t max_c
 	}
 
 	struct recovery r = {
-		.apply = apply, .arg = arg, .max_corrupt = max_corrupt, .st = stats,
-		.err = err, .err_len = err_len,
+		.apply = apply,
+		.arg = arg,
+		.max_corrupt = max_corrupt,
+		.st = stats,
+		.err = err,
+		.err_len = err_len,
 	};
 	rc = recover(j, &r);
 	if (rc < 0)
@@ -858,10 +859,7 @@ int journal_commit(struct journal *j)
 	return 0;
 }
 
-uint32_t journal_pending(const struct journal *j)
-{
-	return j->pending;
-}
+uint32_t journal_pending(const struct journal *j) { return j->pending; }
 
 /* ---- compaction ------------------------------------------------------- */
 
@@ -898,8 +896,8 @@ int journal_compact_begin(struct journal *j)
 		return -ENOMEM;
 
 	file_name(sname, "snapshot", next, true);
-	j->snap_fd = openat(j->dirfd, sname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			    JOURNAL_FILE_MODE);
+	j->snap_fd =
+	    openat(j->dirfd, sname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, JOURNAL_FILE_MODE);
 	if (j->snap_fd < 0) {
 		rc = -errno;
 		goto fail;
@@ -1033,10 +1031,7 @@ fail:
 	return rc;
 }
 
-void journal_get_stats(const struct journal *j, struct journal_stats *stats)
-{
-	*stats = j->stats;
-}
+void journal_get_stats(const struct journal *j, struct journal_stats *stats) { *stats = j->stats; }
 
 void journal_close(struct journal *j)
 {

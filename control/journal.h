@@ -21,25 +21,25 @@ struct journal;
 
 /* One skipped region, for the caller to log (the journal has no log type of its own). */
 struct journal_corrupt_report {
-	char file[40];               /* e.g. "journal.00000000000000000003" */
-	uint64_t offset;             /* first byte skipped */
-	uint64_t bytes;              /* bytes skipped */
-	uint8_t reason;              /* enum journal_decode_result of the first bad record */
+	char file[40]; /* e.g. "journal.00000000000000000003" */
+	uint64_t offset; /* first byte skipped */
+	uint64_t bytes; /* bytes skipped */
+	uint8_t reason; /* enum journal_decode_result of the first bad record */
 };
 #define JOURNAL_REPORT_MAX 16
 
 struct journal_recovery_stats {
 	uint64_t snapshot_records;
 	uint64_t journal_records;
-	uint64_t torn_tail_records;  /* incomplete last record, dropped */
-	uint64_t corrupt_records;    /* CRC or body errors in the middle, skipped and logged */
+	uint64_t torn_tail_records; /* incomplete last record, dropped */
+	uint64_t corrupt_records; /* CRC or body errors in the middle, skipped and logged */
 	uint64_t last_seq;
 	double elapsed_secs;
 	/* Additions: */
-	uint64_t generation;         /* generation appended to after recovery */
+	uint64_t generation; /* generation appended to after recovery */
 	uint64_t snapshot_generation; /* snapshot loaded, UINT64_MAX when none */
-	uint32_t snapshots_invalid;  /* snapshot files that failed verification, ignored */
-	uint32_t n_reports;          /* entries used in reports[] (first JOURNAL_REPORT_MAX) */
+	uint32_t snapshots_invalid; /* snapshot files that failed verification, ignored */
+	uint32_t n_reports; /* entries used in reports[] (first JOURNAL_REPORT_MAX) */
 	struct journal_corrupt_report reports[JOURNAL_REPORT_MAX];
 };
 
@@ -105,9 +105,9 @@ int journal_compact_add(struct journal *j, const struct lease_image *img);
 int journal_compact_finish(struct journal *j);
 
 struct journal_stats {
-	uint64_t records;        /* appended since start */
-	uint64_t commits;        /* successful commits (fdatasync calls for `fsync`) */
-	uint64_t bytes;          /* written to the current journal file */
+	uint64_t records; /* appended since start */
+	uint64_t commits; /* successful commits (fdatasync calls for `fsync`) */
+	uint64_t bytes; /* written to the current journal file */
 	uint64_t last_seq;
 	uint64_t committed_seq;
 	uint64_t write_errors;

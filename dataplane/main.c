@@ -76,7 +76,8 @@ static int recover_one(uint8_t type, const struct lease_image *img, void *arg)
 	unsigned writer = client_key_shard(hash, rc->n_workers);
 
 	if (dhcp_server_apply_image(rc->table, writer, type, img, rc->now) == -ENOMEM) {
-		fprintf(stderr, "leasewired: recovery: lease records exhausted; raise max-leases\n");
+		fprintf(stderr,
+			"leasewired: recovery: lease records exhausted; raise max-leases\n");
 		return -ENOMEM;
 	}
 	/* Let retired versions go back to their slabs as we replay. */
@@ -99,7 +100,8 @@ static int add_ranges(struct lease_table *table, const struct lw_config *cfg)
 			uint32_t ip = s->reservations[r].ip_address;
 			if (lease_table_ip_known(table, ip, 0))
 				continue; /* inside a pool: the pool's slot serves it */
-			int rc = lease_table_add_range(table, s->id, ip, ip, ADDR_RANGE_RESERVATION);
+			int rc =
+			    lease_table_add_range(table, s->id, ip, ip, ADDR_RANGE_RESERVATION);
 			if (rc < 0)
 				return rc;
 		}
@@ -112,6 +114,21 @@ int main(int argc, char **argv)
 	const char *config_path = NULL, *lease_dir = NULL;
 	bool lab = false;
 	char err[CFG_ERR_LEN];
+	int exit_code = 1;
+	/* Everything acquired below is released at "out", so that a sanitizer
+	 * build can prove the daemon leaks nothing of its own. */
+	struct lw_config *cfg = NULL;
+	struct lease_table *table = NULL;
+	struct journal *journal = NULL;
+	struct rte_mempool *pool = NULL;
+	struct worker *workers = NULL;
+	struct worker_commit *commits = NULL;
+	struct rte_ring **steer = NULL;
+	struct spsc_ring **events = NULL;
+	struct control_commit_slot *slots = NULL;
+	unsigned n_workers = 0;
+	size_t ports_started = 0;
+	bool rcu_registered = false, rcu_online = false;
 
 	if (argc > 1 && strcmp(argv[1], "--print-default-config") == 0) {
 		fputs(config_default_json, stdout);
@@ -139,45 +156,54 @@ int main(int argc, char **argv)
 		case 'c': config_path = optarg; break;
 		case 'l': lab = true; break;
 		case 'd': lease_dir = optarg; break;
-		default: usage(argv[0]); return 2;
+		default:
+			usage(argv[0]);
+			rte_eal_cleanup();
+			return 2;
 		}
 	}
 	if (!!config_path == lab) {
 		usage(argv[0]);
+		rte_eal_cleanup();
 		return 2;
 	}
 
-	struct lw_config *cfg = lab ? config_load_string(config_default_json, err)
-				    : config_load_file(config_path, err);
+	cfg =
+	    lab ? config_load_string(config_default_json, err) : config_load_file(config_path, err);
 	if (!cfg) {
-		fprintf(stderr, "leasewired: configuration %s: %s\n", lab ? "(lab)" : config_path, err);
-		return 1;
+		fprintf(stderr, "leasewired: configuration %s: %s\n", lab ? "(lab)" : config_path,
+			err);
+		goto out;
 	}
 	if (lease_dir)
 		snprintf(cfg->lease_store.directory, sizeof(cfg->lease_store.directory), "%s",
 			 lease_dir);
 
-	unsigned n_workers = rte_lcore_count() - 1;
+	n_workers = rte_lcore_count() - 1;
 	if (n_workers == 0 || n_workers > CONTROL_MAX_WORKERS) {
-		fprintf(stderr, "leasewired: need 2..%u lcores (main runs control, the rest are "
-				"workers), e.g. -l 0-1\n", CONTROL_MAX_WORKERS + 1);
-		return 1;
+		fprintf(stderr,
+			"leasewired: need 2..%u lcores (main runs control, the rest are "
+			"workers), e.g. -l 0-1\n",
+			CONTROL_MAX_WORKERS + 1);
+		goto out;
 	}
 
 	/* Build the CRC table before any worker can race to do it. */
 	(void)crc32c(0, "", 0);
 	rcu_register_thread();
+	rcu_registered = true;
+	rcu_online = true;
 	struct lease_table_params tp = { .n_writers = n_workers, .max_leases = cfg->max_leases };
-	struct lease_table *table = lease_table_create(&tp);
+	table = lease_table_create(&tp);
 	if (!table) {
 		fprintf(stderr, "leasewired: cannot allocate %u lease records: %s\n",
 			cfg->max_leases, strerror(errno));
-		return 1;
+		goto out;
 	}
 	int rc = add_ranges(table, cfg);
 	if (rc < 0) {
 		fprintf(stderr, "leasewired: address ranges: %s\n", strerror(-rc));
-		return 1;
+		goto out;
 	}
 
 	/* Recovery: the table must hold every durable binding before a packet is seen. */
@@ -185,11 +211,12 @@ int main(int argc, char **argv)
 	struct journal_recovery_stats rs;
 	struct recovery_ctx rctx = { .table = table, .n_workers = n_workers, .now = time(NULL) };
 	uint64_t t0 = rte_get_timer_cycles();
-	struct journal *journal = journal_open(&cfg->lease_store, MAX_CORRUPT_RECORDS, recover_one,
-					       &rctx, &rs, err, sizeof(err));
+	journal = journal_open(&cfg->lease_store, MAX_CORRUPT_RECORDS, recover_one, &rctx, &rs, err,
+			       sizeof(err));
 	if (!journal) {
-		fprintf(stderr, "leasewired: lease store %s: %s\n", cfg->lease_store.directory, err);
-		return 1;
+		fprintf(stderr, "leasewired: lease store %s: %s\n", cfg->lease_store.directory,
+			err);
+		goto out;
 	}
 	uint64_t recovery_ms = (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
 	atomic_store(&ccounters.recovered_leases, rctx.applied);
@@ -201,38 +228,34 @@ int main(int argc, char **argv)
 	       (unsigned long long)rs.corrupt_records, (unsigned long long)recovery_ms);
 	rcu_quiescent_state();
 
-	struct rte_mempool *pool = rte_pktmbuf_pool_create("lw_mbufs", MBUFS_PER_WORKER * n_workers,
-							   MBUF_CACHE, 0,
-							   RTE_MBUF_DEFAULT_BUF_SIZE,
-							   (int)rte_socket_id());
+	pool = rte_pktmbuf_pool_create("lw_mbufs", MBUFS_PER_WORKER * n_workers, MBUF_CACHE, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!pool) {
 		fprintf(stderr, "leasewired: mbuf pool: %s (more memory: -m)\n",
 			rte_strerror(rte_errno));
-		return 1;
+		goto out;
 	}
 
-	struct worker *workers = rte_zmalloc("workers", sizeof(*workers) * n_workers,
-					     RTE_CACHE_LINE_SIZE);
-	struct worker_commit *commits = rte_zmalloc("commits", sizeof(*commits) * n_workers,
-						    RTE_CACHE_LINE_SIZE);
-	struct rte_ring **steer = calloc(n_workers, sizeof(*steer));
-	struct spsc_ring **events = calloc(n_workers, sizeof(*events));
-	struct control_commit_slot *slots = calloc(n_workers, sizeof(*slots));
+	workers = rte_zmalloc("workers", sizeof(*workers) * n_workers, RTE_CACHE_LINE_SIZE);
+	commits = rte_zmalloc("commits", sizeof(*commits) * n_workers, RTE_CACHE_LINE_SIZE);
+	steer = calloc(n_workers, sizeof(*steer));
+	events = calloc(n_workers, sizeof(*events));
+	slots = calloc(n_workers, sizeof(*slots));
 	if (!workers || !commits || !steer || !events || !slots) {
 		fprintf(stderr, "leasewired: out of memory for %u workers\n", n_workers);
-		return 1;
+		goto out;
 	}
 	static struct failover_view *view = (struct failover_view *)&failover_view_standalone;
 
 	for (unsigned w = 0; w < n_workers; w++) {
 		char name[32];
 		snprintf(name, sizeof(name), "lw_steer_%u", w);
-		steer[w] = rte_ring_create(name, STEER_RING_SIZE, (int)rte_socket_id(),
-					   RING_F_SC_DEQ);
+		steer[w] =
+		    rte_ring_create(name, STEER_RING_SIZE, (int)rte_socket_id(), RING_F_SC_DEQ);
 		events[w] = spsc_ring_create(EVENT_RING_SIZE, sizeof(struct lease_event));
 		if (!steer[w] || !events[w]) {
 			fprintf(stderr, "leasewired: rings for worker %u: out of memory\n", w);
-			return 1;
+			goto out;
 		}
 		slots[w].committed_seq = &commits[w].committed_seq;
 		slots[w].failed_seq = &commits[w].failed_seq;
@@ -266,8 +289,9 @@ int main(int argc, char **argv)
 		rc = port_setup(ifc->port_id, n_workers, pool, &ps, err, sizeof(err));
 		if (rc < 0) {
 			fprintf(stderr, "leasewired: interface %s: %s\n", ifc->name, err);
-			return 1;
+			goto out;
 		}
+		ports_started = i + 1;
 		for (unsigned w = 0; w < n_workers; w++) {
 			struct worker_port *wp = &workers[w].ports[workers[w].n_ports++];
 			wp->port_id = ifc->port_id;
@@ -276,33 +300,43 @@ int main(int argc, char **argv)
 			wp->mac = ps.mac;
 			wp->iface = ifc;
 		}
-		printf("leasewired: %s = port %u mac " RTE_ETHER_ADDR_PRT_FMT " address %u.%u.%u.%u/%u, "
-		       "%u RX queues\n", ifc->name, ifc->port_id, RTE_ETHER_ADDR_BYTES(&ps.mac),
-		       ifc->address >> 24, ifc->address >> 16 & 0xff, ifc->address >> 8 & 0xff,
-		       ifc->address & 0xff, ifc->prefix_len, ps.n_queues);
+		printf("leasewired: %s = port %u mac " RTE_ETHER_ADDR_PRT_FMT
+		       " address %u.%u.%u.%u/%u, "
+		       "%u RX queues\n",
+		       ifc->name, ifc->port_id, RTE_ETHER_ADDR_BYTES(&ps.mac), ifc->address >> 24,
+		       ifc->address >> 16 & 0xff, ifc->address >> 8 & 0xff, ifc->address & 0xff,
+		       ifc->prefix_len, ps.n_queues);
 	}
 
 	if (telemetry_register(workers, n_workers, table, &ccounters) != 0)
 		fprintf(stderr, "leasewired: telemetry endpoints not registered\n");
 
 	struct control ctl = {
-		.cfg = cfg, .journal = journal, .table = table, .n_workers = n_workers,
-		.from_workers = events, .commit = slots, .counters = &ccounters,
+		.cfg = cfg,
+		.journal = journal,
+		.table = table,
+		.n_workers = n_workers,
+		.from_workers = events,
+		.commit = slots,
+		.counters = &ccounters,
 		.stop = &stop_requested,
 	};
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rcu_thread_offline();
+	rcu_online = false;
 
 	unsigned lcore, w = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		rte_eal_remote_launch(worker_main, &workers[w], lcore);
 		w++;
 	}
 	printf("leasewired: ready: %u workers, durability %s, lease store %s\n", n_workers,
-	       cfg->lease_store.durability == CFG_DURABILITY_FSYNC ? "fsync" :
-	       cfg->lease_store.durability == CFG_DURABILITY_WRITE ? "write" : "none",
+	       cfg->lease_store.durability == CFG_DURABILITY_FSYNC   ? "fsync"
+	       : cfg->lease_store.durability == CFG_DURABILITY_WRITE ? "write"
+								     : "none",
 	       cfg->lease_store.directory);
 	fflush(stdout);
 
@@ -310,12 +344,35 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	rc = control_drain(&ctl);
 	printf("leasewired: stopping%s\n", rc < 0 ? " (final journal commit failed)" : "");
+	exit_code = rc < 0 ? 1 : 0;
 
-	for (size_t i = 0; i < cfg->n_interfaces; i++)
+out:
+	telemetry_detach();
+	for (size_t i = 0; i < ports_started; i++)
 		port_stop(cfg->interfaces[i].port_id);
-	journal_close(journal);
-	rcu_thread_online();
-	rcu_unregister_thread();
+	if (journal)
+		journal_close(journal);
+	for (unsigned i = 0; i < n_workers; i++) {
+		if (steer && steer[i])
+			rte_ring_free(steer[i]);
+		if (events && events[i])
+			spsc_ring_free(events[i]);
+	}
+	free(slots);
+	free(events);
+	free(steer);
+	rte_free(commits);
+	rte_free(workers);
+	if (table) {
+		/* Retired versions wait for a grace period: let them go first. */
+		if (!rcu_online)
+			rcu_thread_online();
+		lease_table_destroy(table);
+	}
+	if (rcu_registered)
+		rcu_unregister_thread();
+	rte_mempool_free(pool);
+	config_free(cfg);
 	rte_eal_cleanup();
-	return rc < 0 ? 1 : 0;
+	return exit_code;
 }

@@ -43,7 +43,7 @@ int port_setup(uint16_t port_id, unsigned n_workers, struct rte_mempool *pool,
 	if (nrx > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+		    (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
 	}
 	rc = rte_eth_dev_configure(port_id, nrx, ntx, &conf);
 	if (rc < 0) {
@@ -57,14 +57,16 @@ int port_setup(uint16_t port_id, unsigned n_workers, struct rte_mempool *pool,
 	for (uint16_t q = 0; q < nrx; q++) {
 		rc = rte_eth_rx_queue_setup(port_id, q, rxd, socket, NULL, pool);
 		if (rc < 0) {
-			snprintf(err, err_len, "port %u: RX queue %u: %s", port_id, q, strerror(-rc));
+			snprintf(err, err_len, "port %u: RX queue %u: %s", port_id, q,
+				 strerror(-rc));
 			return rc;
 		}
 	}
 	for (uint16_t q = 0; q < ntx; q++) {
 		rc = rte_eth_tx_queue_setup(port_id, q, txd, socket, NULL);
 		if (rc < 0) {
-			snprintf(err, err_len, "port %u: TX queue %u: %s", port_id, q, strerror(-rc));
+			snprintf(err, err_len, "port %u: TX queue %u: %s", port_id, q,
+				 strerror(-rc));
 			return rc;
 		}
 	}

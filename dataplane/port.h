@@ -14,8 +14,8 @@
 
 struct port_setup {
 	uint16_t port_id;
-	uint16_t n_queues;          /* RX queues actually configured (<= workers) */
-	uint16_t n_tx_queues;       /* TX queues: one per worker */
+	uint16_t n_queues; /* RX queues actually configured (<= workers) */
+	uint16_t n_tx_queues; /* TX queues: one per worker */
 	struct rte_ether_addr mac;
 };
 

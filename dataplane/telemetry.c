@@ -2,6 +2,8 @@
 #include "telemetry.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +16,11 @@ static struct worker *tel_workers;
 static unsigned tel_n_workers;
 static struct lease_table *tel_table;
 static const struct control_counters *tel_control;
+/* Held by every callback while it reads the daemon's state, so that
+ * telemetry_detach() can wait out a query in flight before shutdown frees
+ * what the callbacks point at (DPDK has no way to unregister a command). */
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool tel_attached;
 
 static void ip_str(uint32_t ip, char *buf, size_t len)
 {
@@ -28,7 +35,7 @@ static void mac_str(const struct lease *l, char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, i ? ":%02x" : "%02x", l->chaddr[i]);
 }
 
-static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct worker_counters sum;
 	(void)cmd;
@@ -58,8 +65,9 @@ static int tel_stats(const char *cmd, const char *params, struct rte_tel_data *d
 		key[k] = '\0';
 		rte_tel_data_add_dict_u64(d, key, sum.drops[r]);
 	}
-#define CONTROL_ADD(name) rte_tel_data_add_dict_u64(d, #name, \
-		atomic_load_explicit(&tel_control->name, memory_order_relaxed));
+#define CONTROL_ADD(name) \
+	rte_tel_data_add_dict_u64(d, #name, \
+				  atomic_load_explicit(&tel_control->name, memory_order_relaxed));
 	CONTROL_ADD(journal_records)
 	CONTROL_ADD(journal_commits)
 	CONTROL_ADD(journal_write_errors)
@@ -98,7 +106,7 @@ static int leases_visit(const struct lease *l, void *arg)
 	return 0;
 }
 
-static int tel_leases(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_leases_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct leases_walk lw = { 0 };
 	(void)cmd;
@@ -154,7 +162,7 @@ static void lease_dict(struct rte_tel_data *d, const struct lease *l)
 	rte_tel_data_add_dict_u64(d, "journal_seq", l->journal_seq);
 }
 
-static int tel_lease(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_lease_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct in_addr a;
 	(void)cmd;
@@ -178,6 +186,28 @@ static int tel_lease(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+#define TEL_GUARDED(fn) \
+	static int fn(const char *cmd, const char *params, struct rte_tel_data *d) \
+	{ \
+		int rc = -ENODEV; \
+		pthread_mutex_lock(&tel_lock); \
+		if (tel_attached) \
+			rc = fn##_locked(cmd, params, d); \
+		pthread_mutex_unlock(&tel_lock); \
+		return rc; \
+	}
+TEL_GUARDED(tel_stats)
+TEL_GUARDED(tel_leases)
+TEL_GUARDED(tel_lease)
+#undef TEL_GUARDED
+
+void telemetry_detach(void)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_attached = false;
+	pthread_mutex_unlock(&tel_lock);
+}
+
 int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_table *table,
 		       const struct control_counters *control)
 {
@@ -185,6 +215,9 @@ int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_
 	tel_n_workers = n_workers;
 	tel_table = table;
 	tel_control = control;
+	pthread_mutex_lock(&tel_lock);
+	tel_attached = true;
+	pthread_mutex_unlock(&tel_lock);
 	int rc = rte_telemetry_register_cmd("/leasewire/stats", tel_stats,
 					    "Counters summed over workers, drops by reason");
 	rc |= rte_telemetry_register_cmd("/leasewire/leases", tel_leases,

@@ -18,4 +18,8 @@
 int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_table *table,
 		       const struct control_counters *control);
 
+/* Make every endpoint answer -ENODEV from now on; returns once no callback
+ * is still reading. Call before freeing what telemetry_register was given. */
+void telemetry_detach(void);
+
 #endif

@@ -16,8 +16,8 @@
 #include "dhcp_msg.h"
 #include "frame.h"
 
-#define HOUSEKEEPING_EVERY 256u  /* loop iterations between clock/expiry/gauge rounds */
-#define EXPIRY_SCAN_BUDGET 128u  /* address slots looked at per housekeeping round */
+#define HOUSEKEEPING_EVERY 256u /* loop iterations between clock/expiry/gauge rounds */
+#define EXPIRY_SCAN_BUDGET 128u /* address slots looked at per housekeeping round */
 #define BROADCAST_IP 0xffffffffu
 
 static const uint8_t broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -51,8 +51,8 @@ static void tx_flush_port(struct worker *w, unsigned idx)
 	struct tx_buffer *tb = &RTE_PER_LCORE(tx_buf)[idx];
 	if (!tb->n)
 		return;
-	uint16_t sent = rte_eth_tx_burst(w->ports[idx].port_id, w->ports[idx].tx_queue, tb->pkts,
-					 tb->n);
+	uint16_t sent =
+	    rte_eth_tx_burst(w->ports[idx].port_id, w->ports[idx].tx_queue, tb->pkts, tb->n);
 	w->ctr.tx_packets += sent;
 	for (uint16_t i = sent; i < tb->n; i++)
 		drop(w, tb->pkts[i], DROP_TX_FULL);
@@ -111,7 +111,8 @@ static bool queue_event(struct worker *w, const struct lease_event *ev)
 void worker_flush_events(struct worker *w)
 {
 	while (w->backlog_tail != w->backlog_head) {
-		if (!spsc_ring_push(w->to_control, &w->backlog[w->backlog_tail % WORKER_EVENT_BACKLOG]))
+		if (!spsc_ring_push(w->to_control,
+				    &w->backlog[w->backlog_tail % WORKER_EVENT_BACKLOG]))
 			break;
 		w->backlog_tail++;
 		w->ctr.events_sent++;
@@ -223,12 +224,13 @@ static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
 	uint8_t *frame = rte_pktmbuf_mtod(out, uint8_t *);
 	size_t room = rte_pktmbuf_tailroom(out);
 	struct dhcp_result res;
-	struct dhcp_link link = { .iface = port->iface, .src_ip = fi->ip_src,
+	struct dhcp_link link = { .iface = port->iface,
+				  .src_ip = fi->ip_src,
 				  .dst_unicast = fi->ip_dst != BROADCAST_IP };
 	struct failover_view *view = rcu_dereference(*w->view);
 
-	r = dhcp_server_handle(&w->srv, &msg, &link, view, w->now, frame + hdr_len,
-			       room - hdr_len, &res);
+	r = dhcp_server_handle(&w->srv, &msg, &link, view, w->now, frame + hdr_len, room - hdr_len,
+			       &res);
 	/* Events first: even a handled packet with no reply (RELEASE) changes bindings. */
 	bool events_ok = true;
 	for (unsigned i = 0; i < res.n_events && r == DROP_NONE; i++)
@@ -359,7 +361,7 @@ static void expire_visit(const struct lease *l, void *arg)
  */
 static const enum drop_reason alarm_reasons[] = {
 	DROP_EVENT_RING_FULL, DROP_PARK_FULL, DROP_ACK_NOT_DURABLE, DROP_TABLE_FULL,
-	DROP_POOL_EXHAUSTED, DROP_NO_MBUF, DROP_TX_FULL,
+	DROP_POOL_EXHAUSTED,  DROP_NO_MBUF,   DROP_TX_FULL,
 };
 
 static void log_alarms(struct worker *w, uint64_t tsc)
@@ -373,7 +375,8 @@ static void log_alarms(struct worker *w, uint64_t tsc)
 		if (!delta)
 			continue;
 		w->alarm_seen[i] = w->ctr.drops[r];
-		RTE_LOG(WARNING, USER1, "worker %u: %" PRIu64 " packets dropped in the last second: %s (%s)\n",
+		RTE_LOG(WARNING, USER1,
+			"worker %u: %" PRIu64 " packets dropped in the last second: %s (%s)\n",
 			w->id, delta, drop_reason_name(r), drop_reason_help(r));
 	}
 }
@@ -403,10 +406,7 @@ void worker_after_burst(struct worker *w)
 	tx_flush(w);
 }
 
-void worker_housekeeping(struct worker *w)
-{
-	housekeeping(w);
-}
+void worker_housekeeping(struct worker *w) { housekeeping(w); }
 
 int worker_main(void *arg)
 {
@@ -421,8 +421,8 @@ int worker_main(void *arg)
 		for (unsigned p = 0; p < w->n_ports; p++) {
 			if (w->ports[p].rx_queue == UINT16_MAX)
 				continue;
-			uint16_t n = rte_eth_rx_burst(w->ports[p].port_id, w->ports[p].rx_queue, pkts,
-						      WORKER_BURST);
+			uint16_t n = rte_eth_rx_burst(w->ports[p].port_id, w->ports[p].rx_queue,
+						      pkts, WORKER_BURST);
 			w->ctr.rx_packets += n;
 			for (uint16_t i = 0; i < n; i++)
 				worker_handle_mbuf(w, pkts[i]);

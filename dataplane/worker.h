@@ -27,12 +27,12 @@
 
 #define WORKER_MAX_PORTS 8
 #define WORKER_BURST 32
-#define WORKER_PARK_SLOTS 8192     /* ACKs waiting for the journal */
-#define WORKER_EVENT_BACKLOG 4096  /* events waiting for room on to_control */
+#define WORKER_PARK_SLOTS 8192 /* ACKs waiting for the journal */
+#define WORKER_EVENT_BACKLOG 4096 /* events waiting for room on to_control */
 
 struct worker_port {
 	uint16_t port_id;
-	uint16_t rx_queue;         /* UINT16_MAX: this worker polls no queue of this port */
+	uint16_t rx_queue; /* UINT16_MAX: this worker polls no queue of this port */
 	uint16_t tx_queue;
 	struct rte_ether_addr mac;
 	const struct cfg_interface *iface;
@@ -47,7 +47,7 @@ struct parked_ack {
 /* What the control thread publishes to one worker. */
 struct worker_commit {
 	alignas(64) _Atomic uint64_t committed_seq; /* control: rw, worker: ro */
-	_Atomic uint64_t failed_seq;                /* control: rw; seq <= this may have been lost */
+	_Atomic uint64_t failed_seq; /* control: rw; seq <= this may have been lost */
 };
 
 struct worker {
@@ -57,18 +57,18 @@ struct worker {
 	struct worker_port ports[WORKER_MAX_PORTS];
 	unsigned n_ports;
 	struct rte_mempool *pool;
-	struct rte_ring *steer_in;          /* MP/SC: any worker -> this one */
-	struct rte_ring **steer_rings;      /* every worker's steer_in, by worker id */
-	struct spsc_ring *to_control;       /* this worker -> control */
+	struct rte_ring *steer_in; /* MP/SC: any worker -> this one */
+	struct rte_ring **steer_rings; /* every worker's steer_in, by worker id */
+	struct spsc_ring *to_control; /* this worker -> control */
 	struct worker_commit *commit;
-	struct failover_view **view;        /* RCU pointer, swapped by control */
+	struct failover_view **view; /* RCU pointer, swapped by control */
 	const _Atomic bool *stop;
 	uint64_t ack_timeout_tsc;
-	bool wait_for_commit;               /* false for durability "none" */
+	bool wait_for_commit; /* false for durability "none" */
 
 	/* Owned by the worker thread. */
 	struct dhcp_server srv;
-	int64_t now;                        /* unix seconds, refreshed by housekeeping */
+	int64_t now; /* unix seconds, refreshed by housekeeping */
 	int64_t clock_base_unix;
 	uint64_t clock_base_tsc;
 	uint64_t tsc_hz;

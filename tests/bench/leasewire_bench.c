@@ -65,42 +65,42 @@
 #include "worker.h"
 
 #define DEFAULT_CLIENTS 1000000u
-#define SMOKE_CLIENTS   20000u
+#define SMOKE_CLIENTS 20000u
 /* The pool below holds 2,031,616 addresses; every scenario needs N of them. */
-#define MAX_CLIENTS     2000000u
-#define MIN_CLIENTS     WORKER_BURST
+#define MAX_CLIENTS 2000000u
+#define MIN_CLIENTS WORKER_BURST
 
-#define SERVER_IP  0x0a000001u /* 10.0.0.1, port0 */
-#define RELAY_IP   0x0a000002u /* 10.0.0.2, the relay agent's giaddr */
+#define SERVER_IP 0x0a000001u /* 10.0.0.1, port0 */
+#define RELAY_IP 0x0a000002u /* 10.0.0.2, the relay agent's giaddr */
 #define POOL_FIRST 0x0a010000u /* 10.1.0.0 */
 #define RELAY_VLAN_TCI 100
 #define LEASE_SECS 3600
 
-#define TPL_STRIDE  384u  /* bytes per template: the largest frame (346) rounded up */
-#define PAYLOAD_MIN 300u  /* BOOTP payload padded like dhclient's (RFC 1542 sec 2.1) */
+#define TPL_STRIDE 384u /* bytes per template: the largest frame (346) rounded up */
+#define PAYLOAD_MIN 300u /* BOOTP payload padded like dhclient's (RFC 1542 sec 2.1) */
 #define HOUSEKEEPING_EVERY 256u /* bursts, as worker_main */
-#define N_MBUFS 32767u          /* parked ACKs (8192) + bursts in flight, with room */
+#define N_MBUFS 32767u /* parked ACKs (8192) + bursts in flight, with room */
 #define MBUF_CACHE 256u
-#define DRAIN_TIMEOUT_S 30u     /* longest wait for the last ACKs to be released */
-#define COPY_ROUNDS 4u          /* passes of the copy-only baseline */
+#define DRAIN_TIMEOUT_S 30u /* longest wait for the last ACKs to be released */
+#define COPY_ROUNDS 4u /* passes of the copy-only baseline */
 
 enum tpl_kind { TPL_DISCOVER, TPL_REQUEST, TPL_RENEW, TPL_RELAY, TPL__COUNT };
 
 static const char *const tpl_names[TPL__COUNT] = { "DISCOVER", "REQUEST", "RENEW", "RELAY" };
 
 enum run_kind {
-	RUN_ONE,  /* one template per client, one pass */
+	RUN_ONE, /* one template per client, one pass */
 	RUN_DORA, /* DISCOVER then REQUEST for each burst of clients */
 };
 
 struct scenario {
 	const char *name;
 	enum run_kind run;
-	enum tpl_kind tpl;           /* RUN_ONE */
+	enum tpl_kind tpl; /* RUN_ONE */
 	enum cfg_durability durability;
-	bool preload;                /* N BOUND bindings loaded before measuring */
-	bool control;                /* binding changes flow: journal + control thread */
-	uint8_t reply;               /* the reply every packet must get (RUN_ONE) */
+	bool preload; /* N BOUND bindings loaded before measuring */
+	bool control; /* binding changes flow: journal + control thread */
+	uint8_t reply; /* the reply every packet must get (RUN_ONE) */
 	const char *what;
 };
 
@@ -125,32 +125,32 @@ static const struct scenario scenarios[] = {
 struct result {
 	bool ran, ok;
 	uint64_t packets;
-	uint64_t replies;            /* OFFERs or ACKs, whichever the scenario expects */
-	uint64_t leases;             /* ACKs (DORA) */
+	uint64_t replies; /* OFFERs or ACKs, whichever the scenario expects */
+	uint64_t leases; /* ACKs (DORA) */
 	double secs;
-	double cpp;                  /* wall cycles per packet */
+	double cpp; /* wall cycles per packet */
 	double mpps;
 	double leases_s;
 	bool has_latency;
 	double p50_us, p99_us, max_us;
-	uint64_t stall_loops;        /* DORA: loops waiting for park/backlog room */
-	uint64_t commits;            /* journal group commits */
+	uint64_t stall_loops; /* DORA: loops waiting for park/backlog room */
+	uint64_t commits; /* journal group commits */
 };
 
 struct bench {
 	unsigned n_clients;
-	unsigned repeat;             /* runs per scenario; the fastest is reported */
+	unsigned repeat; /* runs per scenario; the fastest is reported */
 	bool smoke;
-	uint32_t selected;           /* bit per scenario */
+	uint32_t selected; /* bit per scenario */
 	uint64_t hz;
 	char tmpdir[PATH_MAX];
 	struct rte_mempool *pool;
-	struct rte_ring *steer;      /* the only worker's steer_in; never used with one worker */
+	struct rte_ring *steer; /* the only worker's steer_in; never used with one worker */
 	struct port_setup ps;
-	int ctl_cpu;                 /* CPU for the control thread and call_rcu, -1: unpinned */
-	uint8_t *tpl[TPL__COUNT];    /* n_clients * TPL_STRIDE, NULL when not needed */
+	int ctl_cpu; /* CPU for the control thread and call_rcu, -1: unpinned */
+	uint8_t *tpl[TPL__COUNT]; /* n_clients * TPL_STRIDE, NULL when not needed */
 	uint16_t tpl_len[TPL__COUNT];
-	uint64_t *lat;               /* parked-ACK latencies, cycles, one per ACK */
+	uint64_t *lat; /* parked-ACK latencies, cycles, one per ACK */
 	double copy_cpp;
 	struct result res[N_SCENARIOS];
 };
@@ -202,14 +202,14 @@ static void client_mac(uint8_t mac[ETH_ALEN], uint32_t i, uint8_t space)
 }
 
 struct bootp_spec {
-	uint8_t type;                /* option 53 */
+	uint8_t type; /* option 53 */
 	uint8_t hops;
 	uint32_t xid;
-	uint32_t ciaddr, giaddr;     /* host order */
-	uint32_t requested_ip;       /* option 50 when non-zero */
-	uint32_t server_id;          /* option 54 when non-zero */
+	uint32_t ciaddr, giaddr; /* host order */
+	uint32_t requested_ip; /* option 50 when non-zero */
+	uint32_t server_id; /* option 54 when non-zero */
 	uint8_t mac[ETH_ALEN];
-	const uint8_t *rai;          /* option 82 body */
+	const uint8_t *rai; /* option 82 body */
 	uint8_t rai_len;
 };
 
@@ -282,8 +282,7 @@ static int tpl_build(uint8_t *out, enum tpl_kind kind, uint32_t i,
 	memcpy(a.src_mac, s.mac, ETH_ALEN);
 	memset(a.dst_mac, 0xff, ETH_ALEN);
 	switch (kind) {
-	case TPL_DISCOVER:
-		break;
+	case TPL_DISCOVER: break;
 	case TPL_REQUEST:
 		/* SELECTING (RFC 2131 sec 4.3.2): the offered address and our identifier. */
 		s.type = DHCPREQUEST;
@@ -308,7 +307,7 @@ static int tpl_build(uint8_t *out, enum tpl_kind kind, uint32_t i,
 		put16(rai + 4, (uint16_t)(i % 4096)); /* access port */
 		rai[6] = RAI_REMOTE_ID;
 		rai[7] = ETH_ALEN;
-		memcpy(rai + 8, s.mac, ETH_ALEN);  /* the CPE's MAC */
+		memcpy(rai + 8, s.mac, ETH_ALEN); /* the CPE's MAC */
 		s.rai = rai;
 		s.rai_len = sizeof(rai);
 		a.n_vlans = 1;
@@ -321,8 +320,7 @@ static int tpl_build(uint8_t *out, enum tpl_kind kind, uint32_t i,
 		a.src_mac[1] = 0xaa; /* the relay's own MAC, not the client's */
 		memcpy(a.dst_mac, port_mac->addr_bytes, ETH_ALEN);
 		break;
-	default:
-		return -EINVAL;
+	default: return -EINVAL;
 	}
 	size_t hdr = frame_udp_header_len(&a);
 	size_t plen = bootp_build(out + hdr, TPL_STRIDE - hdr, &s);
@@ -393,29 +391,30 @@ static int config_build(struct bench *b, struct bench_env *e)
 {
 	char json[4096], err[CFG_ERR_LEN];
 	uint32_t last = POOL_FIRST + 2031616u - 1; /* 10.31.255.255 */
-	int n = snprintf(json, sizeof(json),
-		"{ \"Dhcp4\": {\n"
-		"  \"interfaces-config\": { \"interfaces\": [\n"
-		"    { \"name\": \"port0\", \"port\": %u, \"address\": \"10.0.0.1/8\" } ] },\n"
-		"  \"valid-lifetime\": %u, \"renew-timer\": %u, \"rebind-timer\": %u,\n"
-		"  \"authoritative\": true,\n"
-		/* Offers must outlive a 1M-client DORA run. */
-		"  \"offer-lifetime\": 3600,\n"
-		"  \"max-leases\": %u,\n"
-		"  \"lease-store\": { \"directory\": \"%s\", \"durability\": \"%s\",\n"
-		/* No compaction inside a measurement; a slow CI disk must not drop ACKs. */
-		"    \"snapshot-every\": 1000000000, \"ack-timeout-ms\": 10000 },\n"
-		"  \"subnet4\": [ { \"id\": 1, \"subnet\": \"10.0.0.0/8\", \"interface\": \"port0\",\n"
-		"    \"pools\": [ { \"pool\": \"10.1.0.0 - %u.%u.%u.%u\" } ],\n"
-		"    \"option-data\": [\n"
-		"      { \"name\": \"routers\", \"data\": \"10.0.0.1\" },\n"
-		"      { \"name\": \"domain-name-servers\", \"data\": \"10.0.0.1\" },\n"
-		"      { \"name\": \"domain-name\", \"data\": \"bench.leasewire.test\" } ] } ]\n"
-		"} }\n",
-		b->ps.port_id, LEASE_SECS, LEASE_SECS / 4, LEASE_SECS / 2,
-		/* N bindings, N more versions waiting for their grace period, headroom. */
-		2 * b->n_clients + 65536, e->dir, durability_name(e->sc->durability),
-		last >> 24, last >> 16 & 0xff, last >> 8 & 0xff, last & 0xff);
+	int n = snprintf(
+	    json, sizeof(json),
+	    "{ \"Dhcp4\": {\n"
+	    "  \"interfaces-config\": { \"interfaces\": [\n"
+	    "    { \"name\": \"port0\", \"port\": %u, \"address\": \"10.0.0.1/8\" } ] },\n"
+	    "  \"valid-lifetime\": %u, \"renew-timer\": %u, \"rebind-timer\": %u,\n"
+	    "  \"authoritative\": true,\n"
+	    /* Offers must outlive a 1M-client DORA run. */
+	    "  \"offer-lifetime\": 3600,\n"
+	    "  \"max-leases\": %u,\n"
+	    "  \"lease-store\": { \"directory\": \"%s\", \"durability\": \"%s\",\n"
+	    /* No compaction inside a measurement; a slow CI disk must not drop ACKs. */
+	    "    \"snapshot-every\": 1000000000, \"ack-timeout-ms\": 10000 },\n"
+	    "  \"subnet4\": [ { \"id\": 1, \"subnet\": \"10.0.0.0/8\", \"interface\": \"port0\",\n"
+	    "    \"pools\": [ { \"pool\": \"10.1.0.0 - %u.%u.%u.%u\" } ],\n"
+	    "    \"option-data\": [\n"
+	    "      { \"name\": \"routers\", \"data\": \"10.0.0.1\" },\n"
+	    "      { \"name\": \"domain-name-servers\", \"data\": \"10.0.0.1\" },\n"
+	    "      { \"name\": \"domain-name\", \"data\": \"bench.leasewire.test\" } ] } ]\n"
+	    "} }\n",
+	    b->ps.port_id, LEASE_SECS, LEASE_SECS / 4, LEASE_SECS / 2,
+	    /* N bindings, N more versions waiting for their grace period, headroom. */
+	    2 * b->n_clients + 65536, e->dir, durability_name(e->sc->durability), last >> 24,
+	    last >> 16 & 0xff, last >> 8 & 0xff, last & 0xff);
 	if (n < 0 || (size_t)n >= sizeof(json))
 		return -ENOSPC;
 	e->cfg = config_load_string(json, err);
@@ -643,8 +642,13 @@ static int env_setup(struct bench *b, struct bench_env *e, const struct scenario
 		return -EIO;
 	}
 	e->ctl = (struct control){
-		.cfg = e->cfg, .journal = e->journal, .table = e->table, .n_workers = 1,
-		.from_workers = e->events, .commit = e->slot, .counters = &e->ccounters,
+		.cfg = e->cfg,
+		.journal = e->journal,
+		.table = e->table,
+		.n_workers = 1,
+		.from_workers = e->events,
+		.commit = e->slot,
+		.counters = &e->ccounters,
 		.stop = &e->stop,
 	};
 	rc = control_start(b, e);
@@ -662,10 +666,7 @@ static int rm_visit(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
-static void rm_tree(const char *path)
-{
-	nftw(path, rm_visit, 16, FTW_DEPTH | FTW_PHYS);
-}
+static void rm_tree(const char *path) { nftw(path, rm_visit, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* Stop control, commit what is left, free everything the scenario made. */
 static int env_teardown(struct bench_env *e)
@@ -674,8 +675,9 @@ static int env_teardown(struct bench_env *e)
 
 	if (e->w) {
 		/* Hand every event over, as worker_main does before it returns. */
-		for (unsigned tries = 0; e->ctl_running && e->w->backlog_tail != e->w->backlog_head &&
-					 tries < 1000000; tries++)
+		for (unsigned tries = 0;
+		     e->ctl_running && e->w->backlog_tail != e->w->backlog_head && tries < 1000000;
+		     tries++)
 			worker_flush_events(e->w);
 		while (e->w->park_tail != e->w->park_head)
 			rte_pktmbuf_free(e->w->park[e->w->park_tail++ % WORKER_PARK_SLOTS].m);
@@ -708,8 +710,8 @@ struct loop {
 	struct bench *b;
 	struct worker *w;
 	uint64_t bursts;
-	uint32_t park_seen;          /* worker park_head as last timestamped */
-	uint32_t release_seen;       /* worker park_tail as last accounted */
+	uint32_t park_seen; /* worker park_head as last timestamped */
+	uint32_t release_seen; /* worker park_tail as last accounted */
 	uint64_t park_tsc[WORKER_PARK_SLOTS];
 	size_t n_lat;
 	uint64_t last_release_tsc;
@@ -753,7 +755,7 @@ static void tick(struct loop *lp)
 		for (; lp->release_seen != w->park_tail; lp->release_seen++) {
 			if (lp->n_lat < lp->b->n_clients)
 				lp->b->lat[lp->n_lat++] =
-					now - lp->park_tsc[lp->release_seen % WORKER_PARK_SLOTS];
+				    now - lp->park_tsc[lp->release_seen % WORKER_PARK_SLOTS];
 		}
 		lp->last_release_tsc = now;
 	}
@@ -887,8 +889,8 @@ static void run_scenario(struct bench *b, struct bench_env *e, struct result *re
 	}
 	res->ok = ok;
 
-	printf("%-14s %9" PRIu64 " packets %8.3f s %6.2f Mpps/core %7.0f cycles/packet",
-	       sc->name, res->packets, res->secs, res->mpps, res->cpp);
+	printf("%-14s %9" PRIu64 " packets %8.3f s %6.2f Mpps/core %7.0f cycles/packet", sc->name,
+	       res->packets, res->secs, res->mpps, res->cpp);
 	if (sc->run == RUN_DORA) {
 		printf("  %9.0f leases/s", res->leases_s);
 		if (res->has_latency)
@@ -896,7 +898,8 @@ static void run_scenario(struct bench *b, struct bench_env *e, struct result *re
 			       res->p99_us, res->max_us);
 		else
 			printf("  (ACKs not parked)");
-		printf("  commits %" PRIu64 " stall-loops %" PRIu64, res->commits, res->stall_loops);
+		printf("  commits %" PRIu64 " stall-loops %" PRIu64, res->commits,
+		       res->stall_loops);
 	}
 	printf("  [%s]\n", ok ? "ok" : "FAILED");
 	if (!ok) {
@@ -928,8 +931,8 @@ static void measure_copy(struct bench *b, enum tpl_kind k)
 			if (rte_pktmbuf_alloc_bulk(b->pool, m, n) != 0)
 				continue;
 			for (unsigned j = 0; j < n; j++) {
-				memcpy(rte_pktmbuf_mtod(m[j], uint8_t *), src + (size_t)j * TPL_STRIDE,
-				       len);
+				memcpy(rte_pktmbuf_mtod(m[j], uint8_t *),
+				       src + (size_t)j * TPL_STRIDE, len);
 				m[j]->data_len = len;
 				m[j]->pkt_len = len;
 			}
@@ -967,8 +970,8 @@ static void print_machine(const struct bench *b)
 	printf("bench: cpu \"%s\", %ld online, tsc %.3f GHz (%" PRIu64 " Hz)\n", model,
 	       sysconf(_SC_NPROCESSORS_ONLN), (double)b->hz / 1e9, b->hz);
 	printf("bench: %u clients, burst %u, 1 worker on lcore %u, control thread on cpu %d, "
-	       "lease store under %s, best of %u run(s)\n", b->n_clients, WORKER_BURST,
-	       rte_lcore_id(), b->ctl_cpu, b->tmpdir, b->repeat);
+	       "lease store under %s, best of %u run(s)\n",
+	       b->n_clients, WORKER_BURST, rte_lcore_id(), b->ctl_cpu, b->tmpdir, b->repeat);
 }
 
 /* The CPU for the control thread: the first one of the first other lcore. */
@@ -987,13 +990,14 @@ static int pick_control_cpu(void)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr,
-		"usage: %s <EAL args> -- [--clients N] [--smoke] [--repeat K] [--scenario NAME]...\n"
-		"  --clients N      synthetic clients (default %u, --smoke %u, max %u)\n"
-		"  --repeat K       run each scenario K times, report the fastest (noisy hosts)\n"
-		"  --smoke          N = %u, all scenarios: a correctness run, seconds long\n"
-		"  --scenario NAME  run only NAME (repeatable):",
-		prog, DEFAULT_CLIENTS, SMOKE_CLIENTS, MAX_CLIENTS, SMOKE_CLIENTS);
+	fprintf(
+	    stderr,
+	    "usage: %s <EAL args> -- [--clients N] [--smoke] [--repeat K] [--scenario NAME]...\n"
+	    "  --clients N      synthetic clients (default %u, --smoke %u, max %u)\n"
+	    "  --repeat K       run each scenario K times, report the fastest (noisy hosts)\n"
+	    "  --smoke          N = %u, all scenarios: a correctness run, seconds long\n"
+	    "  --scenario NAME  run only NAME (repeatable):",
+	    prog, DEFAULT_CLIENTS, SMOKE_CLIENTS, MAX_CLIENTS, SMOKE_CLIENTS);
 	for (unsigned i = 0; i < N_SCENARIOS; i++)
 		fprintf(stderr, " %s", scenarios[i].name);
 	fprintf(stderr, "\n");
@@ -1025,9 +1029,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 			}
 			break;
 		}
-		case 's':
-			b->smoke = true;
-			break;
+		case 's': b->smoke = true; break;
 		case 'r': {
 			char *end;
 			long r = strtol(optarg, &end, 10);
@@ -1050,9 +1052,7 @@ static int parse_args(struct bench *b, int argc, char **argv)
 			b->selected |= 1u << i;
 			break;
 		}
-		default:
-			usage(argv[0]);
-			return -EINVAL;
+		default: usage(argv[0]); return -EINVAL;
 		}
 	}
 	if (optind < argc) {
@@ -1091,12 +1091,13 @@ static void print_summary(const struct bench *b, bool ok)
 		const char *n = scenarios[i].name;
 		if (!r->ran)
 			continue;
-		printf(" %s_packets=%" PRIu64 " %s_secs=%.4f %s_mpps=%.3f %s_cpp=%.0f", n, r->packets,
-		       n, r->secs, n, r->mpps, n, r->cpp);
+		printf(" %s_packets=%" PRIu64 " %s_secs=%.4f %s_mpps=%.3f %s_cpp=%.0f", n,
+		       r->packets, n, r->secs, n, r->mpps, n, r->cpp);
 		if (scenarios[i].run == RUN_DORA) {
 			printf(" %s_leases_s=%.0f", n, r->leases_s);
 			if (r->has_latency)
-				printf(" %s_p50_us=%.1f %s_p99_us=%.1f", n, r->p50_us, n, r->p99_us);
+				printf(" %s_p50_us=%.1f %s_p99_us=%.1f", n, r->p50_us, n,
+				       r->p99_us);
 		}
 		printf(" %s_ok=%d", n, r->ok);
 	}
@@ -1179,7 +1180,9 @@ int main(int argc, char **argv)
 		if (b->tpl[k])
 			printf(" %s %u B", tpl_names[k], b->tpl_len[k]);
 	printf(" )\n");
-	measure_copy(b, need[TPL_DISCOVER] ? TPL_DISCOVER : need[TPL_RENEW] ? TPL_RENEW : TPL_RELAY);
+	measure_copy(b, need[TPL_DISCOVER] ? TPL_DISCOVER
+			: need[TPL_RENEW]  ? TPL_RENEW
+					   : TPL_RELAY);
 
 	/*
 	 * Memory a process touches for the first time is slow to fault in (very
@@ -1190,9 +1193,10 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, INT_MAX);
-	static const struct scenario warmup = { "warmup", RUN_ONE, TPL_DISCOVER,
-						CFG_DURABILITY_NONE, true, false, DHCPOFFER,
-						"unmeasured preload" };
+	static const struct scenario warmup = { "warmup",     RUN_ONE,
+						TPL_DISCOVER, CFG_DURABILITY_NONE,
+						true,	      false,
+						DHCPOFFER,    "unmeasured preload" };
 	struct bench_env wenv;
 	rc = env_setup(b, &wenv, &warmup);
 	env_teardown(&wenv);

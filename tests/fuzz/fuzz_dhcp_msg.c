@@ -39,8 +39,7 @@ static void check_line(const struct dhcp_msg *msg, size_t cap)
 }
 
 /* An option of the reply must read back exactly as it was added. */
-static void check_echo(const struct dhcp_msg *back, uint8_t code, const uint8_t *val,
-		       uint16_t len)
+static void check_echo(const struct dhcp_msg *back, uint8_t code, const uint8_t *val, uint16_t len)
 {
 	uint16_t got_len;
 	const uint8_t *got = dhcp_msg_opt(back, code, &got_len);

@@ -16,10 +16,10 @@
 
 #include "journal_record.h"
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
+#define CHECK(cond) \
+	do { \
+		if (!(cond)) \
+			abort(); \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,7 +34,7 @@ static void walk(const uint8_t *data, size_t size)
 		struct lease_image img;
 		size_t used = 0;
 		enum journal_decode_result r =
-			journal_record_decode(data + off, size - off, &seq, &type, &img, &used);
+		    journal_record_decode(data + off, size - off, &seq, &type, &img, &used);
 
 		switch (r) {
 		case JOURNAL_DECODE_OK: {
@@ -58,8 +58,7 @@ static void walk(const uint8_t *data, size_t size)
 			CHECK(used == 0);
 			off++;
 			break;
-		default:
-			abort();
+		default: abort();
 		}
 	}
 }

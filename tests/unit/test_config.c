@@ -101,57 +101,58 @@ START_TEST(test_default_config)
 END_TEST
 
 static const char full_example[] =
-	"{ 'Dhcp4': {\n"
-	"  'interfaces-config': { 'interfaces': [\n"
-	"    { 'name': 'port0', 'port': 0, 'address': '10.77.0.1/24' },\n"
-	"    { 'name': 'port1', 'port': 3, 'address': '10.78.0.1/16' } ] },\n"
-	"  'valid-lifetime': 7200, 'renew-timer': 1000, 'rebind-timer': 2000,\n"
-	"  'authoritative': true, 'offer-lifetime': 30, 'decline-probation-period': 600,\n"
-	"  'max-leases': 4096,\n"
-	"  'lease-store': { 'directory': '/tmp/lw', 'durability': 'write',\n"
-	"    'commit-max-delay-us': 500, 'commit-max-batch': 128, 'snapshot-every': 5000,\n"
-	"    'ack-timeout-ms': 100 },\n"
-	"  'option-data': [\n"
-	"    { 'name': 'domain-name-servers', 'data': '10.77.0.1, 10.77.0.2' },\n"
-	"    { 'code': 15, 'data': 'lab.example' },\n"
-	"    { 'code': 252, 'csv-format': false, 'data': '0A0B0C' },\n"
-	"    { 'name': 'domain-search', 'data': 'lab.example, example.com.', 'always-send': true },\n"
-	"    { 'name': 'ntp-servers', 'code': 42, 'data': '10.77.0.3' },\n"
-	"    { 'name': 'time-offset', 'data': '-3600' },\n"
-	"    { 'name': 'interface-mtu', 'data': '1500' },\n"
-	"    { 'name': 'tftp-server-name', 'data': 'tftp.lab' },\n"
-	"    { 'name': 'boot-file-name', 'data': 'pxelinux.0' },\n"
-	"    { 'code': 224, 'data': 'hello' },\n"
-	"    { 'code': 225, 'csv-format': false, 'data': 'de:ad:BE:ef' },\n"
-	"    { 'code': 3, 'data': '10.77.0.254' } ],\n"
-	"  'subnet4': [ {\n"
-	"    'id': 1, 'subnet': '10.77.0.0/24', 'interface': 'port0',\n"
-	"    'relay': { 'ip-addresses': [ '10.88.0.1' ] },\n"
-	"    'pools': [ { 'pool': '10.77.0.10 - 10.77.0.250' }, { 'pool': '10.77.0.4/30' } ],\n"
-	"    'option-data': [\n"
-	"      { 'name': 'routers', 'data': '10.77.0.1' },\n"
-	"      { 'name': 'classless-static-route',\n"
-	"        'data': '10.0.0.0/8 - 10.77.0.1, 0.0.0.0/0 - 10.77.0.254, "
-	"192.168.1.128/25 - 10.77.0.1' },\n"
-	"      { 'name': 'subnet-mask', 'data': '255.255.255.0' },\n"
-	"      { 'name': 'broadcast-address', 'data': '10.77.0.255' },\n"
-	"      { 'name': 'host-name', 'data': 'h' },\n"
-	"      { 'name': 'domain-name-servers', 'data': '10.77.0.53' } ],\n"
-	"    'reservations': [\n"
-	"      { 'hw-address': 'aa:bb:cc:dd:ee:ff', 'ip-address': '10.77.0.5', 'hostname': 'printer' },\n"
-	"      { 'client-id': '01:aa:bb:cc:dd:ee:ff', 'ip-address': '10.77.0.6' },\n"
-	"      { 'hw-address': '00-11-22-33-44-55', 'client-id': 'ff00112233',\n"
-	"        'ip-address': '10.77.0.100' } ],\n"
-	"    'valid-lifetime': 600, 'renew-timer': 300, 'rebind-timer': 525,\n"
-	"    'authoritative': false, 'dynamic-bootp': true\n"
-	"  }, {\n"
-	"    'id': 2, 'subnet': '10.90.0.0/24',\n"
-	"    'relay': { 'ip-addresses': [ '10.90.0.1', '10.88.0.2' ] },\n"
-	"    'pools': [ { 'pool': '10.90.0.100-10.90.0.199' } ]\n"
-	"  }, {\n"
-	"    'id': 70000, 'subnet': '10.78.0.0/16', 'interface': 'port1', 'valid-lifetime': 100000\n"
-	"  } ]\n"
-	"} }\n";
+    "{ 'Dhcp4': {\n"
+    "  'interfaces-config': { 'interfaces': [\n"
+    "    { 'name': 'port0', 'port': 0, 'address': '10.77.0.1/24' },\n"
+    "    { 'name': 'port1', 'port': 3, 'address': '10.78.0.1/16' } ] },\n"
+    "  'valid-lifetime': 7200, 'renew-timer': 1000, 'rebind-timer': 2000,\n"
+    "  'authoritative': true, 'offer-lifetime': 30, 'decline-probation-period': 600,\n"
+    "  'max-leases': 4096,\n"
+    "  'lease-store': { 'directory': '/tmp/lw', 'durability': 'write',\n"
+    "    'commit-max-delay-us': 500, 'commit-max-batch': 128, 'snapshot-every': 5000,\n"
+    "    'ack-timeout-ms': 100 },\n"
+    "  'option-data': [\n"
+    "    { 'name': 'domain-name-servers', 'data': '10.77.0.1, 10.77.0.2' },\n"
+    "    { 'code': 15, 'data': 'lab.example' },\n"
+    "    { 'code': 252, 'csv-format': false, 'data': '0A0B0C' },\n"
+    "    { 'name': 'domain-search', 'data': 'lab.example, example.com.', 'always-send': true },\n"
+    "    { 'name': 'ntp-servers', 'code': 42, 'data': '10.77.0.3' },\n"
+    "    { 'name': 'time-offset', 'data': '-3600' },\n"
+    "    { 'name': 'interface-mtu', 'data': '1500' },\n"
+    "    { 'name': 'tftp-server-name', 'data': 'tftp.lab' },\n"
+    "    { 'name': 'boot-file-name', 'data': 'pxelinux.0' },\n"
+    "    { 'code': 224, 'data': 'hello' },\n"
+    "    { 'code': 225, 'csv-format': false, 'data': 'de:ad:BE:ef' },\n"
+    "    { 'code': 3, 'data': '10.77.0.254' } ],\n"
+    "  'subnet4': [ {\n"
+    "    'id': 1, 'subnet': '10.77.0.0/24', 'interface': 'port0',\n"
+    "    'relay': { 'ip-addresses': [ '10.88.0.1' ] },\n"
+    "    'pools': [ { 'pool': '10.77.0.10 - 10.77.0.250' }, { 'pool': '10.77.0.4/30' } ],\n"
+    "    'option-data': [\n"
+    "      { 'name': 'routers', 'data': '10.77.0.1' },\n"
+    "      { 'name': 'classless-static-route',\n"
+    "        'data': '10.0.0.0/8 - 10.77.0.1, 0.0.0.0/0 - 10.77.0.254, "
+    "192.168.1.128/25 - 10.77.0.1' },\n"
+    "      { 'name': 'subnet-mask', 'data': '255.255.255.0' },\n"
+    "      { 'name': 'broadcast-address', 'data': '10.77.0.255' },\n"
+    "      { 'name': 'host-name', 'data': 'h' },\n"
+    "      { 'name': 'domain-name-servers', 'data': '10.77.0.53' } ],\n"
+    "    'reservations': [\n"
+    "      { 'hw-address': 'aa:bb:cc:dd:ee:ff', 'ip-address': '10.77.0.5', 'hostname': 'printer' "
+    "},\n"
+    "      { 'client-id': '01:aa:bb:cc:dd:ee:ff', 'ip-address': '10.77.0.6' },\n"
+    "      { 'hw-address': '00-11-22-33-44-55', 'client-id': 'ff00112233',\n"
+    "        'ip-address': '10.77.0.100' } ],\n"
+    "    'valid-lifetime': 600, 'renew-timer': 300, 'rebind-timer': 525,\n"
+    "    'authoritative': false, 'dynamic-bootp': true\n"
+    "  }, {\n"
+    "    'id': 2, 'subnet': '10.90.0.0/24',\n"
+    "    'relay': { 'ip-addresses': [ '10.90.0.1', '10.88.0.2' ] },\n"
+    "    'pools': [ { 'pool': '10.90.0.100-10.90.0.199' } ]\n"
+    "  }, {\n"
+    "    'id': 70000, 'subnet': '10.78.0.0/16', 'interface': 'port1', 'valid-lifetime': 100000\n"
+    "  } ]\n"
+    "} }\n";
 
 START_TEST(test_full_example)
 {
@@ -185,8 +186,9 @@ START_TEST(test_full_example)
 	assert_option(config_option(cfg, NULL, 15), (const uint8_t *)"lab.example", 11);
 	static const uint8_t hex[] = { 0x0a, 0x0b, 0x0c };
 	assert_option(config_option(cfg, NULL, 252), hex, sizeof(hex));
-	static const uint8_t search[] = { 3, 'l', 'a', 'b', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
-					  7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0 };
+	static const uint8_t search[] = { 3,   'l', 'a', 'b', 7,   'e', 'x', 'a', 'm',
+					  'p', 'l', 'e', 0,   7,   'e', 'x', 'a', 'm',
+					  'p', 'l', 'e', 3,   'c', 'o', 'm', 0 };
 	const struct cfg_option *o = config_option(cfg, NULL, 119);
 	assert_option(o, search, sizeof(search));
 	ck_assert(o->always_send);
@@ -228,9 +230,8 @@ START_TEST(test_full_example)
 	ck_assert_uint_eq(s1->n_options, 6);
 	static const uint8_t router[] = { 10, 77, 0, 1 };
 	assert_option(config_option(cfg, s1, 3), router, sizeof(router));
-	static const uint8_t routes[] = { 8, 10, 10, 77, 0, 1,
-					  0, 10, 77, 0, 254,
-					  25, 192, 168, 1, 128, 10, 77, 0, 1 };
+	static const uint8_t routes[] = { 8,   10, 10,	77,  0, 1,   0,	 10, 77, 0,
+					  254, 25, 192, 168, 1, 128, 10, 77, 0,	 1 };
 	assert_option(config_option(cfg, s1, 121), routes, sizeof(routes));
 	static const uint8_t mask[] = { 255, 255, 255, 0 };
 	assert_option(config_option(cfg, s1, 1), mask, sizeof(mask));
@@ -300,10 +301,11 @@ END_TEST
 START_TEST(test_derived_timers)
 {
 	char err[CFG_ERR_LEN];
-	struct lw_config *cfg = load(
-		"{'Dhcp4':{" IFACES ",'valid-lifetime':1000,'subnet4':["
-		"{'id':1,'subnet':'10.77.0.0/24','interface':'port0','valid-lifetime':600},"
-		"{'id':2,'subnet':'10.99.0.0/24','relay':{'ip-addresses':['10.99.0.1']}}]}}", err);
+	struct lw_config *cfg =
+	    load("{'Dhcp4':{" IFACES ",'valid-lifetime':1000,'subnet4':["
+		 "{'id':1,'subnet':'10.77.0.0/24','interface':'port0','valid-lifetime':600},"
+		 "{'id':2,'subnet':'10.99.0.0/24','relay':{'ip-addresses':['10.99.0.1']}}]}}",
+		 err);
 
 	ck_assert_msg(cfg, "%s", err);
 	ck_assert_uint_eq(cfg->renew_timer, 500);
@@ -337,8 +339,8 @@ END_TEST
 #define SOPT(o) SUB(",'option-data':[" o "]")
 
 static const struct {
-	const char *json;   /* ' stands for " */
-	const char *want;   /* expected prefix of the error */
+	const char *json; /* ' stands for " */
+	const char *want; /* expected prefix of the error */
 } error_cases[] = {
 	/* structure and unknown keys at each level */
 	{ "{}", "Dhcp4: required key is missing" },
@@ -356,9 +358,11 @@ static const struct {
 	  "Dhcp4.subnet4[1].bogus: unknown key" },
 	{ SUB(",'pools':[{'pool':'10.77.0.10-10.77.0.20','client-class':'x'}]"),
 	  "Dhcp4.subnet4[0].pools[0].client-class: unknown key" },
-	{ RES("{'hw-address':'aa:bb:cc:dd:ee:ff','ip-address':'10.77.0.5','next-server':'1.2.3.4'}"),
+	{ RES("{'hw-address':'aa:bb:cc:dd:ee:ff','ip-address':'10.77.0.5','next-server':'1.2.3.4'"
+	      "}"),
 	  "Dhcp4.subnet4[0].reservations[0].next-server: unknown key" },
-	{ SUB(",'relay':{'ip-address':'10.1.1.1'}"), "Dhcp4.subnet4[0].relay.ip-address: unknown key" },
+	{ SUB(",'relay':{'ip-address':'10.1.1.1'}"),
+	  "Dhcp4.subnet4[0].relay.ip-address: unknown key" },
 	{ D4(",'lease-store':{'type':'memfile'}"), "Dhcp4.lease-store.type: unknown key" },
 	{ GOPT("{'name':'routers','data':'10.77.0.1','space':'dhcp4'}"),
 	  "Dhcp4.option-data[0].space: unknown key" },
@@ -374,7 +378,8 @@ static const struct {
 	{ D4(",'valid-lifetime':4294967295"),
 	  "Dhcp4.valid-lifetime: must be an integer between 60 and 4294967294" },
 	{ D4(",'authoritative':'yes'"), "Dhcp4.authoritative: must be true or false" },
-	{ D4(",'offer-lifetime':0"), "Dhcp4.offer-lifetime: must be an integer between 1 and 3600" },
+	{ D4(",'offer-lifetime':0"),
+	  "Dhcp4.offer-lifetime: must be an integer between 1 and 3600" },
 	{ D4(",'max-leases':100"),
 	  "Dhcp4.max-leases: must be an integer between 1024 and 67108864" },
 	{ D4(",'lease-store':{'durability':'maybe'}"),
@@ -401,8 +406,10 @@ static const struct {
 	  "Dhcp4.interfaces-config.interfaces[0].address: " },
 	{ "{'Dhcp4':{'interfaces-config':{'interfaces':[{'name':'port0','port':0,"
 	  "'address':'10.77.0.0/24'}]}}}",
-	  "Dhcp4.interfaces-config.interfaces[0].address: 10.77.0.0/24 is the network or broadcast" },
-	{ "{'Dhcp4':{'interfaces-config':{'interfaces':[{'name':'port0','address':'10.77.0.1/24'}]}}}",
+	  "Dhcp4.interfaces-config.interfaces[0].address: 10.77.0.0/24 is the network or "
+	  "broadcast" },
+	{ "{'Dhcp4':{'interfaces-config':{'interfaces':[{'name':'port0','address':'10.77.0.1/"
+	  "24'}]}}}",
 	  "Dhcp4.interfaces-config.interfaces[0].port: required key is missing" },
 	{ "{'Dhcp4':{'interfaces-config':{'interfaces':[{'name':'port0','port':65535,"
 	  "'address':'10.77.0.1/24'}]}}}",
@@ -413,12 +420,13 @@ static const struct {
 	{ "{'Dhcp4':{'interfaces-config':{'interfaces':[{'name':'port0','port':0,'address':"
 	  "'10.77.0.1/24'},{'name':'port1','port':0,'address':'10.78.0.1/24'}]}}}",
 	  "Dhcp4.interfaces-config.interfaces[1].port: same port as interfaces[0]" },
-	{ "{'Dhcp4':{'interfaces-config':{'interfaces':[{'name':'a-very-long-interface-name-indeed',"
+	{ "{'Dhcp4':{'interfaces-config':{'interfaces':[{'name':'a-very-long-interface-name-indeed'"
+	  ","
 	  "'port':0,'address':'10.77.0.1/24'}]}}}",
 	  "Dhcp4.interfaces-config.interfaces[0].name: must be 1 to 31 characters long" },
 	{ "{'Dhcp4':{'interfaces-config':{'interfaces':[{'name':'po\\u0000rt','port':0,"
 	  "'address':'10.77.0.1/24'}]}}}",
-	  "json: line 1 column " },  /* jansson refuses \u0000 without JSON_ALLOW_NUL */
+	  "json: line 1 column " }, /* jansson refuses \u0000 without JSON_ALLOW_NUL */
 	/* subnets */
 	{ SUB2("{'subnet':'10.99.0.0/24','relay':{'ip-addresses':['10.99.0.1']}}"),
 	  "Dhcp4.subnet4[1].id: required key is missing" },
@@ -463,20 +471,25 @@ static const struct {
 	  "Dhcp4.subnet4[0].pools[0].pool: 10.77.0.0 - 10.77.0.20 contains the network address of "
 	  "subnet 10.77.0.0/24" },
 	{ SUB(",'pools':[{'pool':'10.77.0.248/29'}]"),
-	  "Dhcp4.subnet4[0].pools[0].pool: 10.77.0.248 - 10.77.0.255 contains the broadcast address" },
+	  "Dhcp4.subnet4[0].pools[0].pool: 10.77.0.248 - 10.77.0.255 contains the broadcast "
+	  "address" },
 	{ SUB(",'pools':[{'pool':'10.77.0.1 - 10.77.0.20'}]"),
-	  "Dhcp4.subnet4[0].pools[0].pool: 10.77.0.1 - 10.77.0.20 contains 10.77.0.1, the address of "
+	  "Dhcp4.subnet4[0].pools[0].pool: 10.77.0.1 - 10.77.0.20 contains 10.77.0.1, the address "
+	  "of "
 	  "interface port0" },
 	{ SUB(",'pools':[{'pool':'10.77.0.10 - 10.77.0.100'},{'pool':'10.77.0.50 - 10.77.0.60'}]"),
-	  "Dhcp4.subnet4[0].pools[1].pool: 10.77.0.50 - 10.77.0.60 overlaps Dhcp4.subnet4[0].pools[0]" },
+	  "Dhcp4.subnet4[0].pools[1].pool: 10.77.0.50 - 10.77.0.60 overlaps "
+	  "Dhcp4.subnet4[0].pools[0]" },
 	{ SUB(",'pools':[{'pool':'10.77.0.50 - 10.77.0.60'},{'pool':'10.77.0.10 - 10.77.0.50'}]"),
-	  "Dhcp4.subnet4[0].pools[1].pool: 10.77.0.10 - 10.77.0.50 overlaps Dhcp4.subnet4[0].pools[0]" },
+	  "Dhcp4.subnet4[0].pools[1].pool: 10.77.0.10 - 10.77.0.50 overlaps "
+	  "Dhcp4.subnet4[0].pools[0]" },
 	{ SUB(",'pools':[{}]"), "Dhcp4.subnet4[0].pools[0].pool: required key is missing" },
 	/* reservations */
 	{ RES("{'ip-address':'10.77.0.5'}"),
 	  "Dhcp4.subnet4[0].reservations[0]: needs \"hw-address\" or \"client-id\"" },
 	{ RES("{'hw-address':'aa:bb:cc:dd:ee:gg','ip-address':'10.77.0.5'}"),
-	  "Dhcp4.subnet4[0].reservations[0].hw-address: \"aa:bb:cc:dd:ee:gg\" must be 1 to 16 hex" },
+	  "Dhcp4.subnet4[0].reservations[0].hw-address: \"aa:bb:cc:dd:ee:gg\" must be 1 to 16 "
+	  "hex" },
 	{ RES("{'hw-address':'00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10',"
 	      "'ip-address':'10.77.0.5'}"),
 	  "Dhcp4.subnet4[0].reservations[0].hw-address: " },
@@ -549,7 +562,8 @@ static const struct {
 	/* JSON itself */
 	{ "{\n 'Dhcp4': {\n  'valid-lifetime': 10,\n }\n}", "json: line 4 column" },
 	{ "{'Dhcp4':{}, 'Dhcp4':{}}", "json: line 1 column" },
-	{ "{'Dhcp4': [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	{ "{'Dhcp4': "
+	  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
 	  "json: line 1 column 42: nesting deeper than 32 levels" },
 	{ "", "json: line 1 column" },
 };
@@ -578,10 +592,12 @@ START_TEST(test_option_too_long)
 	size_t n;
 
 	ck_assert_ptr_nonnull(doc);
-	n = (size_t)snprintf(doc, cap, "{'Dhcp4':{" IFACES ",'option-data':[{'name':'ntp-servers',"
+	n = (size_t)snprintf(doc, cap,
+			     "{'Dhcp4':{" IFACES ",'option-data':[{'name':'ntp-servers',"
 			     "'data':'");
 	for (int i = 0; i < 300; i++)
-		n += (size_t)snprintf(doc + n, cap - n, "%s10.0.%d.%d", i ? "," : "", i / 256, i % 256);
+		n += (size_t)snprintf(doc + n, cap - n, "%s10.0.%d.%d", i ? "," : "", i / 256,
+				      i % 256);
 	snprintf(doc + n, cap - n, "'}]}}");
 	ck_assert_ptr_null(load(doc, err));
 	ck_assert_str_eq(err, "Dhcp4.option-data[0].data: encoded value is longer than 1024 bytes");
@@ -625,10 +641,7 @@ START_TEST(test_load_file)
 }
 END_TEST
 
-START_TEST(test_free_null)
-{
-	config_free(NULL);
-}
+START_TEST(test_free_null) { config_free(NULL); }
 END_TEST
 
 /* ------------------------------------------------------------------------ */
@@ -697,7 +710,8 @@ START_TEST(test_docs_match_schema)
 			fclose(f);
 		}
 		ck_abort_msg("%s is out of date: copy config-reference.md.new from the test's "
-			     "working directory over it", path);
+			     "working directory over it",
+			     path);
 	}
 	free(want);
 	free(got);

@@ -21,14 +21,14 @@
 #define PKT_MAX 9100 /* room for a jumbo-frame payload */
 
 /* Offsets of RFC 2131 fig 1. */
-#define OFF_OP     0
-#define OFF_HLEN   2
-#define OFF_HOPS   3
+#define OFF_OP 0
+#define OFF_HLEN 2
+#define OFF_HOPS 3
 #define OFF_GIADDR 24
-#define OFF_SNAME  44
-#define OFF_FILE   108
+#define OFF_SNAME 44
+#define OFF_FILE 108
 #define OFF_COOKIE 236
-#define OFF_OPTS   240
+#define OFF_OPTS 240
 
 static const uint8_t test_mac[6] = { 0x02, 0x00, 0x5e, 0x10, 0x20, 0x30 };
 #define TEST_XID 0x11223344u
@@ -72,10 +72,7 @@ static void pkt_opt(struct pkt *p, uint8_t code, uint8_t len, const void *v)
 	pkt_put(p, v, len);
 }
 
-static void pkt_u8(struct pkt *p, uint8_t v)
-{
-	pkt_put(p, &v, 1);
-}
+static void pkt_u8(struct pkt *p, uint8_t v) { pkt_put(p, &v, 1); }
 
 /* An option of `len` bytes all equal to `fill`. */
 static void pkt_opt_fill(struct pkt *p, uint8_t code, uint8_t len, uint8_t fill)
@@ -101,7 +98,7 @@ struct codec_case {
 };
 
 #define BYTES(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
-#define OPTS(...)  .opts = BYTES(__VA_ARGS__)
+#define OPTS(...) .opts = BYTES(__VA_ARGS__)
 #define FILEA(...) .file = BYTES(__VA_ARGS__)
 #define SNAME(...) .sname = BYTES(__VA_ARGS__)
 
@@ -389,10 +386,7 @@ static void check_fqdn_len2(const struct dhcp_msg *msg)
 	ck_assert_uint_eq(len, 2);
 }
 
-static void check_mms_576(const struct dhcp_msg *msg)
-{
-	ck_assert_uint_eq(msg->max_msg_size, 576);
-}
+static void check_mms_576(const struct dhcp_msg *msg) { ck_assert_uint_eq(msg->max_msg_size, 576); }
 
 static void check_mms_1500(const struct dhcp_msg *msg)
 {
@@ -415,34 +409,35 @@ static void check_prl_255(const struct dhcp_msg *msg)
 	ck_assert_uint_eq(v[254], 1);
 }
 
-static void check_after_end(const struct dhcp_msg *msg)
-{
-	ck_assert(!dhcp_msg_has(msg, 'A'));
-}
+static void check_after_end(const struct dhcp_msg *msg) { ck_assert(!dhcp_msg_has(msg, 'A')); }
 
 static const struct good_case good_cases[] = {
 	{ { "bootp_236_no_cookie", .fixup = fix_len_236 }, DHCP_NONE, check_bootp_no_cookie },
 	{ { "bootp_300_zero_vendor", .fixup = fix_bootp_300 }, DHCP_NONE, check_bootp_no_cookie },
 	{ { "pad_only", OPTS(0, 0, 0, 0, 0, 0, 0, 0) }, DHCP_NONE, check_cookie_no_53 },
 	{ { "cookie_no_options" }, DHCP_NONE, check_cookie_no_53 },
-	{ { "rfc1497_vendor_ext", OPTS(1, 4, 255, 255, 255, 0, 12, 2, 'h', 'x', 255) }, DHCP_NONE,
+	{ { "rfc1497_vendor_ext", OPTS(1, 4, 255, 255, 255, 0, 12, 2, 'h', 'x', 255) },
+	  DHCP_NONE,
 	  check_cookie_no_53 },
 	{ { "no_end_exact", OPTS(53, 1, 1, 12, 2, 'h', 'x') }, DHCPDISCOVER, NULL },
-	{ { "garbage_after_end", OPTS(53, 1, 1, 255, 'A', 'A', 'A') }, DHCPDISCOVER,
+	{ { "garbage_after_end", OPTS(53, 1, 1, 255, 'A', 'A', 'A') },
+	  DHCPDISCOVER,
 	  check_after_end },
 	{ { "pad_flood", .fixup = fix_pad_flood }, DHCPDISCOVER, NULL },
 	{ { "sname_file_unterminated", OPTS(53, 1, 1, 255), .fixup = fix_fields_all_a },
-	  DHCPDISCOVER, check_fields_raw },
+	  DHCPDISCOVER,
+	  check_fields_raw },
 	{ { "ovl52_recursive", OPTS(53, 1, 1, 52, 1, 1, 255), FILEA(52, 1, 2, 12, 1, 'x', 255),
 	    SNAME('A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A') },
-	  DHCPDISCOVER, check_nested_overload },
+	  DHCPDISCOVER,
+	  check_nested_overload },
 	{ { "ovl52_file_all_pad", OPTS(53, 1, 1, 52, 1, 1, 255) }, DHCPDISCOVER, NULL },
 	{ { "cid_len255", OPTS(53, 1, 1), .fixup = fix_cid_255 }, DHCPDISCOVER, check_cid_255 },
 	{ { "hostname_len0", OPTS(53, 1, 1, 12, 0, 255) }, DHCPDISCOVER, check_hostname_len0 },
-	{ { "hostname_metachar_nul",
-	    OPTS(53, 1, 1, 12, 16, 'a', ';', 'r', 'm', ' ', '-', 'r', 'f', ' ', '/', '$', '(', 'x',
-		 ')', 0, 'b', 255) },
-	  DHCPDISCOVER, NULL },
+	{ { "hostname_metachar_nul", OPTS(53, 1, 1, 12, 16, 'a', ';', 'r', 'm', ' ', '-', 'r', 'f',
+					  ' ', '/', '$', '(', 'x', ')', 0, 'b', 255) },
+	  DHCPDISCOVER,
+	  NULL },
 	{ { "fqdn_len_lt3", OPTS(53, 1, 1, 81, 2, 0, 0, 255) }, DHCPDISCOVER, check_fqdn_len2 },
 	{ { "opt57_zero", OPTS(53, 1, 1, 57, 2, 0, 0, 255) }, DHCPDISCOVER, check_mms_576 },
 	{ { "opt57_small", OPTS(53, 1, 1, 57, 2, 0, 100, 255) }, DHCPDISCOVER, check_mms_576 },
@@ -648,8 +643,8 @@ END_TEST
  * format, vendor class "MSFT 5.0" and client id 01 + MAC. The codec keeps
  * 81 opaque; RFC 4702 decoding belongs to the module that updates DNS.
  */
-static const uint8_t win_fqdn[] = { 0, 0, 0, 7, 'p', 'r', 'i', 'n', 't', 'e', 'r', 7, 'e', 'x',
-				    'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0 };
+static const uint8_t win_fqdn[] = { 0,	 0,   0,   7,	'p', 'r', 'i', 'n', 't', 'e', 'r', 7,
+				    'e', 'x', 'a', 'm', 'p', 'l', 'e', 3,   'c', 'o', 'm', 0 };
 static const uint8_t win_prl[] = { 1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252 };
 
 static void build_windows_discover(struct pkt *p)
@@ -703,9 +698,30 @@ END_TEST
 
 /* A DISCOVER as a relay forwards it: giaddr, hops 1, option 82 (RFC 3046, 3527). */
 static const uint8_t relay_rai[] = {
-	RAI_CIRCUIT_ID, 8, 'e', 't', 'h', '0', '/', '1', '/', '3',
-	RAI_REMOTE_ID, 6, 0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc,
-	RAI_LINK_SELECTION, 4, 192, 168, 50, 0,
+	RAI_CIRCUIT_ID,
+	8,
+	'e',
+	't',
+	'h',
+	'0',
+	'/',
+	'1',
+	'/',
+	'3',
+	RAI_REMOTE_ID,
+	6,
+	0x00,
+	0x1b,
+	0x21,
+	0xaa,
+	0xbb,
+	0xcc,
+	RAI_LINK_SELECTION,
+	4,
+	192,
+	168,
+	50,
+	0,
 };
 
 static void build_relayed_discover(struct pkt *p)
@@ -823,7 +839,8 @@ START_TEST(test_decoded_addresses)
 	struct dhcp_msg msg;
 
 	pkt_header(&p);
-	memcpy(p.b + 12, (const uint8_t[]){ 10, 0, 0, 5, 10, 0, 0, 6, 10, 0, 0, 7, 10, 0, 0, 8 }, 16);
+	memcpy(p.b + 12, (const uint8_t[]){ 10, 0, 0, 5, 10, 0, 0, 6, 10, 0, 0, 7, 10, 0, 0, 8 },
+	       16);
 	p.b[8] = 0x01; /* secs = 258 */
 	p.b[9] = 0x02;
 	pkt_opt(&p, DHO_MESSAGE_TYPE, 1, (const uint8_t[]){ DHCPREQUEST });
@@ -939,23 +956,20 @@ static void reply_request(struct dhcp_msg *req)
 
 /* Golden OFFER: header, cookie, 53, 54, 51, 1, END, zero padding to 300. */
 static const uint8_t golden_offer_hdr[44] = {
-	0x02, 0x01, 0x06, 0x00,             /* op, htype, hlen, hops */
-	0xde, 0xad, 0xbe, 0xef,             /* xid */
-	0x00, 0x00, 0x80, 0x00,             /* secs, flags */
-	0x00, 0x00, 0x00, 0x00,             /* ciaddr */
-	0xc0, 0x00, 0x02, 0x0a,             /* yiaddr 192.0.2.10 */
-	0xc0, 0x00, 0x02, 0x01,             /* siaddr 192.0.2.1 */
-	0x0a, 0x01, 0x02, 0x01,             /* giaddr 10.1.2.1 */
+	0x02, 0x01, 0x06, 0x00, /* op, htype, hlen, hops */
+	0xde, 0xad, 0xbe, 0xef, /* xid */
+	0x00, 0x00, 0x80, 0x00, /* secs, flags */
+	0x00, 0x00, 0x00, 0x00, /* ciaddr */
+	0xc0, 0x00, 0x02, 0x0a, /* yiaddr 192.0.2.10 */
+	0xc0, 0x00, 0x02, 0x01, /* siaddr 192.0.2.1 */
+	0x0a, 0x01, 0x02, 0x01, /* giaddr 10.1.2.1 */
 	0x02, 0x00, 0x5e, 0x10, 0x20, 0x30, /* chaddr */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0,    0,    0,	  0,	0,    0,    0, 0, 0, 0,
 };
 static const uint8_t golden_offer_opts[] = {
-	0x63, 0x82, 0x53, 0x63,             /* cookie */
-	53, 1, DHCPOFFER,
-	54, 4, 0xc0, 0x00, 0x02, 0x01,
-	51, 4, 0x00, 0x00, 0x0e, 0x10,
-	1, 4, 0xff, 0xff, 0xff, 0x00,
-	255,
+	0x63, 0x82, 0x53,      0x63, /* cookie */
+	53,   1,    DHCPOFFER, 54,   4, 0xc0, 0x00, 0x02, 0x01, 51,   4,
+	0x00, 0x00, 0x0e,      0x10, 1, 4,    0xff, 0xff, 0xff, 0x00, 255,
 };
 
 START_TEST(test_reply_golden_offer)
@@ -967,8 +981,8 @@ START_TEST(test_reply_golden_offer)
 
 	reply_request(&req);
 	memset(buf, 0xaa, sizeof(buf));
-	ck_assert_int_eq(dhcp_reply_init(&r, buf, sizeof(buf), &req, DHCPOFFER, 0xc000020au, 0,
-					 0xc0000201u), 0);
+	ck_assert_int_eq(
+	    dhcp_reply_init(&r, buf, sizeof(buf), &req, DHCPOFFER, 0xc000020au, 0, 0xc0000201u), 0);
 	ck_assert_int_eq(dhcp_reply_add_u32(&r, DHO_SERVER_ID, 0xc0000201u), 0);
 	ck_assert_int_eq(dhcp_reply_add_u32(&r, DHO_LEASE_TIME, 3600), 0);
 	ck_assert_int_eq(dhcp_reply_add_u32(&r, DHO_SUBNET_MASK, 0xffffff00u), 0);
@@ -1153,7 +1167,8 @@ START_TEST(test_reply_round_trip)
 	rai = dhcp_msg_opt(&req, DHO_RELAY_AGENT_INFO, &rlen);
 	ck_assert_ptr_nonnull(rai);
 	ck_assert_int_eq(dhcp_reply_init(&r, buf, req.max_msg_size - 28u, &req, DHCPREQUEST,
-					 0xc0a8320au, 0, 0xc0a83201u), 0);
+					 0xc0a8320au, 0, 0xc0a83201u),
+			 0);
 	ck_assert_int_eq(dhcp_reply_add_u32(&r, DHO_SERVER_ID, 0xc0a83201u), 0);
 	ck_assert_int_eq(dhcp_reply_add_u32(&r, DHO_LEASE_TIME, 86400), 0);
 	ck_assert_int_eq(dhcp_reply_add(&r, DHO_DOMAIN_NAME, "example.com", 11), 0);

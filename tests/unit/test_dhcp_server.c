@@ -146,14 +146,8 @@ static void req_secs(struct req *r, uint16_t secs)
 	r->b[9] = (uint8_t)secs;
 }
 
-static void req_ciaddr(struct req *r, uint32_t ip)
-{
-	put32(r->b + 12, ip);
-}
-static void req_giaddr(struct req *r, uint32_t ip)
-{
-	put32(r->b + 24, ip);
-}
+static void req_ciaddr(struct req *r, uint32_t ip) { put32(r->b + 12, ip); }
+static void req_giaddr(struct req *r, uint32_t ip) { put32(r->b + 24, ip); }
 
 /* ---- reply reader ---- */
 
@@ -324,15 +318,9 @@ static void env_stop(void)
 	config_free(env.cfg);
 }
 
-static void setup(void)
-{
-	rcu_register_thread();
-}
+static void setup(void) { rcu_register_thread(); }
 
-static void teardown(void)
-{
-	rcu_unregister_thread();
-}
+static void teardown(void) { rcu_unregister_thread(); }
 
 /*
  * Parse (the request must be valid), pass a quiescent state as a worker
@@ -487,10 +475,7 @@ static void assert_holds(uint32_t ip, const struct client *c, uint8_t state)
 	ck_assert_ptr_eq(find_client(c), l);
 }
 
-static bool in_pool(uint32_t ip)
-{
-	return ip >= POOL_FIRST && ip <= POOL_LAST;
-}
+static bool in_pool(uint32_t ip) { return ip >= POOL_FIRST && ip <= POOL_LAST; }
 
 /* ---- DORA ---- */
 

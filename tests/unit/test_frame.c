@@ -13,7 +13,7 @@
 #include "frame.h"
 
 #define ETH_HDR 14
-#define TF_CAP  2048
+#define TF_CAP 2048
 
 static const uint8_t client_mac[ETH_ALEN] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
 static const uint8_t server_mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc };
@@ -21,7 +21,7 @@ static const uint8_t bcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff 
 
 #define IP_CLIENT 0xc0000264u /* 192.0.2.100 */
 #define IP_SERVER 0xc0000201u /* 192.0.2.1 */
-#define IP_BCAST  0xffffffffu
+#define IP_BCAST 0xffffffffu
 
 /* A frame under construction and what a correct parser must report for it. */
 struct tf {
@@ -29,7 +29,7 @@ struct tf {
 	size_t len;
 	uint8_t n_vlans;
 	uint16_t tpid[3], tci[3];
-	size_t l3, l4;    /* IPv4/ARP header, UDP/ICMP header */
+	size_t l3, l4; /* IPv4/ARP header, UDP/ICMP header */
 	size_t pay, plen; /* expected payload_off / payload_len */
 	uint32_t ip_src, ip_dst;
 	uint16_t sport;
@@ -45,10 +45,7 @@ static uint16_t ck_fold(const uint8_t *p, size_t n, uint32_t sum)
 	return (uint16_t)sum;
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -72,10 +69,7 @@ static uint32_t pseudo_sum(uint32_t src, uint32_t dst, uint16_t udp_len)
 	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 17 + udp_len;
 }
 
-static size_t ip_hlen(const struct tf *f)
-{
-	return (size_t)(f->b[f->l3] & 0x0f) * 4;
-}
+static size_t ip_hlen(const struct tf *f) { return (size_t)(f->b[f->l3] & 0x0f) * 4; }
 
 /* Recompute the IPv4 header checksum over IHL*4 bytes (or what the frame holds). */
 static void fix_ip(struct tf *f)
@@ -620,7 +614,7 @@ static const struct csum_case csum_cases[] = {
 	/* RFC 1071 sec 3 worked example: 00 01 f2 03 f4 f5 f6 f7 -> ddf2. */
 	{ { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 }, 8, 0, 0xddf2 },
 	{ { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 }, 8, 4, 0xddf2 },
-	{ { 0x01 }, 1, 0, 0x0100 },              /* odd byte is the high half */
+	{ { 0x01 }, 1, 0, 0x0100 }, /* odd byte is the high half */
 	{ { 0x12, 0x34, 0x56 }, 3, 2, 0x6834 },
 	{ { 0xff, 0xff, 0xff, 0xff }, 4, 0, 0xffff }, /* end-around carry */
 	{ { 0 }, 0, 0, 0x0000 },
@@ -737,11 +731,10 @@ END_TEST
  *             fold 8dbb, complement 7244
  */
 static const uint8_t golden_frame[] = {
-	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc, 0x08, 0x00,
-	0x45, 0x00, 0x00, 0x21, 0x00, 0x00, 0x00, 0x00, 0x40, 0x11, 0xf6, 0xc8,
-	0xc0, 0x00, 0x02, 0x01, 0xc0, 0x00, 0x02, 0x02,
-	0x00, 0x43, 0x00, 0x43, 0x00, 0x0d, 0x72, 0x44,
-	0x01, 0x02, 0x03, 0x04, 0x05,
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc,
+	0x08, 0x00, 0x45, 0x00, 0x00, 0x21, 0x00, 0x00, 0x00, 0x00, 0x40, 0x11,
+	0xf6, 0xc8, 0xc0, 0x00, 0x02, 0x01, 0xc0, 0x00, 0x02, 0x02, 0x00, 0x43,
+	0x00, 0x43, 0x00, 0x0d, 0x72, 0x44, 0x01, 0x02, 0x03, 0x04, 0x05,
 };
 
 START_TEST(test_build_golden)
@@ -812,13 +805,13 @@ static const uint8_t our_mac[ETH_ALEN] = { 0x02, 0x42, 0xac, 0x11, 0x00, 0x02 };
 
 struct arp_reply_case {
 	unsigned int n_vlans;
-	size_t pad_to;   /* request length after padding (0: none) */
+	size_t pad_to; /* request length after padding (0: none) */
 	int reply_len;
 };
 
 static const struct arp_reply_case arp_reply_cases[] = {
 	{ 0, 60, 60 }, /* usual padded request; padding comes back zeroed */
-	{ 0, 0, 42 },  /* unpadded request: reply never grows */
+	{ 0, 0, 42 }, /* unpadded request: reply never grows */
 	{ 1, 60, 60 },
 	{ 2, 64, 60 }, /* trailing request bytes beyond 60 are cut */
 };
@@ -869,11 +862,9 @@ struct icmp_reply_case {
 };
 
 static const struct icmp_reply_case icmp_reply_cases[] = {
-	{ 0, 5, 32 },
-	{ 1, 5, 56 },
-	{ 2, 5, 1 },   /* odd ICMP length */
-	{ 0, 7, 32 },  /* options are stripped from the reply */
-	{ 1, 6, 0 },   /* short, options dropped: the freed bytes are zeroed */
+	{ 0, 5, 32 }, { 1, 5, 56 }, { 2, 5, 1 }, /* odd ICMP length */
+	{ 0, 7, 32 }, /* options are stripped from the reply */
+	{ 1, 6, 0 }, /* short, options dropped: the freed bytes are zeroed */
 };
 
 START_TEST(test_icmp_reply)

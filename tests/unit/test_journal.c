@@ -50,10 +50,7 @@ static void remove_tree(const char *path)
 	rmdir(path);
 }
 
-static void cleanup_tmpdir(void)
-{
-	remove_tree(tmpdir);
-}
+static void cleanup_tmpdir(void) { remove_tree(tmpdir); }
 
 static struct cfg_lease_store store_at(const char *dir, enum cfg_durability d)
 {
@@ -250,8 +247,10 @@ START_TEST(append_commit_reopen)
 		struct lease_image img;
 		uint64_t seq = 0;
 		make_image(&img, i % 37, i);
-		ck_assert_int_eq(journal_append(j, i % 5 == 4 ? JOURNAL_REC_DELETE : JOURNAL_REC_UPSERT,
-						&img, &seq), 0);
+		ck_assert_int_eq(
+		    journal_append(j, i % 5 == 4 ? JOURNAL_REC_DELETE : JOURNAL_REC_UPSERT, &img,
+				   &seq),
+		    0);
 		ck_assert_uint_eq(seq, i + 1);
 		ck_assert_uint_eq(journal_pending(j), i % 10 + 1);
 		if (i % 10 == 9)
@@ -309,7 +308,9 @@ START_TEST(append_commit_reopen)
 END_TEST
 
 static const enum cfg_durability levels[] = {
-	CFG_DURABILITY_FSYNC, CFG_DURABILITY_WRITE, CFG_DURABILITY_NONE,
+	CFG_DURABILITY_FSYNC,
+	CFG_DURABILITY_WRITE,
+	CFG_DURABILITY_NONE,
 };
 
 START_TEST(durability_levels)
@@ -815,9 +816,9 @@ END_TEST
 enum crash_point {
 	CRASH_AFTER_BEGIN,
 	CRASH_MID_ADD,
-	CRASH_AFTER_ADD,       /* complete tmp without trailer */
+	CRASH_AFTER_ADD, /* complete tmp without trailer */
 	CRASH_RENAMED_NO_TRAILER, /* a snapshot without trailer under its final name */
-	CRASH_AFTER_RENAME,    /* old generation not yet removed */
+	CRASH_AFTER_RENAME, /* old generation not yet removed */
 	CRASH_SNAPSHOT_BITROT, /* finished, old files still there, new snapshot damaged */
 	CRASH__COUNT
 };
@@ -888,9 +889,7 @@ START_TEST(compaction_crash)
 	switch (cp) {
 	case CRASH_AFTER_BEGIN:
 	case CRASH_MID_ADD:
-	case CRASH_AFTER_ADD:
-		ck_assert(exists(S1TMP));
-		break;
+	case CRASH_AFTER_ADD: ck_assert(exists(S1TMP)); break;
 	case CRASH_RENAMED_NO_TRAILER: {
 		char a[512], b[512];
 		path_of(a, sizeof(a), S1TMP);
@@ -910,8 +909,7 @@ START_TEST(compaction_crash)
 		spill(J0, j0, j0_len);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 
 	j = open_ok(CFG_DURABILITY_WRITE, 0, &s, &st);

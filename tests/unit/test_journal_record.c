@@ -16,13 +16,12 @@
 #include "journal_record.h"
 
 /* seq 42, UPSERT, 10.0.1.5 in subnet 7, bound, 00:11:22:33:44:55, 3600 s. */
-static const char golden_hex[] =
-	"4e52574c410000002a00000000000000"
-	"16ffc5e5010000000501000a07000000"
-	"02000106001122334455000000000000"
-	"0000000000f153650000000010ff5365"
-	"00000000100e00000000000000000000"
-	"080201001122334455";
+static const char golden_hex[] = "4e52574c410000002a00000000000000"
+				 "16ffc5e5010000000501000a07000000"
+				 "02000106001122334455000000000000"
+				 "0000000000f153650000000010ff5365"
+				 "00000000100e00000000000000000000"
+				 "080201001122334455";
 
 static void golden_image(struct lease_image *img)
 {
@@ -169,7 +168,7 @@ END_TEST
 struct bad_image_case {
 	const char *name;
 	unsigned type;
-	int field;  /* which field to break */
+	int field; /* which field to break */
 	unsigned value;
 };
 enum { F_NONE, F_KEY_LEN, F_HLEN, F_STATE };
@@ -200,7 +199,8 @@ START_TEST(encode_rejects_invalid)
 	case F_STATE: img.state = (uint8_t)c->value; break;
 	}
 	ck_assert_msg(journal_record_encode(buf, sizeof(buf), 1, (enum journal_rec_type)c->type,
-					    &img) == -EINVAL, "%s accepted", c->name);
+					    &img) == -EINVAL,
+		      "%s accepted", c->name);
 	ck_assert_int_eq(journal_record_validate(c->type, &img), -EINVAL);
 }
 END_TEST
@@ -293,7 +293,7 @@ START_TEST(decode_results)
 			memcpy(rec, good, n);
 			rec[i] ^= (uint8_t)(1u << bit);
 			ck_assert_msg(decode_exact(rec, n, &seq, &type, &img, &used) ==
-					      JOURNAL_DECODE_BAD_CRC,
+					  JOURNAL_DECODE_BAD_CRC,
 				      "byte %zu bit %d", i, bit);
 			ck_assert_uint_eq(used, n);
 		}
@@ -377,7 +377,8 @@ START_TEST(round_trip_random)
 		size_t used = 0;
 
 		random_image(&in, &type);
-		int n = journal_record_encode(buf, sizeof(buf), seq, (enum journal_rec_type)type, &in);
+		int n =
+		    journal_record_encode(buf, sizeof(buf), seq, (enum journal_rec_type)type, &in);
 		if (n < 0) {
 			ck_assert_int_eq(n, -EINVAL);
 			ck_assert_int_eq(journal_record_validate(type, &in), -EINVAL);
@@ -395,7 +396,8 @@ START_TEST(round_trip_random)
 		/* Canonical: re-encoding the decoded image gives the same bytes. */
 		uint8_t again[JOURNAL_RECORD_MAX];
 		ck_assert_int_eq(journal_record_encode(again, sizeof(again), seq_out,
-						       (enum journal_rec_type)type_out, &out), n);
+						       (enum journal_rec_type)type_out, &out),
+				 n);
 		ck_assert_mem_eq(again, buf, (size_t)n);
 	}
 	ck_assert_uint_gt(accepted, 5000);
@@ -436,8 +438,7 @@ START_TEST(decode_random_bytes)
 			ck_assert_uint_ge(used, JOURNAL_HEADER_LEN + 1);
 			ck_assert_uint_le(used, len);
 			break;
-		default:
-			ck_assert_uint_eq(used, 0);
+		default: ck_assert_uint_eq(used, 0);
 		}
 	}
 }

@@ -60,15 +60,9 @@ static struct lease *alloc_keyed(struct lease_table *t, unsigned writer, uint8_t
 	return l;
 }
 
-static void setup(void)
-{
-	rcu_register_thread();
-}
+static void setup(void) { rcu_register_thread(); }
 
-static void teardown(void)
-{
-	rcu_unregister_thread();
-}
+static void teardown(void) { rcu_unregister_thread(); }
 
 START_TEST(test_key_crud)
 {

@@ -50,6 +50,11 @@ cltt=$(lw_lease_field "$IP" cltt); expire=$(lw_lease_field "$IP" expire)
 lw_check_eq "server view: expire - cltt" "3600" "$((expire - cltt))"
 lw_check_ge "server view: journal_seq" 1 "$(lw_lease_field "$IP" journal_seq)"
 
+# Resolve the server's MAC first: dhclient -r sends its unicast RELEASE and
+# then at once removes the address, and on a loaded machine the RELEASE could
+# still be queued behind the ARP resolution when that happens.
+timeout 10 ip netns exec "$LW_CLI_NS" ping -n -q -c1 -W3 10.77.0.1 >/dev/null ||
+	lw_log "ping 10.77.0.1 before release got no reply"
 lw_dhclient_release || lw_log "dhclient -r exited non-zero"
 st=$(lw_wait_lease_state "$IP" released 10)
 lw_check_eq "after dhclient -r: server view state" "released" "$st"

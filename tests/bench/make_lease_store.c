@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lw-make-lease-store: writes a lease store (snapshot + journal) holding N
+ * bound leases, through the same journal code the daemon uses, so that the
+ * daemon's recovery time can be measured on a realistic store:
+ *
+ *   lw-make-lease-store DIR N_SNAPSHOT N_JOURNAL
+ *
+ * Leases 10.1.0.0 + i, client key = htype 1 + a MAC derived from i. The
+ * first N_SNAPSHOT go into a snapshot, the next N_JOURNAL into the journal
+ * after it (one record each, committed in batches of 4096), which is the
+ * shape a store has after a crash between two compactions.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "journal.h"
+#include "lease.h"
+
+#define COMMIT_BATCH 4096
+#define FIRST_IP 0x0a010000u /* 10.1.0.0 */
+
+static int refuse_existing(uint8_t type, const struct lease_image *img, void *arg)
+{
+	(void)type;
+	(void)img;
+	(void)arg;
+	return -EEXIST;
+}
+
+static void make_image(struct lease_image *img, uint32_t i, int64_t now)
+{
+	memset(img, 0, sizeof(*img));
+	img->ip = FIRST_IP + i;
+	img->subnet_id = 1;
+	img->state = LEASE_BOUND;
+	img->htype = 1;
+	img->hlen = 6;
+	img->chaddr[0] = 0x02;
+	img->chaddr[1] = 0x1e;
+	img->chaddr[2] = (uint8_t)(i >> 24);
+	img->chaddr[3] = (uint8_t)(i >> 16);
+	img->chaddr[4] = (uint8_t)(i >> 8);
+	img->chaddr[5] = (uint8_t)i;
+	img->cltt = now;
+	img->lease_secs = 86400;
+	img->expire = now + img->lease_secs;
+	img->key_len = 8;
+	img->key[0] = LEASE_KEY_HWADDR;
+	img->key[1] = img->htype;
+	memcpy(img->key + 2, img->chaddr, 6);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s DIR N_SNAPSHOT N_JOURNAL\n", argv[0]);
+		return 2;
+	}
+	uint32_t n_snap = (uint32_t)strtoul(argv[2], NULL, 10);
+	uint32_t n_jrnl = (uint32_t)strtoul(argv[3], NULL, 10);
+	struct cfg_lease_store store = { .durability = CFG_DURABILITY_WRITE };
+	struct journal_recovery_stats rs;
+	char err[256];
+	int64_t now = time(NULL);
+	struct lease_image img;
+
+	snprintf(store.directory, sizeof(store.directory), "%s", argv[1]);
+	store.snapshot_every = 1000000000;
+	struct journal *j = journal_open(&store, 0, refuse_existing, NULL, &rs, err, sizeof(err));
+	if (!j) {
+		fprintf(stderr, "make-lease-store: %s: %s\n", argv[1], err);
+		return 1;
+	}
+	int rc = journal_compact_begin(j);
+	for (uint32_t i = 0; rc == 0 && i < n_snap; i++) {
+		make_image(&img, i, now);
+		rc = journal_compact_add(j, &img);
+	}
+	if (rc == 0)
+		rc = journal_compact_finish(j);
+	for (uint32_t i = 0; rc == 0 && i < n_jrnl; i++) {
+		uint64_t seq;
+		make_image(&img, n_snap + i, now);
+		rc = journal_append(j, JOURNAL_REC_UPSERT, &img, &seq);
+		if (rc == 0 && (i % COMMIT_BATCH == COMMIT_BATCH - 1 || i == n_jrnl - 1))
+			rc = journal_commit(j);
+	}
+	journal_close(j);
+	if (rc < 0) {
+		fprintf(stderr, "make-lease-store: %s\n", strerror(-rc));
+		return 1;
+	}
+	printf("make-lease-store: %s: %u leases in the snapshot, %u in the journal\n", argv[1],
+	       n_snap, n_jrnl);
+	return 0;
+}

@@ -76,6 +76,17 @@ int port_setup(uint16_t port_id, unsigned n_workers, struct rte_mempool *pool,
 		return rc;
 	}
 	rte_eth_macaddr_get(port_id, &out->mac);
+	if (rte_is_zero_ether_addr(&out->mac)) {
+		/* net_ring and some test PMDs start without an address; ARP
+		 * replies and frames from 00:00:00:00:00:00 would be dropped by
+		 * every peer, so take a random locally administered one. */
+		rte_eth_random_addr(out->mac.addr_bytes);
+		if (rte_eth_dev_default_mac_addr_set(port_id, &out->mac) != 0)
+			RTE_LOG(WARNING, USER1,
+				"port %u: PMD keeps no MAC address; frames "
+				"carry " RTE_ETHER_ADDR_PRT_FMT "\n",
+				port_id, RTE_ETHER_ADDR_BYTES(&out->mac));
+	}
 	out->port_id = port_id;
 	out->n_queues = nrx;
 	out->n_tx_queues = ntx;

@@ -4,9 +4,11 @@
  * cursor (STYLE rule 9); validation is a ladder whose only exit is the drop
  * reason it returns (rule 11).
  *
- * Options are indexed in two walks over the same areas: the first checks
- * the framing and sums the length of every code, which fixes where each
- * code's concatenated value (RFC 3396) lives in opt_data; the second copies
+ * Options are indexed in one walk when every code appears once (the common
+ * case): check, index and copy together. A packet that repeats a code
+ * (RFC 3396 split options) is indexed in two walks over the same areas: the
+ * first checks the framing and sums the length of every code, which fixes
+ * where each code's concatenated value lives in opt_data; the second copies
  * the values there. Two walks keep every code's value contiguous without a
  * per-instance table, and the areas hold at most 1424 bytes.
  */
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "dhcp_msg.h"
+#include "inet_csum.h"
 #include "wire.h"
 
 /* Field offsets of RFC 2131 fig 1; the vendor area starts at DHCP_FIXED_LEN. */
@@ -43,12 +46,37 @@
 /* Largest option 57 we honour: one MTU, the IP and UDP headers included. */
 #define MAX_MSG_SIZE_CEIL (DHCP_MAX_PAYLOAD + 28u)
 
-/* State shared by the two walks; lives on the parser's stack. */
+/* The presence map read eight bytes at a time: byte 0 holds codes 0..7, LSB first. */
+static inline uint64_t le64_bits(uint64_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
+/*
+ * How a walk treats each option. The common packet names every code once,
+ * and one walk can then check, index and copy (WALK_ONE). A code seen twice
+ * (RFC 3396 split) stops that walk; the packet is then parsed again with
+ * the two walks described at the top, from a clean index, so a split
+ * packet gets exactly the treatment (and drop reason) it always had.
+ */
+enum walk_mode {
+	WALK_ONE, /* check, index and copy in one go; stop at a repeated code */
+	WALK_SUM, /* first of two: check and sum the length of every code */
+	WALK_COPY, /* second of two: copy the values where opt_layout() put them */
+};
+
+/* State shared by the walks; lives on the parser's stack. */
 struct opt_walk {
 	struct dhcp_msg *msg;
-	bool copy; /* false: first walk (check and sum), true: second (copy) */
+	enum walk_mode mode;
+	bool repeated; /* WALK_ONE met a code twice */
 	uint8_t overload; /* option 52 value, set by the first walk of the main area */
 	unsigned n_type; /* instances of option 53 */
+	uint32_t used; /* WALK_ONE: bytes of opt_data filled */
 };
 
 static void opt_mark(struct dhcp_msg *msg, uint8_t code)
@@ -62,6 +90,10 @@ static void opt_mark(struct dhcp_msg *msg, uint8_t code)
  * is skipped, so overload can never nest (Appendix A #40). The area ends at
  * END or at its last byte: an area filled exactly, leaving no room for END,
  * is accepted (Appendix A #29). Bytes after END are padding and not read.
+ *
+ * msg->opt[code] is only meaningful while the code's opt_present bit is
+ * set; the index is not cleared per packet, so a code's entry is written
+ * when its bit is first set.
  */
 static enum drop_reason opt_walk_area(struct opt_walk *w, const uint8_t *area, size_t len,
 				      bool main_area)
@@ -90,7 +122,7 @@ static enum drop_reason opt_walk_area(struct opt_walk *w, const uint8_t *area, s
 		if (code == DHO_OVERLOAD) {
 			if (!main_area)
 				continue;
-			if (!w->copy) {
+			if (w->mode != WALK_COPY) {
 				/* RFC 2132 sec 9.3: one byte, 1 (file), 2 (sname), 3 (both). */
 				if (olen != 1 || val[0] < 1 || val[0] > 3 || w->overload)
 					return DROP_PARSE_OVERLOAD;
@@ -99,17 +131,38 @@ static enum drop_reason opt_walk_area(struct opt_walk *w, const uint8_t *area, s
 		}
 
 		struct dhcp_opt_ref *ref = &msg->opt[code];
+		bool seen = dhcp_msg_has(msg, code);
 
-		if (w->copy) {
+		switch (w->mode) {
+		case WALK_ONE:
+			if (seen) {
+				w->repeated = true;
+				return DROP_NONE;
+			}
+			/* Unreachable from a 1472-byte payload; kept so the copy can never overrun. */
+			if (w->used + olen > DHCP_OPT_DATA_MAX)
+				return DROP_PARSE_CONCAT;
+			opt_mark(msg, code);
+			ref->off = (uint16_t)w->used;
+			ref->len = olen;
+			memcpy(msg->opt_data + w->used, val, olen);
+			w->used += olen;
+			break;
+		case WALK_SUM:
+			if (!seen) {
+				opt_mark(msg, code);
+				ref->len = 0;
+			}
+			if ((unsigned)ref->len + olen > DHCP_OPT_CONCAT_MAX)
+				return DROP_PARSE_CONCAT;
+			ref->len = (uint16_t)(ref->len + olen);
+			break;
+		case WALK_COPY:
 			/* ref->len counts what is copied so far; the first walk sized the room. */
 			memcpy(msg->opt_data + ref->off + ref->len, val, olen);
 			ref->len = (uint16_t)(ref->len + olen);
 			continue;
 		}
-		if ((unsigned)ref->len + olen > DHCP_OPT_CONCAT_MAX)
-			return DROP_PARSE_CONCAT;
-		ref->len = (uint16_t)(ref->len + olen);
-		opt_mark(msg, code);
 		if (code == DHO_MESSAGE_TYPE)
 			w->n_type++;
 	}
@@ -129,9 +182,9 @@ static enum drop_reason opt_walk_all(struct opt_walk *w, const uint8_t *opts, si
 	enum drop_reason r;
 
 	r = opt_walk_area(w, opts, len, true);
-	if (r == DROP_NONE && (w->overload & OVERLOAD_FILE))
+	if (r == DROP_NONE && !w->repeated && (w->overload & OVERLOAD_FILE))
 		r = opt_walk_area(w, msg->file, sizeof(msg->file), false);
-	if (r == DROP_NONE && (w->overload & OVERLOAD_SNAME))
+	if (r == DROP_NONE && !w->repeated && (w->overload & OVERLOAD_SNAME))
 		r = opt_walk_area(w, msg->sname, sizeof(msg->sname), false);
 	return r;
 }
@@ -139,23 +192,30 @@ static enum drop_reason opt_walk_all(struct opt_walk *w, const uint8_t *opts, si
 /*
  * Give every present code its slice of opt_data, in code order. ref->len is
  * reset so that the copy walk can use it as a fill mark; it ends equal to
- * the total again.
+ * the total again. Only present codes are visited (a bit scan of the
+ * presence map), not all 256.
  */
 static enum drop_reason opt_layout(struct dhcp_msg *msg)
 {
 	uint32_t used = 0;
 
-	for (unsigned code = 0; code < 256; code++) {
-		struct dhcp_opt_ref *ref = &msg->opt[code];
+	for (unsigned word = 0; word < sizeof(msg->opt_present) / 8; word++) {
+		uint64_t bits;
 
-		if (!dhcp_msg_has(msg, (uint8_t)code))
-			continue;
-		/* Unreachable from a 1472-byte payload; kept so the copy can never overrun. */
-		if (used + ref->len > DHCP_OPT_DATA_MAX)
-			return DROP_PARSE_CONCAT;
-		ref->off = (uint16_t)used;
-		used += ref->len;
-		ref->len = 0;
+		memcpy(&bits, msg->opt_present + word * 8, sizeof(bits));
+		bits = le64_bits(bits);
+		while (bits) {
+			unsigned code = word * 64 + (unsigned)__builtin_ctzll(bits);
+			struct dhcp_opt_ref *ref = &msg->opt[code];
+
+			bits &= bits - 1;
+			/* Unreachable from a 1472-byte payload; kept so the copy can never overrun. */
+			if (used + ref->len > DHCP_OPT_DATA_MAX)
+				return DROP_PARSE_CONCAT;
+			ref->off = (uint16_t)used;
+			used += ref->len;
+			ref->len = 0;
+		}
 	}
 	msg->opt_data_used = (uint16_t)used;
 	return DROP_NONE;
@@ -315,8 +375,14 @@ enum drop_reason dhcp_msg_parse(const uint8_t *payload, size_t len, struct dhcp_
 	if (len > DHCP_MAX_PAYLOAD)
 		return DROP_PARSE_OVERSIZE;
 
-	/* opt_data is last and is only read through opt[], so it needs no clearing. */
-	memset(msg, 0, offsetof(struct dhcp_msg, opt_data));
+	/*
+	 * The header fields up to file are all written below; opt[] and
+	 * opt_data are only read through opt_present, so they need no
+	 * clearing. What is left is the flags, the decoded values and the
+	 * presence map: about 60 bytes instead of the whole 3 KiB struct.
+	 */
+	memset(&msg->sname_is_options, 0,
+	       offsetof(struct dhcp_msg, opt) - offsetof(struct dhcp_msg, sname_is_options));
 
 	wire_init(&c, payload, len);
 	msg->op = wire_u8(&c);
@@ -371,16 +437,27 @@ enum drop_reason dhcp_msg_parse(const uint8_t *payload, size_t len, struct dhcp_
 	size_t opts_len = wire_left(&c);
 	const uint8_t *opts = wire_take(&c, opts_len);
 
+	w.mode = WALK_ONE;
 	r = opt_walk_all(&w, opts, opts_len);
 	if (r != DROP_NONE)
 		return r;
-	r = opt_layout(msg);
-	if (r != DROP_NONE)
-		return r;
-	w.copy = true;
-	r = opt_walk_all(&w, opts, opts_len);
-	if (r != DROP_NONE)
-		return r;
+	if (w.repeated) {
+		/* RFC 3396 split options: start again with the two walks. */
+		memset(msg->opt_present, 0, sizeof(msg->opt_present));
+		w = (struct opt_walk){ .msg = msg, .mode = WALK_SUM };
+		r = opt_walk_all(&w, opts, opts_len);
+		if (r != DROP_NONE)
+			return r;
+		r = opt_layout(msg);
+		if (r != DROP_NONE)
+			return r;
+		w.mode = WALK_COPY;
+		r = opt_walk_all(&w, opts, opts_len);
+		if (r != DROP_NONE)
+			return r;
+	} else {
+		msg->opt_data_used = (uint16_t)w.used;
+	}
 
 	msg->sname_is_options = w.overload & OVERLOAD_SNAME;
 	msg->file_is_options = w.overload & OVERLOAD_FILE;
@@ -503,11 +580,28 @@ static bool reply_is_ready(const struct dhcp_reply *reply)
 	return reply->buf && reply->len >= OPTS_OFF && reply->len < reply->cap;
 }
 
+static inline void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/*
+ * The writers below check the room once per call and then store directly:
+ * a reply is written into a buffer we own, never read from the wire, and
+ * every store lies inside the `need` bytes the check covered.
+ */
 int dhcp_reply_init(struct dhcp_reply *reply, uint8_t *buf, size_t cap, const struct dhcp_msg *req,
 		    uint8_t msg_type, uint32_t yiaddr, uint32_t ciaddr, uint32_t siaddr)
 {
-	struct wire_cursor c;
-
 	if (!reply)
 		return -EINVAL;
 	/* A DHCP payload is a UDP payload: the cap keeps lengths in an int. */
@@ -519,35 +613,45 @@ int dhcp_reply_init(struct dhcp_reply *reply, uint8_t *buf, size_t cap, const st
 		return reply_fail(reply, -ENOSPC);
 
 	/* RFC 2131 table 3: hops and secs 0; xid, flags, giaddr, chaddr copied. */
-	wire_init(&c, buf, reply->cap);
-	wire_put_u8(&c, BOOTREPLY);
-	wire_put_u8(&c, req->htype);
-	wire_put_u8(&c, req->hlen);
-	wire_put_u8(&c, 0);
-	wire_put_u32(&c, req->xid);
-	wire_put_u16(&c, 0);
-	wire_put_u16(&c, req->flags); /* a relay broadcasts the reply when B is set */
-	wire_put_u32(&c, ciaddr);
-	wire_put_u32(&c, yiaddr);
-	wire_put_u32(&c, siaddr);
-	wire_put_u32(&c, req->giaddr); /* the relay finds its client's link by it */
-	wire_put(&c, req->chaddr, sizeof(req->chaddr));
+	buf[0] = BOOTREPLY;
+	buf[1] = req->htype;
+	buf[2] = req->hlen;
+	buf[3] = 0;
+	put_be32(buf + 4, req->xid);
+	put_be16(buf + 8, 0);
+	put_be16(buf + 10, req->flags); /* a relay broadcasts the reply when B is set */
+	put_be32(buf + 12, ciaddr);
+	put_be32(buf + 16, yiaddr);
+	put_be32(buf + 20, siaddr);
+	put_be32(buf + 24, req->giaddr); /* the relay finds its client's link by it */
+	memcpy(buf + 28, req->chaddr, sizeof(req->chaddr));
 	/* sname and file are never echoed: they may hold the request's options. */
-	wire_put_zero(&c, sizeof(req->sname) + sizeof(req->file));
-	wire_put_u32(&c, DHCP_COOKIE);
-	if (!wire_ok(&c))
-		return reply_fail(reply, -ENOSPC);
-	reply->len = c.pos;
+	memset(buf + OFF_SNAME, 0, sizeof(req->sname) + sizeof(req->file));
+	put_be32(buf + DHCP_FIXED_LEN, DHCP_COOKIE);
+	reply->len = OPTS_OFF;
 
-	if (msg_type != DHCP_NONE)
-		return dhcp_reply_add(reply, DHO_MESSAGE_TYPE, &msg_type, 1);
+	if (msg_type != DHCP_NONE) {
+		uint8_t *p = buf + OPTS_OFF;
+
+		p[0] = DHO_MESSAGE_TYPE;
+		p[1] = 1;
+		p[2] = msg_type;
+		reply->len += 3;
+	}
 	return 0;
+}
+
+/* Encoded size of a value of len bytes: RFC 3396 pieces of 255, two header bytes each. */
+static size_t opt_encoded_len(size_t len)
+{
+	size_t pieces = len ? (len + 254) / 255 : 1;
+
+	return len + 2 * pieces;
 }
 
 int dhcp_reply_add(struct dhcp_reply *reply, uint8_t code, const void *value, size_t len)
 {
 	const uint8_t *val = value;
-	struct wire_cursor c;
 
 	if (!reply)
 		return -EINVAL;
@@ -558,39 +662,60 @@ int dhcp_reply_add(struct dhcp_reply *reply, uint8_t code, const void *value, si
 	 * RFC 3396: a value over 255 bytes goes out as consecutive
 	 * instances of the code. A zero-length option is one header.
 	 */
-	size_t pieces = len ? (len + 254) / 255 : 1;
-	size_t need = len + 2 * pieces;
+	size_t need = opt_encoded_len(len);
 
 	/* One byte stays free for END, so the message is valid at any point. */
 	if (need > reply->cap - reply->len - 1)
 		return reply_fail(reply, -ENOSPC);
 
-	wire_init(&c, reply->buf, reply->cap - 1);
-	c.pos = reply->len;
+	uint8_t *p = reply->buf + reply->len;
 	do {
 		size_t n = len > 255 ? 255 : len;
 
-		wire_put_u8(&c, code);
-		wire_put_u8(&c, (uint8_t)n);
+		p[0] = code;
+		p[1] = (uint8_t)n;
 		/* An empty option may come with a NULL value: no memcpy from it. */
 		if (n) {
-			wire_put(&c, val, n);
+			memcpy(p + 2, val, n);
 			val += n;
 			len -= n;
 		}
+		p += 2 + n;
 	} while (len);
-	if (!wire_ok(&c))
-		return reply_fail(reply, -ENOSPC);
-	reply->len = c.pos;
+	reply->len += need;
 	return 0;
 }
 
-int dhcp_reply_add_u32(struct dhcp_reply *reply, uint8_t code, uint32_t value)
+int dhcp_reply_add_u32_checked(struct dhcp_reply *reply, uint8_t code, uint32_t value)
 {
-	uint8_t be[4] = { (uint8_t)(value >> 24), (uint8_t)(value >> 16), (uint8_t)(value >> 8),
-			  (uint8_t)value };
+	if (!reply)
+		return -EINVAL;
+	if (!reply_is_ready(reply) || code == DHO_PAD || code == DHO_END)
+		return reply_fail(reply, -EINVAL);
+	if (6 > reply->cap - reply->len - 1)
+		return reply_fail(reply, -ENOSPC);
 
-	return dhcp_reply_add(reply, code, be, sizeof(be));
+	uint8_t *p = reply->buf + reply->len;
+
+	p[0] = code;
+	p[1] = 4;
+	put_be32(p + 2, value);
+	reply->len += 6;
+	return 0;
+}
+
+int dhcp_reply_add_encoded(struct dhcp_reply *reply, const uint8_t *opts, size_t len)
+{
+	if (!reply)
+		return -EINVAL;
+	if (!reply_is_ready(reply) || (len && !opts))
+		return reply_fail(reply, -EINVAL);
+	if (len > reply->cap - reply->len - 1)
+		return reply_fail(reply, -ENOSPC);
+	if (len)
+		memcpy(reply->buf + reply->len, opts, len);
+	reply->len += len;
+	return 0;
 }
 
 int dhcp_reply_finish(struct dhcp_reply *reply)
@@ -603,6 +728,7 @@ int dhcp_reply_finish(struct dhcp_reply *reply)
 	size_t target = DHCP_MIN_REPLY_LEN < reply->cap ? DHCP_MIN_REPLY_LEN : reply->cap;
 
 	reply->buf[reply->len++] = DHO_END;
+	reply->end = reply->len;
 	/* RFC 1542 sec 2.1: some relays and BOOTP clients drop replies under 300 bytes. */
 	if (reply->len < target) {
 		memset(reply->buf + reply->len, 0, target - reply->len);
@@ -611,4 +737,15 @@ int dhcp_reply_finish(struct dhcp_reply *reply)
 	/* Close the reply: nothing may follow END, so later adds see no room. */
 	reply->cap = reply->len;
 	return (int)reply->len;
+}
+
+uint32_t dhcp_reply_sum(const struct dhcp_reply *reply)
+{
+	/* Finished by dhcp_reply_finish(): [OFF_SNAME, DHCP_FIXED_LEN) and [end, len) are zero. */
+	if (!reply || !reply->buf || reply->end < OPTS_OFF || reply->end > reply->len ||
+	    reply->cap != reply->len)
+		return reply && reply->buf ? inet_csum_partial(reply->buf, reply->len, 0) : 0;
+	/* Both pieces start at even offsets, so the chain sums the same 16-bit words. */
+	return inet_csum_partial(reply->buf + DHCP_FIXED_LEN, reply->end - DHCP_FIXED_LEN,
+				 inet_csum_partial(reply->buf, OFF_SNAME, 0));
 }

@@ -114,6 +114,7 @@ struct dhcp_msg {
 	    max_msg_size; /* option 57, clamped to [576, DHCP_MAX_PAYLOAD + 28]; 0 when absent */
 
 	uint8_t opt_present[256 / 8];
+	/* opt[code] is valid only while code's opt_present bit is set (not cleared per parse). */
 	struct dhcp_opt_ref opt[256];
 	uint16_t opt_data_used;
 	uint8_t opt_data[DHCP_OPT_DATA_MAX];
@@ -171,14 +172,51 @@ struct dhcp_reply {
 	size_t cap;
 	size_t len;
 	int err; /* first error seen, 0 or negative errno */
+	size_t end; /* set by finish: bytes up to and including END, before the padding */
 };
 
 int dhcp_reply_init(struct dhcp_reply *reply, uint8_t *buf, size_t cap, const struct dhcp_msg *req,
 		    uint8_t msg_type, uint32_t yiaddr, uint32_t ciaddr, uint32_t siaddr);
 int dhcp_reply_add(struct dhcp_reply *reply, uint8_t code, const void *value, size_t len);
-int dhcp_reply_add_u32(struct dhcp_reply *reply, uint8_t code, uint32_t value);
+int dhcp_reply_add_u32_checked(struct dhcp_reply *reply, uint8_t code, uint32_t value);
+
+/* A four-byte value (addresses, times): the common case written inline. */
+static inline int dhcp_reply_add_u32(struct dhcp_reply *reply, uint8_t code, uint32_t value)
+{
+	/* Ready (header written, not finished), a real code, room for 6 bytes and END. */
+	if (reply && reply->buf && reply->len >= DHCP_FIXED_LEN + 4 &&
+	    reply->len + 7 <= reply->cap && code != DHO_PAD && code != DHO_END) {
+		uint8_t *p = reply->buf + reply->len;
+
+		p[0] = code;
+		p[1] = 4;
+		p[2] = (uint8_t)(value >> 24);
+		p[3] = (uint8_t)(value >> 16);
+		p[4] = (uint8_t)(value >> 8);
+		p[5] = (uint8_t)value;
+		reply->len += 6;
+		return 0;
+	}
+	return dhcp_reply_add_u32_checked(reply, code, value); /* its error */
+}
+/*
+ * Append options already encoded (code, length, value; split per RFC 3396;
+ * no PAD or END), e.g. a block built once by dhcp_reply_add() into another
+ * reply. All or nothing: -ENOSPC leaves the reply as it was, like
+ * dhcp_reply_add(). The caller vouches for the encoding.
+ */
+int dhcp_reply_add_encoded(struct dhcp_reply *reply, const uint8_t *opts, size_t len);
 /* Terminate with END, pad to DHCP_MIN_REPLY_LEN; returns the final length or negative errno. */
 /* finish closes the reply: a later dhcp_reply_add() returns -EINVAL. */
 int dhcp_reply_finish(struct dhcp_reply *reply);
+
+/*
+ * RFC 1071 partial sum (inet_csum_partial(), seed 0) of a finished reply's
+ * len bytes, for the UDP checksum. Only the bytes that can be non-zero are
+ * read: sname and file are written as zeros and padding follows END, so a
+ * 300-byte reply costs about a third of a full pass. The reply must have
+ * been written by dhcp_reply_init/add/finish only.
+ */
+uint32_t dhcp_reply_sum(const struct dhcp_reply *reply);
 
 #endif

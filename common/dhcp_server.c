@@ -41,15 +41,49 @@ static const struct cfg_subnet *subnet_by_relay(const struct lw_config *cfg, uin
 	return subnet_containing(cfg, giaddr);
 }
 
+/* Drop everything derived from a previous configuration (dhcp_server.h). */
+static void cache_sync(struct dhcp_server *srv)
+{
+	if (srv->cache_cfg == srv->cfg)
+		return;
+	srv->sel_iface = NULL;
+	srv->sel_first = NULL;
+	srv->sel_count = 0;
+	for (unsigned i = 0; i < DHCP_REPLY_MEMO_SLOTS; i++)
+		srv->memo[i].subnet = NULL;
+	srv->memo_next = 0;
+	srv->memo_last = 0;
+	srv->cache_cfg = srv->cfg;
+}
+
+/* The subnets configured on iface, by name: the first one and how many. */
+static void iface_subnets(struct dhcp_server *srv, const struct cfg_interface *iface)
+{
+	const struct lw_config *cfg = srv->cfg;
+
+	srv->sel_iface = iface;
+	srv->sel_first = NULL;
+	srv->sel_count = 0;
+	for (size_t i = 0; i < cfg->n_subnets; i++) {
+		if (strcmp(cfg->subnets[i].interface, iface->name) != 0)
+			continue;
+		if (!srv->sel_first)
+			srv->sel_first = &cfg->subnets[i];
+		srv->sel_count++;
+	}
+}
+
 /*
  * Subnet selection, most specific hint first: RFC 3527 link selection (only
  * trusted from a relay), RFC 3011 subnet selection, the relay's giaddr
  * (RFC 2131 sec 4.3.1), then the receiving interface; on an interface with
  * several subnets the one containing the client's current address wins.
  */
-static const struct cfg_subnet *
-select_subnet(const struct lw_config *cfg, const struct dhcp_msg *req, const struct dhcp_link *link)
+static const struct cfg_subnet *select_subnet(struct dhcp_server *srv, const struct dhcp_msg *req,
+					      const struct dhcp_link *link)
 {
+	const struct lw_config *cfg = srv->cfg;
+
 	if (req->giaddr && req->link_selection)
 		return subnet_containing(cfg, req->link_selection);
 	if (req->subnet_selection)
@@ -59,14 +93,24 @@ select_subnet(const struct lw_config *cfg, const struct dhcp_msg *req, const str
 
 	const struct cfg_subnet *first = NULL;
 	uint32_t hint = req->ciaddr ? req->ciaddr : req->requested_ip;
-	for (size_t i = 0; i < cfg->n_subnets; i++) {
-		const struct cfg_subnet *s = &cfg->subnets[i];
-		if (!link->iface || strcmp(s->interface, link->iface->name) != 0)
-			continue;
-		if (!first)
-			first = s;
-		if (hint && subnet_contains(s, hint))
-			return s;
+	if (link->iface) {
+		cache_sync(srv);
+		if (srv->sel_iface != link->iface)
+			iface_subnets(srv, link->iface);
+		first = srv->sel_first;
+	}
+	size_t n_on_iface = link->iface ? srv->sel_count : 0;
+	if (n_on_iface > 1) {
+		/* Several subnets on this interface: the hint picks one, by name as configured. */
+		for (size_t i = 0; i < cfg->n_subnets; i++) {
+			const struct cfg_subnet *s = &cfg->subnets[i];
+			if (strcmp(s->interface, link->iface->name) != 0)
+				continue;
+			if (hint && subnet_contains(s, hint))
+				return s;
+		}
+	} else if (first && hint && subnet_contains(first, hint)) {
+		return first;
 	}
 	/*
 	 * A RENEWING client unicasts straight to us, past the relay that
@@ -247,25 +291,141 @@ static bool server_managed(uint8_t code)
 }
 
 static void add_configured(struct dhcp_server *srv, struct dhcp_reply *b,
-			   const struct reply_plan *p, uint8_t code, uint8_t *done)
+			   const struct cfg_subnet *subnet, uint8_t code, uint8_t *done)
 {
 	if (marked(done, code) || server_managed(code))
 		return;
 	mark(done, code);
-	const struct cfg_option *o = config_option(srv->cfg, p->subnet, code);
+	const struct cfg_option *o = config_option(srv->cfg, subnet, code);
 	if (o) {
 		dhcp_reply_add(b, code, o->data, o->len);
 		return;
 	}
-	if (code == DHO_BROADCAST_ADDRESS && p->subnet)
-		dhcp_reply_add_u32(b, code, p->subnet->prefix | ~subnet_mask(p->subnet));
+	if (code == DHO_BROADCAST_ADDRESS && subnet)
+		dhcp_reply_add_u32(b, code, subnet->prefix | ~subnet_mask(subnet));
+}
+
+/* What the subnet part of a reply depends on, besides the subnet and option 55. */
+enum reply_shape {
+	SHAPE_MASK = 1, /* subnet mask first (every reply but an INFORM's ACK) */
+	SHAPE_DEFAULTS = 2, /* routers, DNS, domain: BOOTP, or no option 55 */
+	SHAPE_PRL = 4, /* option 55 present (it may be empty) */
+};
+
+/*
+ * The subnet's options in reply order, option by option (RFC 2131 sec 4.3.1
+ * table 3, RFC 2132): mask, what option 55 asks for in its order, the RFC
+ * 1497 basics when it asks for nothing, then always-send options. An
+ * option that does not fit is left out and the next one tried.
+ */
+static void add_subnet_options(struct dhcp_server *srv, struct dhcp_reply *b,
+			       const struct cfg_subnet *subnet, unsigned shape, const uint8_t *prl,
+			       uint16_t prl_len)
+{
+	uint8_t done[32] = { 0 };
+
+	if (shape & SHAPE_MASK) {
+		mark(done, DHO_SUBNET_MASK);
+		dhcp_reply_add_u32(b, DHO_SUBNET_MASK, subnet_mask(subnet));
+	}
+	for (uint16_t i = 0; prl && i < prl_len; i++)
+		add_configured(srv, b, subnet, prl[i], done);
+	if (shape & SHAPE_DEFAULTS) {
+		/* BOOTP and clients without option 55 get the basics (RFC 1497 set). */
+		add_configured(srv, b, subnet, DHO_ROUTERS, done);
+		add_configured(srv, b, subnet, DHO_DNS_SERVERS, done);
+		add_configured(srv, b, subnet, DHO_DOMAIN_NAME, done);
+	}
+	for (size_t i = 0; i < subnet->n_options; i++)
+		if (subnet->options[i].always_send)
+			add_configured(srv, b, subnet, subnet->options[i].code, done);
+	for (size_t i = 0; i < srv->cfg->n_options; i++)
+		if (srv->cfg->options[i].always_send)
+			add_configured(srv, b, subnet, srv->cfg->options[i].code, done);
+}
+
+/* Equal option 55 lists; short, so compared eight bytes at a time without a libc call. */
+static bool prl_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y;
+
+	if (n < 8) {
+		while (n--)
+			if (*a++ != *b++)
+				return false;
+		return true;
+	}
+	/* The last eight bytes first (they may overlap the words compared below). */
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	if (x != y)
+		return false;
+	for (; n > 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+static bool memo_matches(const struct dhcp_reply_memo *m, const struct cfg_subnet *subnet,
+			 unsigned shape, const uint8_t *prl, uint16_t prl_len)
+{
+	return m->subnet == subnet && m->shape == shape && m->prl_len == prl_len &&
+	       prl_equal(m->prl, prl, prl_len);
+}
+
+/*
+ * The encoded subnet block for this request shape: found, or built once
+ * with add_subnet_options() into a reply with room for DHCP_REPLY_MEMO_BLOCK_MAX
+ * bytes. With room for the whole block every option fits, so copying it is
+ * byte for byte what the option-by-option path writes whenever it fits the
+ * reply. NULL: answer option by option (long option 55, or a block too large).
+ */
+static const struct dhcp_reply_memo *memo_get(struct dhcp_server *srv,
+					      const struct cfg_subnet *subnet, unsigned shape,
+					      const uint8_t *prl, uint16_t prl_len)
+{
+	if (prl_len > DHCP_REPLY_MEMO_PRL_MAX)
+		return NULL;
+	cache_sync(srv);
+	for (unsigned i = 0; i < DHCP_REPLY_MEMO_SLOTS; i++) {
+		unsigned slot = (srv->memo_last + i) % DHCP_REPLY_MEMO_SLOTS;
+		const struct dhcp_reply_memo *m = &srv->memo[slot];
+
+		if (memo_matches(m, subnet, shape, prl, prl_len)) {
+			srv->memo_last = slot;
+			return m->block_len == UINT16_MAX ? NULL : m;
+		}
+	}
+
+	unsigned slot = srv->memo_next++ % DHCP_REPLY_MEMO_SLOTS;
+	struct dhcp_reply_memo *m = &srv->memo[slot];
+	uint8_t scratch[DHCP_FIXED_LEN + 4 + DHCP_REPLY_MEMO_BLOCK_MAX + 1];
+	/* A reply past its header and cookie: what dhcp_reply_init() leaves before option 53. */
+	struct dhcp_reply r = { .buf = scratch, .cap = sizeof(scratch), .len = DHCP_FIXED_LEN + 4 };
+
+	add_subnet_options(srv, &r, subnet, shape, prl, prl_len);
+	m->subnet = subnet;
+	m->shape = (uint8_t)shape;
+	m->prl_len = (uint8_t)prl_len;
+	if (prl_len)
+		memcpy(m->prl, prl, prl_len);
+	srv->memo_last = slot;
+	if (r.err) {
+		m->block_len = UINT16_MAX;
+		return NULL;
+	}
+	m->block_len = (uint16_t)(r.len - (DHCP_FIXED_LEN + 4));
+	memcpy(m->block, scratch + DHCP_FIXED_LEN + 4, m->block_len);
+	return m;
 }
 
 static int build_reply(struct dhcp_server *srv, const struct dhcp_msg *req,
-		       const struct reply_plan *p, uint8_t *buf, size_t cap)
+		       const struct reply_plan *p, uint8_t *buf, size_t cap, uint32_t *sum)
 {
 	struct dhcp_reply b;
-	uint8_t done[32] = { 0 };
 	size_t limit = req->max_msg_size ? req->max_msg_size : DHCP_MIN_MSG_SIZE;
 	int rc;
 
@@ -302,41 +462,36 @@ static int build_reply(struct dhcp_server *srv, const struct dhcp_msg *req,
 		size_t saved_cap = b.cap;
 		if (reserve < b.cap)
 			b.cap -= reserve;
-		if (p->type != DHCPINFORM) {
-			mark(done, DHO_SUBNET_MASK);
-			dhcp_reply_add_u32(&b, DHO_SUBNET_MASK, subnet_mask(p->subnet));
-		}
-		uint16_t prl_len;
+		uint16_t prl_len = 0;
 		const uint8_t *prl = dhcp_msg_opt(req, DHO_PARAMETER_REQUEST_LIST, &prl_len);
-		for (uint16_t i = 0; prl && i < prl_len; i++)
-			add_configured(srv, &b, p, prl[i], done);
-		if (p->type == DHCP_NONE || !prl) {
-			/* BOOTP and clients without option 55 get the basics (RFC 1497 set). */
-			add_configured(srv, &b, p, DHO_ROUTERS, done);
-			add_configured(srv, &b, p, DHO_DNS_SERVERS, done);
-			add_configured(srv, &b, p, DHO_DOMAIN_NAME, done);
-		}
-		for (size_t i = 0; i < p->subnet->n_options; i++)
-			if (p->subnet->options[i].always_send)
-				add_configured(srv, &b, p, p->subnet->options[i].code, done);
-		for (size_t i = 0; i < srv->cfg->n_options; i++)
-			if (srv->cfg->options[i].always_send)
-				add_configured(srv, &b, p, srv->cfg->options[i].code, done);
+		unsigned shape = (p->type != DHCPINFORM ? SHAPE_MASK : 0) |
+				 (p->type == DHCP_NONE || !prl ? SHAPE_DEFAULTS : 0) |
+				 (prl ? SHAPE_PRL : 0);
+		const struct dhcp_reply_memo *m = memo_get(srv, p->subnet, shape, prl, prl_len);
+		if (m && b.len < b.cap && m->block_len <= b.cap - b.len - 1)
+			dhcp_reply_add_encoded(&b, m->block, m->block_len);
+		else
+			add_subnet_options(srv, &b, p->subnet, shape, prl, prl_len);
 		b.cap = saved_cap;
 	}
 	if (rai)
 		dhcp_reply_add(&b, DHO_RELAY_AGENT_INFO, rai, rai_len);
-	return dhcp_reply_finish(&b);
+	rc = dhcp_reply_finish(&b);
+	if (rc > 0)
+		*sum = dhcp_reply_sum(&b);
+	return rc;
 }
 
 static enum drop_reason reply(struct dhcp_server *srv, const struct dhcp_msg *req,
 			      struct reply_plan *p, uint8_t *buf, size_t cap,
 			      struct dhcp_result *res)
 {
-	int len = build_reply(srv, req, p, buf, cap);
+	uint32_t sum = 0;
+	int len = build_reply(srv, req, p, buf, cap, &sum);
 	if (len <= 0)
 		return DROP_PARSE_OVERSIZE;
 	res->reply_len = (uint16_t)len;
+	res->reply_sum = sum;
 	res->reply_type = p->type;
 	res->server_ip = p->server_ip;
 	res->yiaddr = p->yiaddr;
@@ -729,8 +884,8 @@ static enum drop_reason handle_inform(struct dhcp_server *srv, const struct dhcp
 	uint32_t client_ip = req->ciaddr ? req->ciaddr : link->src_ip;
 	if (!client_ip)
 		return DROP_RFC_VIOLATION;
-	const struct cfg_subnet *s = req->giaddr ? select_subnet(srv->cfg, req, link)
-						 : subnet_containing(srv->cfg, client_ip);
+	const struct cfg_subnet *s =
+	    req->giaddr ? select_subnet(srv, req, link) : subnet_containing(srv->cfg, client_ip);
 	if (!s)
 		return DROP_NO_SUBNET;
 	struct reply_plan p = { .type = DHCPACK,
@@ -744,6 +899,17 @@ static enum drop_reason handle_inform(struct dhcp_server *srv, const struct dhcp
 	return r;
 }
 
+/*
+ * RFC 3074 load balancing (DESIGN.md sec 5). Standalone and PARTNER-DOWN
+ * serve every bucket, so the hash is not computed for them.
+ */
+static bool serves(const struct failover_view *view, const struct dhcp_msg *req)
+{
+	if (view->mode == FAILOVER_STANDALONE || view->mode == FAILOVER_PARTNER_DOWN)
+		return true;
+	return failover_view_serves(view, lb_hash_msg(req), req->secs);
+}
+
 enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_msg *req,
 				    const struct dhcp_link *link, const struct failover_view *view,
 				    int64_t now, uint8_t *buf, size_t cap, struct dhcp_result *res)
@@ -755,16 +921,26 @@ enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_m
 	r = client_key_from_msg(req, &key);
 	if (r != DROP_NONE)
 		return r;
+	return dhcp_server_handle_keyed(srv, req, &key, link, view, now, buf, cap, res);
+}
+
+enum drop_reason dhcp_server_handle_keyed(struct dhcp_server *srv, const struct dhcp_msg *req,
+					  const struct client_key *key,
+					  const struct dhcp_link *link,
+					  const struct failover_view *view, int64_t now,
+					  uint8_t *buf, size_t cap, struct dhcp_result *res)
+{
+	memset(res, 0, offsetof(struct dhcp_result, events));
 
 	uint32_t server_ip = link->iface ? link->iface->address : 0;
 	if (req->msg_type == DHCPINFORM)
 		return handle_inform(srv, req, link, server_ip, buf, cap, res);
 	if (req->msg_type == DHCPRELEASE)
-		return handle_release(srv, req, &key, now, res);
+		return handle_release(srv, req, key, now, res);
 	if (req->msg_type == DHCPDECLINE)
-		return handle_decline(srv, req, &key, now, res);
+		return handle_decline(srv, req, key, now, res);
 
-	const struct cfg_subnet *s = select_subnet(srv->cfg, req, link);
+	const struct cfg_subnet *s = select_subnet(srv, req, link);
 	if (!s)
 		return DROP_NO_SUBNET;
 	if (!server_ip && srv->cfg->n_interfaces)
@@ -776,18 +952,17 @@ enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_m
 		/* RFC 2131 table 5: a DISCOVER carries no server identifier. */
 		if (req->msg_type == DHCPDISCOVER && dhcp_msg_has(req, DHO_SERVER_ID))
 			return DROP_RFC_VIOLATION;
-		if (!failover_view_serves(view, lb_hash_msg(req), req->secs))
+		if (!serves(view, req))
 			return DROP_NOT_OUR_BUCKET;
-		return handle_discover(srv, req, &key, s, server_ip, view, now, buf, cap, res,
+		return handle_discover(srv, req, key, s, server_ip, view, now, buf, cap, res,
 				       req->msg_type == DHCP_NONE);
 	}
 	case DHCPREQUEST:
 		/* RENEW (ciaddr, no option 50/54) goes to whoever holds the lease; the
 		 * rest is load balanced like a DISCOVER (DESIGN.md sec 5). */
-		if ((dhcp_msg_has(req, DHO_SERVER_ID) || req->requested_ip) &&
-		    !failover_view_serves(view, lb_hash_msg(req), req->secs))
+		if ((dhcp_msg_has(req, DHO_SERVER_ID) || req->requested_ip) && !serves(view, req))
 			return DROP_NOT_OUR_BUCKET;
-		return handle_request(srv, req, &key, s, server_ip, link, view, now, buf, cap, res);
+		return handle_request(srv, req, key, s, server_ip, link, view, now, buf, cap, res);
 	default: return DROP_MSG_TYPE;
 	}
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "client_key.h"
 #include "config.h"
 #include "counters.h"
 #include "dhcp_msg.h"
@@ -43,6 +44,7 @@ struct dhcp_link {
 
 struct dhcp_result {
 	uint16_t reply_len; /* 0: send nothing */
+	uint32_t reply_sum; /* inet_csum_partial() of the reply payload (dhcp_reply_sum()) */
 	uint8_t reply_type; /* DHCPOFFER/ACK/NAK, DHCP_NONE for BOOTREPLY */
 	bool park; /* the reply confirms a binding: send only once durable */
 	uint32_t server_ip; /* source address of the reply */
@@ -51,13 +53,53 @@ struct dhcp_result {
 	struct lease_event events[DHCP_RESULT_MAX_EVENTS];
 };
 
+/*
+ * The subnet part of a reply (mask, option 55 answers, defaults, always-send
+ * options) depends only on the configuration, the subnet and the shape of
+ * the request, so it is encoded once and copied after that. Entries are
+ * looked up by subnet, request shape and option 55 bytes.
+ */
+#define DHCP_REPLY_MEMO_SLOTS 8
+#define DHCP_REPLY_MEMO_PRL_MAX 64 /* longer option 55 lists are answered option by option */
+#define DHCP_REPLY_MEMO_BLOCK_MAX 480 /* larger blocks are answered option by option */
+
+struct dhcp_reply_memo {
+	const struct cfg_subnet *subnet; /* NULL: empty slot */
+	uint8_t shape; /* reply_shape bits (dhcp_server.c) */
+	uint8_t prl_len;
+	uint16_t block_len; /* UINT16_MAX: too large, do not memoise */
+	uint8_t prl[DHCP_REPLY_MEMO_PRL_MAX];
+	uint8_t block[DHCP_REPLY_MEMO_BLOCK_MAX];
+};
+
 struct dhcp_server {
 	struct lease_table *table;
 	const struct lw_config *cfg;
 	unsigned worker; /* this worker's index = its lease-table writer */
 	uint64_t next_seq; /* last event sequence handed out (per worker, per run) */
 	struct worker_counters *ctr;
+
+	/*
+	 * Caches derived from cfg, owner only, all-zero = empty (so a struct
+	 * set up with a designated initializer starts clean). They are
+	 * dropped whenever cfg differs from cache_cfg; code that replaces
+	 * cfg should do it with dhcp_server_set_config(), which also drops
+	 * them when a new configuration happens to reuse the old address.
+	 */
+	const struct lw_config *cache_cfg;
+	const struct cfg_interface *sel_iface; /* subnet selection: last interface seen */
+	const struct cfg_subnet *sel_first; /* its first subnet */
+	size_t sel_count; /* how many subnets are on it */
+	unsigned memo_next, memo_last;
+	struct dhcp_reply_memo memo[DHCP_REPLY_MEMO_SLOTS];
 };
+
+/* Replace the configuration the server reads (reload). Owner worker only. */
+static inline void dhcp_server_set_config(struct dhcp_server *srv, const struct lw_config *cfg)
+{
+	srv->cfg = cfg;
+	srv->cache_cfg = NULL; /* forces the caches to be rebuilt on next use */
+}
 
 /*
  * Handle one request. Writes the reply payload (BOOTP/DHCP, without L2-L4)
@@ -70,6 +112,17 @@ enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_m
 				    const struct dhcp_link *link, const struct failover_view *view,
 				    int64_t now, uint8_t *reply, size_t cap,
 				    struct dhcp_result *res);
+
+/*
+ * The same, for a caller that already derived the request's client key
+ * (client_key_from_msg(), e.g. to steer it to its owner): the key is not
+ * derived and hashed a second time. `key` must be the key of `req`.
+ */
+enum drop_reason dhcp_server_handle_keyed(struct dhcp_server *srv, const struct dhcp_msg *req,
+					  const struct client_key *key,
+					  const struct dhcp_link *link,
+					  const struct failover_view *view, int64_t now,
+					  uint8_t *reply, size_t cap, struct dhcp_result *res);
 
 /*
  * Expire one lease found by the expiry scan if it is this worker's and its

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "inet_csum.h"
 #include "wire.h"
 
 #define ETH_HDR_LEN 14
@@ -44,30 +45,11 @@
 
 uint32_t frame_csum_partial(const uint8_t *data, size_t len, uint32_t sum)
 {
-	/*
-	 * 64-bit accumulator so a 64 KiB datagram cannot overflow before the
-	 * fold; the result is folded back to 16 bits so callers can chain
-	 * calls. Only the last chunk of a chain may have an odd length: an odd
-	 * trailing byte is the high half of a zero-padded word (RFC 1071 sec 4.1).
-	 */
-	uint64_t acc = sum;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		acc += (uint32_t)data[i] << 8 | data[i + 1];
-	if (len & 1)
-		acc += (uint32_t)data[len - 1] << 8;
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint32_t)acc;
+	/* Word-at-a-time (inet_csum.c); same value as the byte-pair loop of RFC 1071 sec 4.1. */
+	return inet_csum_partial(data, len, sum);
 }
 
-uint16_t frame_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
+uint16_t frame_csum_fold(uint32_t sum) { return inet_csum_fold(sum); }
 
 static void put_be16(uint8_t *p, uint16_t v)
 {
@@ -83,24 +65,23 @@ static void put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* Sum of the UDP pseudo-header words as integers: addresses, zero + protocol, UDP length. */
+static uint32_t pseudo_sum(uint32_t src, uint32_t dst, size_t udp_len)
+{
+	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + IPPROTO_UDP_NUM +
+	       (uint32_t)(udp_len & 0xffff);
+}
+
 /* Folded sum of the UDP pseudo-header and segment (RFC 768, "Fields"). */
 static uint16_t udp_sum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t udp_len)
 {
-	uint8_t pseudo[12];
-
-	put_be32(pseudo, src);
-	put_be32(pseudo + 4, dst);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_UDP_NUM;
-	put_be16(pseudo + 10, (uint16_t)udp_len);
-	return frame_csum_fold(
-	    frame_csum_partial(udp, udp_len, frame_csum_partial(pseudo, sizeof(pseudo), 0)));
+	return inet_csum_fold(inet_csum_partial(udp, udp_len, pseudo_sum(src, dst, udp_len)));
 }
 
 /* Header checksum of an option-less IPv4 header whose checksum field is zero. */
 static void ipv4_set_csum(uint8_t *ip)
 {
-	uint16_t sum = frame_csum_fold(frame_csum_partial(ip, IPV4_MIN_HDR, 0));
+	uint16_t sum = inet_csum_fold(inet_csum_partial(ip, IPV4_MIN_HDR, 0));
 
 	put_be16(ip + IP_OFF_CSUM, (uint16_t)~sum);
 }
@@ -146,14 +127,14 @@ static enum drop_reason parse_icmp(struct wire_cursor *c, struct frame_info *inf
 	if (type != ICMP_ECHO_REQUEST || code != 0)
 		return DROP_ICMP_INVALID;
 	/* The checksum covers the whole ICMP message (RFC 792, "Echo"). */
-	if (frame_csum_fold(frame_csum_partial(icmp, icmp_len, 0)) != 0xffff)
+	if (inet_csum_fold(inet_csum_partial(icmp, icmp_len, 0)) != 0xffff)
 		return DROP_ICMP_INVALID;
 	info->kind = FRAME_ICMP_ECHO;
 	info->payload_len = (uint16_t)icmp_len;
 	return DROP_NONE;
 }
 
-static enum drop_reason parse_udp(struct wire_cursor *c, struct frame_info *info)
+static enum drop_reason parse_udp(struct wire_cursor *c, struct frame_info *info, unsigned verified)
 {
 	size_t ip_payload = wire_left(c);
 	const uint8_t *udp = wire_take(c, ip_payload);
@@ -174,7 +155,8 @@ static enum drop_reason parse_udp(struct wire_cursor *c, struct frame_info *info
 	if (dport != DHCP_SERVER_PORT)
 		return DROP_UDP_PORT;
 	/* Zero means the sender computed no checksum (RFC 768); legal over IPv4. */
-	if (csum != 0 && udp_sum(info->ip_src, info->ip_dst, udp, udp_len) != 0xffff)
+	if (csum != 0 && !(verified & FRAME_RX_L4_CSUM_GOOD) &&
+	    udp_sum(info->ip_src, info->ip_dst, udp, udp_len) != 0xffff)
 		return DROP_UDP_CSUM;
 	info->kind = FRAME_DHCP;
 	info->payload_off = (uint16_t)(info->payload_off + UDP_HDR_LEN);
@@ -182,7 +164,8 @@ static enum drop_reason parse_udp(struct wire_cursor *c, struct frame_info *info
 	return DROP_NONE;
 }
 
-static enum drop_reason parse_ipv4(struct wire_cursor *c, struct frame_info *info)
+static enum drop_reason parse_ipv4(struct wire_cursor *c, struct frame_info *info,
+				   unsigned verified)
 {
 	size_t avail = wire_left(c);
 	uint8_t ver_ihl, proto;
@@ -222,20 +205,27 @@ static enum drop_reason parse_ipv4(struct wire_cursor *c, struct frame_info *inf
 	hdr = wire_take(c, hdr_len);
 	if (!wire_ok(&h) || !hdr)
 		return DROP_IP_HDR;
-	if (frame_csum_fold(frame_csum_partial(hdr, hdr_len, 0)) != 0xffff)
+	if (!(verified & FRAME_RX_IP_CSUM_GOOD) &&
+	    inet_csum_fold(inet_csum_partial(hdr, hdr_len, 0)) != 0xffff)
 		return DROP_IP_CSUM;
 
 	/* Layer 4 sees the datagram only, never the trailing padding. */
 	wire_init(&l4, wire_take(c, tot_len - hdr_len), tot_len - hdr_len);
 	info->payload_off = (uint16_t)(info->l3_off + hdr_len);
 	switch (proto) {
-	case IPPROTO_UDP_NUM: return parse_udp(&l4, info);
+	case IPPROTO_UDP_NUM: return parse_udp(&l4, info, verified);
 	case IPPROTO_ICMP_NUM: return parse_icmp(&l4, info);
 	default: return DROP_IP_NOT_UDP;
 	}
 }
 
 enum drop_reason frame_parse(const uint8_t *frame, size_t len, struct frame_info *info)
+{
+	return frame_parse_verified(frame, len, 0, info);
+}
+
+enum drop_reason frame_parse_verified(const uint8_t *frame, size_t len, unsigned verified,
+				      struct frame_info *info)
 {
 	struct wire_cursor c;
 	uint16_t ethertype;
@@ -266,7 +256,7 @@ enum drop_reason frame_parse(const uint8_t *frame, size_t len, struct frame_info
 	info->l3_off = (uint16_t)c.pos;
 
 	switch (ethertype) {
-	case ETHERTYPE_IPV4: return parse_ipv4(&c, info);
+	case ETHERTYPE_IPV4: return parse_ipv4(&c, info, verified);
 	case ETHERTYPE_ARP: return parse_arp(&c, info);
 	default: return DROP_L2_NOT_IPV4;
 	}
@@ -277,23 +267,20 @@ size_t frame_udp_header_len(const struct frame_reply_addr *addr)
 	return ETH_HDR_LEN + (size_t)addr->n_vlans * VLAN_TAG_LEN + IPV4_MIN_HDR + UDP_HDR_LEN;
 }
 
-/* Ethernet header and VLAN tags; the caller checked n_vlans. */
-static void put_l2(struct wire_cursor *w, const uint8_t dst[ETH_ALEN], const uint8_t src[ETH_ALEN],
-		   uint8_t n_vlans, const uint16_t *tpid, const uint16_t *tci, uint16_t ethertype)
-{
-	wire_put(w, dst, ETH_ALEN);
-	wire_put(w, src, ETH_ALEN);
-	for (unsigned int i = 0; i < n_vlans; i++) {
-		wire_put_u16(w, tpid[i]);
-		wire_put_u16(w, tci[i]);
-	}
-	wire_put_u16(w, ethertype);
-}
-
 int frame_build_udp(uint8_t *frame, size_t cap, const struct frame_reply_addr *addr,
 		    size_t payload_len)
 {
-	struct wire_cursor w;
+	size_t hdr_len = frame_udp_header_len(addr);
+
+	if (addr->n_vlans > FRAME_MAX_VLANS || cap < hdr_len || payload_len > cap - hdr_len)
+		return frame_build_udp_sum(frame, cap, addr, payload_len, 0); /* its error */
+	return frame_build_udp_sum(frame, cap, addr, payload_len,
+				   inet_csum_partial(frame + hdr_len, payload_len, 0));
+}
+
+int frame_build_udp_sum(uint8_t *frame, size_t cap, const struct frame_reply_addr *addr,
+			size_t payload_len, uint32_t payload_sum)
+{
 	size_t hdr_len, l3_off, udp_len;
 	uint8_t *ip, *udp;
 	uint16_t csum;
@@ -312,34 +299,53 @@ int frame_build_udp(uint8_t *frame, size_t cap, const struct frame_reply_addr *a
 	l3_off = hdr_len - IPV4_MIN_HDR - UDP_HDR_LEN;
 	udp_len = UDP_HDR_LEN + payload_len;
 
-	wire_init(&w, frame, hdr_len);
-	put_l2(&w, addr->dst_mac, addr->src_mac, addr->n_vlans, addr->vlan_tpid, addr->vlan_tci,
-	       ETHERTYPE_IPV4);
-	wire_put_u8(&w, 0x45); /* version 4, IHL 5: we send no options */
-	wire_put_u8(&w, 0); /* TOS */
-	wire_put_u16(&w, (uint16_t)(IPV4_MIN_HDR + udp_len));
+	/*
+	 * hdr_len bytes were checked against cap above, and every store
+	 * below lies inside them: written directly, not through a cursor.
+	 */
+	uint8_t *p = frame;
+	memcpy(p, addr->dst_mac, ETH_ALEN);
+	memcpy(p + ETH_ALEN, addr->src_mac, ETH_ALEN);
+	p += 2 * ETH_ALEN;
+	for (unsigned int i = 0; i < addr->n_vlans; i++, p += VLAN_TAG_LEN) {
+		put_be16(p, addr->vlan_tpid[i]);
+		put_be16(p + 2, addr->vlan_tci[i]);
+	}
+	put_be16(p, ETHERTYPE_IPV4);
+
+	ip = frame + l3_off;
+	udp = ip + IPV4_MIN_HDR;
+	uint16_t tot_len = (uint16_t)(IPV4_MIN_HDR + udp_len);
+	ip[0] = 0x45; /* version 4, IHL 5: we send no options */
+	ip[1] = 0; /* TOS */
+	put_be16(ip + 2, tot_len);
 	/*
 	 * Identification 0 and DF clear: an unfragmented datagram needs no ID
 	 * (RFC 6864 sec 4.1), and a relay path with a small MTU may fragment.
 	 */
-	wire_put_u16(&w, 0);
-	wire_put_u16(&w, 0);
-	wire_put_u8(&w, REPLY_TTL);
-	wire_put_u8(&w, IPPROTO_UDP_NUM);
-	wire_put_u16(&w, 0); /* checksum, filled below */
-	wire_put_u32(&w, addr->ip_src);
-	wire_put_u32(&w, addr->ip_dst);
-	wire_put_u16(&w, addr->udp_src_port);
-	wire_put_u16(&w, addr->udp_dst_port);
-	wire_put_u16(&w, (uint16_t)udp_len);
-	wire_put_u16(&w, 0); /* checksum, filled below */
-	if (!wire_ok(&w))
-		return -ENOSPC; /* unreachable: hdr_len was checked against cap */
+	put_be16(ip + 4, 0);
+	put_be16(ip + 6, 0);
+	ip[8] = REPLY_TTL;
+	ip[9] = IPPROTO_UDP_NUM;
+	put_be32(ip + 12, addr->ip_src);
+	put_be32(ip + 16, addr->ip_dst);
+	put_be16(udp, addr->udp_src_port);
+	put_be16(udp + 2, addr->udp_dst_port);
+	put_be16(udp + 4, (uint16_t)udp_len);
 
-	ip = frame + l3_off;
-	udp = ip + IPV4_MIN_HDR;
-	ipv4_set_csum(ip);
-	csum = (uint16_t)~udp_sum(addr->ip_src, addr->ip_dst, udp, udp_len);
+	/*
+	 * Both checksums from the values just written (RFC 1071 sums of
+	 * 16-bit words), not by reading the headers back: the IPv4 header's
+	 * words, then the pseudo-header, the UDP header (checksum 0) and the
+	 * payload's own sum.
+	 */
+	uint32_t ip_sum = 0x4500u + tot_len + (REPLY_TTL << 8 | IPPROTO_UDP_NUM) +
+			  (addr->ip_src >> 16) + (addr->ip_src & 0xffff) + (addr->ip_dst >> 16) +
+			  (addr->ip_dst & 0xffff);
+	put_be16(ip + IP_OFF_CSUM, (uint16_t)~inet_csum_fold(ip_sum));
+	uint32_t udp_sum32 = pseudo_sum(addr->ip_src, addr->ip_dst, udp_len) + addr->udp_src_port +
+			     addr->udp_dst_port + (uint32_t)udp_len + inet_csum_fold(payload_sum);
+	csum = (uint16_t)~inet_csum_fold(udp_sum32);
 	/* A computed zero is sent as all ones; zero means "no checksum" (RFC 768). */
 	put_be16(udp + 6, csum ? csum : 0xffff);
 	return (int)(hdr_len + payload_len);
@@ -460,6 +466,6 @@ int frame_icmp_echo_reply_inplace(uint8_t *frame, size_t len, const struct frame
 		return -EINVAL;
 
 	ipv4_set_csum(ip);
-	put_be16(icmp + 2, (uint16_t)~frame_csum_fold(frame_csum_partial(icmp, icmp_len, 0)));
+	put_be16(icmp + 2, (uint16_t)~inet_csum_fold(inet_csum_partial(icmp, icmp_len, 0)));
 	return pad_reply(frame, len, end);
 }

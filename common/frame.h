@@ -55,6 +55,18 @@ struct frame_info {
  */
 enum drop_reason frame_parse(const uint8_t *frame, size_t len, struct frame_info *info);
 
+/*
+ * Checks the NIC has already made on a received frame (DPDK reports them in
+ * the mbuf's offload flags; the dataplane translates). A set bit means the
+ * hardware verified that checksum as good, so frame_parse_verified() does
+ * not sum those bytes again. Anything else is verified in software.
+ */
+#define FRAME_RX_IP_CSUM_GOOD 0x1u /* IPv4 header checksum */
+#define FRAME_RX_L4_CSUM_GOOD 0x2u /* UDP checksum (not ICMP) */
+
+enum drop_reason frame_parse_verified(const uint8_t *frame, size_t len, unsigned verified,
+				      struct frame_info *info);
+
 /* Addressing of a reply: the L2/L3/L4 fields the dataplane decided on. */
 struct frame_reply_addr {
 	uint8_t src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
@@ -76,6 +88,14 @@ size_t frame_udp_header_len(const struct frame_reply_addr *addr);
  */
 int frame_build_udp(uint8_t *frame, size_t cap, const struct frame_reply_addr *addr,
 		    size_t payload_len);
+
+/*
+ * The same, for a caller that already has the payload's partial sum
+ * (inet_csum_partial() of the payload_len bytes, seed 0, e.g. from
+ * dhcp_reply_sum()): the payload is not read again.
+ */
+int frame_build_udp_sum(uint8_t *frame, size_t cap, const struct frame_reply_addr *addr,
+			size_t payload_len, uint32_t payload_sum);
 
 /*
  * Turn a received ARP request for `our_ip` into the ARP reply in place

@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include <urcu-qsbr.h>
 
@@ -19,6 +20,8 @@
 #define HOUSEKEEPING_EVERY 256u /* loop iterations between clock/expiry/gauge rounds */
 #define EXPIRY_SCAN_BUDGET 128u /* address slots looked at per housekeeping round */
 #define BROADCAST_IP 0xffffffffu
+/* Largest reply frame: a full DHCP payload behind Ethernet, two VLAN tags, IPv4 and UDP. */
+#define REPLY_FRAME_MAX (DHCP_MAX_PAYLOAD + 28u + 14u + 4u * FRAME_MAX_VLANS)
 
 static const uint8_t broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -214,10 +217,26 @@ static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
 	}
 	count_request(w, &msg);
 
-	struct rte_mbuf *out = rte_pktmbuf_alloc(w->pool);
-	if (!out) {
-		drop(w, m, DROP_NO_MBUF);
-		return;
+	/*
+	 * The request now lives in msg and fi; its own buffer is not read
+	 * again, so it carries the reply: one mbuf per packet instead of an
+	 * allocation and a free. Only a plain (direct, single-segment) mbuf
+	 * that nobody else references qualifies; anything else gets a fresh one.
+	 */
+	struct rte_mbuf *out;
+	if (RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 && m->nb_segs == 1 &&
+	    m->buf_len >= RTE_PKTMBUF_HEADROOM + REPLY_FRAME_MAX) {
+		out = m;
+		rte_pktmbuf_reset_headroom(out);
+		out->data_len = 0;
+		out->pkt_len = 0;
+		out->ol_flags = 0;
+	} else {
+		out = rte_pktmbuf_alloc(w->pool);
+		if (!out) {
+			drop(w, m, DROP_NO_MBUF);
+			return;
+		}
 	}
 	struct frame_reply_addr addr = { .n_vlans = fi->n_vlans };
 	size_t hdr_len = frame_udp_header_len(&addr);
@@ -229,8 +248,9 @@ static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
 				  .dst_unicast = fi->ip_dst != BROADCAST_IP };
 	struct failover_view *view = rcu_dereference(*w->view);
 
-	r = dhcp_server_handle(&w->srv, &msg, &link, view, w->now, frame + hdr_len, room - hdr_len,
-			       &res);
+	/* The key derived for steering is the server's too: derived and hashed once. */
+	r = dhcp_server_handle_keyed(&w->srv, &msg, &key, &link, view, w->now, frame + hdr_len,
+				     room - hdr_len, &res);
 	/* Events first: even a handled packet with no reply (RELEASE) changes bindings. */
 	bool events_ok = true;
 	for (unsigned i = 0; i < res.n_events && r == DROP_NONE; i++)
@@ -240,7 +260,8 @@ static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
 			r = DROP_EVENT_RING_FULL;
 		if (r != DROP_NONE)
 			w->ctr.drops[r]++;
-		rte_pktmbuf_free(out);
+		if (out != m)
+			rte_pktmbuf_free(out);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -248,8 +269,10 @@ static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
 		w->ctr.drops[DROP_EVENT_RING_FULL]++;
 
 	reply_addressing(port, fi, &msg, &res, &addr);
-	int len = frame_build_udp(frame, room, &addr, res.reply_len);
-	rte_pktmbuf_free(m);
+	/* The server summed the reply as it closed it: the payload is not read again. */
+	int len = frame_build_udp_sum(frame, room, &addr, res.reply_len, res.reply_sum);
+	if (out != m)
+		rte_pktmbuf_free(m);
 	if (len < 0) {
 		drop(w, out, DROP_PARSE_OVERSIZE);
 		return;
@@ -290,7 +313,13 @@ void worker_handle_mbuf(struct worker *w, struct rte_mbuf *m)
 		return;
 	}
 	uint8_t *data = rte_pktmbuf_mtod(m, uint8_t *);
-	enum drop_reason r = frame_parse(data, rte_pktmbuf_data_len(m), &fi);
+	/* Checksums the NIC verified are not summed again (UNKNOWN/BAD: checked in software). */
+	unsigned verified = 0;
+	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		verified |= FRAME_RX_IP_CSUM_GOOD;
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		verified |= FRAME_RX_L4_CSUM_GOOD;
+	enum drop_reason r = frame_parse_verified(data, rte_pktmbuf_data_len(m), verified, &fi);
 	if (r != DROP_NONE) {
 		drop(w, m, r);
 		return;
@@ -343,6 +372,16 @@ void worker_handle_mbuf(struct worker *w, struct rte_mbuf *m)
 		return;
 	}
 	drop(w, m, DROP_L2_NOT_IPV4);
+}
+
+void worker_handle_burst(struct worker *w, struct rte_mbuf **pkts, unsigned n)
+{
+	/* The next frame's first line (headers) is on its way while this one is handled. */
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		worker_handle_mbuf(w, pkts[i]);
+	}
 }
 
 static void expire_visit(const struct lease *l, void *arg)
@@ -424,13 +463,11 @@ int worker_main(void *arg)
 			uint16_t n = rte_eth_rx_burst(w->ports[p].port_id, w->ports[p].rx_queue,
 						      pkts, WORKER_BURST);
 			w->ctr.rx_packets += n;
-			for (uint16_t i = 0; i < n; i++)
-				worker_handle_mbuf(w, pkts[i]);
+			worker_handle_burst(w, pkts, n);
 		}
 		unsigned n = rte_ring_dequeue_burst(w->steer_in, (void **)pkts, WORKER_BURST, NULL);
 		w->ctr.rx_steered_in += n;
-		for (unsigned i = 0; i < n; i++)
-			worker_handle_mbuf(w, pkts[i]);
+		worker_handle_burst(w, pkts, n);
 
 		worker_after_burst(w);
 		/* Nothing above holds an RCU pointer across this line. */

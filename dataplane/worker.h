@@ -102,6 +102,9 @@ int worker_main(void *arg);
  */
 void worker_handle_mbuf(struct worker *w, struct rte_mbuf *m);
 
+/* The same for a burst of n frames, prefetching each next frame's headers. Owner only. */
+void worker_handle_burst(struct worker *w, struct rte_mbuf **pkts, unsigned n);
+
 /* Release parked ACKs that are now durable and drop those past their deadline. */
 void worker_flush_parked(struct worker *w);
 

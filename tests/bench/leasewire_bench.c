@@ -734,8 +734,7 @@ static void feed(struct loop *lp, enum tpl_kind k, uint32_t first, unsigned n)
 		m[i]->pkt_len = len;
 		m[i]->port = port;
 	}
-	for (unsigned i = 0; i < n; i++)
-		worker_handle_mbuf(lp->w, m[i]);
+	worker_handle_burst(lp->w, m, n);
 
 	if (lp->park_seen != lp->w->park_head) {
 		uint64_t now = rte_rdtsc();

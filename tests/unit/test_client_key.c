@@ -159,6 +159,36 @@ START_TEST(test_hash_golden)
 }
 END_TEST
 
+/*
+ * crc32c() may use the CPU's CRC-32C instruction; it must give the value of
+ * the portable table for every length, alignment, seed and chain split, or
+ * keys would shard differently on another machine.
+ */
+START_TEST(test_crc32c_matches_portable)
+{
+	uint8_t buf[600];
+	uint32_t x = 0x12345678u;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	ck_assert_uint_eq(crc32c_portable(0, "123456789", 9), 0xe3069283u);
+	for (size_t align = 0; align < 8; align++) {
+		for (size_t len = 0; len <= 300; len++) {
+			uint32_t seed = (uint32_t)(len * 0x9e3779b9u);
+			const uint8_t *p = buf + align;
+
+			ck_assert_uint_eq(crc32c(0, p, len), crc32c_portable(0, p, len));
+			ck_assert_uint_eq(crc32c(seed, p, len), crc32c_portable(seed, p, len));
+			size_t split = len / 3;
+			ck_assert_uint_eq(crc32c(crc32c(0, p, split), p + split, len - split),
+					  crc32c_portable(0, p, len));
+		}
+	}
+}
+END_TEST
+
 /* Sequential MACs spread over 2 and 3 shards (the finaliser's job). */
 START_TEST(test_hash_shard_balance)
 {
@@ -195,6 +225,7 @@ static Suite *client_key_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hash");
 	tcase_add_test(tc, test_hash_golden);
+	tcase_add_test(tc, test_crc32c_matches_portable);
 	tcase_add_test(tc, test_hash_shard_balance);
 	suite_add_tcase(s, tc);
 	return s;

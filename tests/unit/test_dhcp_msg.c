@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dhcp_msg.h"
+#include "inet_csum.h"
 
 #define PKT_MAX 9100 /* room for a jumbo-frame payload */
 
@@ -1000,6 +1001,136 @@ START_TEST(test_reply_golden_offer)
 }
 END_TEST
 
+/* dhcp_reply_sum() skips sname, file and padding: it must still be the sum of every byte. */
+START_TEST(test_reply_sum)
+{
+	struct dhcp_msg req;
+	struct dhcp_reply r;
+	uint8_t buf[1400], val[600];
+	static const size_t caps[] = { 576 - 28, 1400 };
+
+	reply_request(&req);
+	for (size_t i = 0; i < sizeof(val); i++)
+		val[i] = (uint8_t)(i * 7 + 1);
+	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+		for (size_t vlen = 0; vlen <= sizeof(val); vlen += 37) {
+			memset(buf, 0xee, sizeof(buf));
+			ck_assert_int_eq(dhcp_reply_init(&r, buf, caps[c], &req,
+							 vlen & 1 ? DHCP_NONE : DHCPACK,
+							 0xc000020au, 0x01020304u, 0xc0000201u),
+					 0);
+			dhcp_reply_add_u32(&r, DHO_SERVER_ID, 0xc0000201u);
+			dhcp_reply_add(&r, 43, val, vlen); /* split past 255, or left out */
+			int n = dhcp_reply_finish(&r);
+			ck_assert_int_gt(n, 0);
+			ck_assert_uint_eq(dhcp_reply_sum(&r), inet_csum_partial(buf, (size_t)n, 0));
+		}
+	}
+	/* Not finished: the whole written part is summed. */
+	ck_assert_int_eq(dhcp_reply_init(&r, buf, sizeof(buf), &req, DHCPOFFER, 1, 2, 3), 0);
+	ck_assert_uint_eq(dhcp_reply_sum(&r), inet_csum_partial(buf, r.len, 0));
+}
+END_TEST
+
+/* Pre-encoded options go in whole or not at all, and never after finish. */
+START_TEST(test_reply_add_encoded)
+{
+	struct dhcp_msg req;
+	struct dhcp_reply r, ref;
+	uint8_t buf[600], refbuf[600], block[64];
+	size_t blen;
+
+	reply_request(&req);
+	/* The block: what dhcp_reply_add() writes for two options. */
+	ck_assert_int_eq(dhcp_reply_init(&ref, refbuf, sizeof(refbuf), &req, DHCPOFFER, 0, 0, 0),
+			 0);
+	size_t start = ref.len;
+	ck_assert_int_eq(dhcp_reply_add_u32(&ref, DHO_ROUTERS, 0x0a000001u), 0);
+	ck_assert_int_eq(dhcp_reply_add(&ref, DHO_DOMAIN_NAME, "example", 7), 0);
+	blen = ref.len - start;
+	memcpy(block, refbuf + start, blen);
+	ck_assert_int_eq(dhcp_reply_finish(&ref), DHCP_MIN_REPLY_LEN);
+
+	ck_assert_int_eq(dhcp_reply_init(&r, buf, sizeof(buf), &req, DHCPOFFER, 0, 0, 0), 0);
+	ck_assert_int_eq(dhcp_reply_add_encoded(&r, block, blen), 0);
+	ck_assert_int_eq(dhcp_reply_add_encoded(&r, NULL, 0), 0);
+	ck_assert_int_eq(dhcp_reply_finish(&r), DHCP_MIN_REPLY_LEN);
+	ck_assert_mem_eq(buf, refbuf, DHCP_MIN_REPLY_LEN);
+	ck_assert_int_eq(dhcp_reply_add_encoded(&r, block, blen), -EINVAL);
+
+	/* Room for END is kept: a block one byte too long is refused whole. */
+	size_t cap = OFF_OPTS + 3 + blen + 1;
+	ck_assert_int_eq(dhcp_reply_init(&r, buf, cap - 1, &req, DHCPOFFER, 0, 0, 0), 0);
+	size_t before = r.len;
+	ck_assert_int_eq(dhcp_reply_add_encoded(&r, block, blen), -ENOSPC);
+	ck_assert_uint_eq(r.len, before);
+	ck_assert_int_eq(r.err, -ENOSPC);
+	ck_assert_int_eq(dhcp_reply_init(&r, buf, cap, &req, DHCPOFFER, 0, 0, 0), 0);
+	ck_assert_int_eq(dhcp_reply_add_encoded(&r, block, blen), 0);
+	ck_assert_int_eq(dhcp_reply_add_encoded(&r, block, 1), -ENOSPC);
+	ck_assert_int_eq(dhcp_reply_add_encoded(NULL, block, 1), -EINVAL);
+	ck_assert_int_eq(dhcp_reply_add_encoded(&r, NULL, 1), -EINVAL);
+}
+END_TEST
+
+/*
+ * The option index is not cleared between parses: a message parsed into a
+ * struct that held another must show none of the earlier options, and a
+ * split (RFC 3396) packet after a plain one, and the reverse, must index
+ * exactly their own values.
+ */
+START_TEST(test_parse_reuse)
+{
+	struct dhcp_msg msg;
+	struct pkt *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	uint16_t len;
+	const uint8_t *v;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	memset(&msg, 0x5a, sizeof(msg)); /* stale bytes everywhere */
+	pkt_header(a);
+	pkt_opt(a, DHO_MESSAGE_TYPE, 1, (const uint8_t[]){ DHCPDISCOVER });
+	pkt_opt(a, DHO_HOST_NAME, 5, "alpha");
+	pkt_opt(a, 224, 3, "xyz");
+	pkt_u8(a, DHO_END);
+	pkt_header(b);
+	pkt_opt(b, DHO_MESSAGE_TYPE, 1, (const uint8_t[]){ DHCPREQUEST });
+	pkt_opt(b, DHO_HOST_NAME, 2, "be");
+	pkt_opt(b, 224, 2, "12");
+	pkt_opt(b, DHO_HOST_NAME, 3, "ta!");
+	pkt_u8(b, DHO_END);
+
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(dhcp_msg_parse(a->b, a->len, &msg), DROP_NONE);
+		ck_assert_uint_eq(msg.msg_type, DHCPDISCOVER);
+		v = dhcp_msg_opt(&msg, DHO_HOST_NAME, &len);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq(len, 5);
+		ck_assert_mem_eq(v, "alpha", 5);
+		v = dhcp_msg_opt(&msg, 224, &len);
+		ck_assert_uint_eq(len, 3);
+		ck_assert_mem_eq(v, "xyz", 3);
+		ck_assert(!dhcp_msg_has(&msg, DHO_CLIENT_ID));
+		ck_assert(!dhcp_msg_has(&msg, DHO_PARAMETER_REQUEST_LIST));
+		ck_assert_uint_eq(msg.opt_data_used, 1 + 5 + 3);
+
+		ck_assert_int_eq(dhcp_msg_parse(b->b, b->len, &msg), DROP_NONE);
+		ck_assert_uint_eq(msg.msg_type, DHCPREQUEST);
+		v = dhcp_msg_opt(&msg, DHO_HOST_NAME, &len);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq(len, 5);
+		ck_assert_mem_eq(v, "beta!", 5);
+		v = dhcp_msg_opt(&msg, 224, &len);
+		ck_assert_uint_eq(len, 2);
+		ck_assert_mem_eq(v, "12", 2);
+		ck_assert_uint_eq(msg.opt_data_used, 1 + 5 + 2);
+	}
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_reply_rfc3396_split)
 {
 	struct dhcp_msg req, back;
@@ -1237,6 +1368,9 @@ static Suite *dhcp_msg_suite(void)
 
 	tc = tcase_create("reply");
 	tcase_add_test(tc, test_reply_golden_offer);
+	tcase_add_test(tc, test_reply_sum);
+	tcase_add_test(tc, test_reply_add_encoded);
+	tcase_add_test(tc, test_parse_reuse);
 	tcase_add_test(tc, test_reply_rfc3396_split);
 	tcase_add_test(tc, test_reply_enospc);
 	tcase_add_test(tc, test_reply_padding);

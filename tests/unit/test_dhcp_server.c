@@ -16,6 +16,7 @@
 #include "client_key.h"
 #include "config.h"
 #include "dhcp_server.h"
+#include "inet_csum.h"
 #include "journal_record.h"
 #include "lease_table.h"
 
@@ -360,6 +361,9 @@ static enum drop_reason send_req(const struct req *r)
 	}
 	if (env.res.reply_len) {
 		ck_assert_uint_le(env.res.reply_len, env.cap);
+		/* The sum handed to the UDP builder is the sum of every reply byte. */
+		ck_assert_uint_eq(env.res.reply_sum,
+				  inet_csum_partial(env.reply, env.res.reply_len, 0));
 		rep_parse(env.reply, env.res.reply_len, &env.rep);
 		ck_assert_uint_eq(env.rep.op, BOOTREPLY);
 		ck_assert_uint_eq(env.rep.xid, get32(r->b + 4));
@@ -1398,6 +1402,134 @@ START_TEST(test_pool_exhaustion)
 }
 END_TEST
 
+/* ---- memoised subnet option blocks (dhcp_server.h) ---- */
+
+/*
+ * Send r with option 55 = prl and keep the reply; then again with prl
+ * padded past DHCP_REPLY_MEMO_PRL_MAX with option 53 (server-managed, so
+ * never answered), which can only be answered option by option. The two
+ * replies must be byte for byte the same.
+ */
+static void memo_check(const struct client *c, uint8_t type, const uint8_t *prl, int prl_len,
+		       const uint8_t *extra, size_t extra_len)
+{
+	uint8_t long_prl[DHCP_REPLY_MEMO_PRL_MAX + 8];
+	uint8_t first[1500];
+	size_t first_len;
+	struct req r;
+
+	for (int pass = 0; pass < 3; pass++) {
+		req_for(&r, c, type, 0x4242);
+		if (extra_len) {
+			memcpy(r.b + r.len, extra, extra_len);
+			r.len += extra_len;
+		}
+		if (pass < 2 && prl_len >= 0) {
+			req_opt(&r, DHO_PARAMETER_REQUEST_LIST, prl, (uint8_t)prl_len);
+		} else if (pass == 2) {
+			memset(long_prl, DHO_MESSAGE_TYPE, sizeof(long_prl));
+			if (prl_len > 0)
+				memcpy(long_prl, prl, (size_t)prl_len);
+			/* No option 55 at all asks for the defaults: keep that shape. */
+			if (prl_len >= 0)
+				req_opt(&r, DHO_PARAMETER_REQUEST_LIST, long_prl, sizeof(long_prl));
+		}
+		ck_assert_int_eq(send_req(&r), DROP_NONE);
+		ck_assert_uint_gt(env.res.reply_len, 0);
+		if (pass == 0) {
+			memcpy(first, env.reply, env.res.reply_len);
+			first_len = env.res.reply_len;
+			continue;
+		}
+		/* Pass 1 is a memo hit; pass 2 the option-by-option path. */
+		ck_assert_uint_eq(env.res.reply_len, first_len);
+		ck_assert_mem_eq(env.reply, first, first_len);
+	}
+}
+
+START_TEST(test_reply_memo_matches_slow_path)
+{
+	static const uint8_t prls[][16] = {
+		{ 1, 3, 6, 15, 28, 42 },
+		{ 42, 28, 15, 6, 3, 1 },
+		{ 6, 6, 3, 3, 224, 51, 54, 55, 61, 82, 1, 1 },
+		{ 99, 100, 101, 3 },
+		{ 0, 255, 28 },
+		{ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 },
+		{ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15 }, /* differs in the last byte only */
+		{ 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15 }, /* and in the first only */
+	};
+	static const int prl_lens[] = { 6, 6, 12, 4, 3, 13, 13, 13 };
+	const struct client a = { .mac = 7 };
+	const struct client relayed = { .mac = 8, .giaddr = RELAY2 };
+	uint8_t rai[2 + 6] = { RAI_CIRCUIT_ID, 6, 'p', 'o', 'r', 't', '-', '1' };
+	uint8_t extra[2 + sizeof(rai)] = { DHO_RELAY_AGENT_INFO, sizeof(rai) };
+
+	memcpy(extra + 2, rai, sizeof(rai));
+	env_start(cfg_main);
+	for (size_t i = 0; i < sizeof(prl_lens) / sizeof(prl_lens[0]); i++) {
+		memo_check(&a, DHCPDISCOVER, prls[i], prl_lens[i], NULL, 0);
+		memo_check(&relayed, DHCPDISCOVER, prls[i], prl_lens[i], extra, sizeof(extra));
+	}
+	/* Empty option 55, and none at all (the RFC 1497 defaults). */
+	memo_check(&a, DHCPDISCOVER, NULL, 0, NULL, 0);
+	memo_check(&a, DHCPDISCOVER, NULL, -1, NULL, 0);
+	/* More shapes than slots: entries are replaced and rebuilt correctly. */
+	for (int round = 0; round < 2; round++)
+		for (uint8_t n = 1; n <= 2 * DHCP_REPLY_MEMO_SLOTS; n++) {
+			uint8_t prl[2] = { n, 3 };
+			memo_check(&a, DHCPDISCOVER, prl, 2, NULL, 0);
+		}
+	env_stop();
+
+	/* Blocks larger than a 576-byte reply: the copy must not be used when it cannot fit. */
+	env_start(cfg_big);
+	static const uint8_t big_prl[] = { 230, 231, 232, 233, 234, 235, 236, 237, 238, 3, 6 };
+	memo_check(&a, DHCPDISCOVER, big_prl, sizeof(big_prl), NULL, 0);
+	memo_check(&relayed, DHCPDISCOVER, big_prl, sizeof(big_prl), extra, sizeof(extra));
+	env_stop();
+}
+END_TEST
+
+/* A new configuration at the same address still gets its own options. */
+START_TEST(test_reply_memo_config_change)
+{
+	const struct client a = { .mac = 9 };
+	static const uint8_t prl[] = { 3, 6, 15 };
+	struct req r;
+	char err[CFG_ERR_LEN];
+
+	env_start(cfg_main);
+	req_for(&r, &a, DHCPDISCOVER, 1);
+	req_opt(&r, DHO_PARAMETER_REQUEST_LIST, prl, sizeof(prl));
+	expect_reply(&r, DHCPOFFER);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_ROUTERS), IP(10, 77, 0, 1));
+
+	struct lw_config *next = config_load_string(
+	    "{ \"Dhcp4\": { \"interfaces-config\": { \"interfaces\": [ { \"name\": \"port0\", "
+	    "\"port\": 0, \"address\": \"10.77.0.1/24\" } ] }, \"subnet4\": [ { \"id\": 1, "
+	    "\"subnet\": \"10.77.0.0/24\", \"interface\": \"port0\", \"pools\": [ { \"pool\": "
+	    "\"10.77.0.10 - 10.77.0.19\" } ], \"option-data\": [ { \"name\": \"routers\", "
+	    "\"data\": \"10.77.0.254\" } ] } ] } }",
+	    err);
+	ck_assert_msg(next, "config: %s", err);
+	const struct lw_config *old = env.cfg;
+	dhcp_server_set_config(&env.srv, next);
+	env.link.iface = &next->interfaces[0];
+	expect_reply(&r, DHCPOFFER);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_ROUTERS), IP(10, 77, 0, 254));
+	ck_assert(!env.rep.has[DHO_DNS_SERVERS]);
+	/* Plain pointer swap (no set_config): the cache notices the new pointer too. */
+	env.srv.cfg = old;
+	env.link.iface = &old->interfaces[0];
+	expect_reply(&r, DHCPOFFER);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_ROUTERS), IP(10, 77, 0, 1));
+	ck_assert(env.rep.has[DHO_DNS_SERVERS]);
+	config_free(next);
+	env_stop();
+}
+END_TEST
+
 /* ---- maximum message size (RFC 2131 sec 2, RFC 2132 sec 9.10) ---- */
 
 START_TEST(test_max_message_size)
@@ -1807,6 +1939,8 @@ static Suite *dhcp_server_suite(void)
 	tc = tcase_create("limits_expiry_recovery");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_max_message_size);
+	tcase_add_test(tc, test_reply_memo_matches_slow_path);
+	tcase_add_test(tc, test_reply_memo_config_change);
 	tcase_add_test(tc, test_expire);
 	tcase_add_test(tc, test_apply_image);
 	tcase_add_test(tc, test_apply_image_replay);

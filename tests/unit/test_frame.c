@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "inet_csum.h"
 
 #define ETH_HDR 14
 #define TF_CAP 2048
@@ -601,6 +602,39 @@ START_TEST(test_parse_table)
 }
 END_TEST
 
+/* Checksums the NIC verified are skipped; everything else is still checked. */
+START_TEST(test_parse_verified)
+{
+	struct tf *f = calloc(1, sizeof(*f));
+	struct frame_info info;
+	const unsigned both = FRAME_RX_IP_CSUM_GOOD | FRAME_RX_L4_CSUM_GOOD;
+
+	ck_assert_ptr_nonnull(f);
+	mk_udp_bad_csum(f);
+	ck_assert_int_eq(frame_parse_verified(f->b, f->len, 0, &info), DROP_UDP_CSUM);
+	ck_assert_int_eq(frame_parse_verified(f->b, f->len, FRAME_RX_IP_CSUM_GOOD, &info),
+			 DROP_UDP_CSUM);
+	ck_assert_int_eq(frame_parse_verified(f->b, f->len, FRAME_RX_L4_CSUM_GOOD, &info),
+			 DROP_NONE);
+	ck_assert_int_eq(info.kind, FRAME_DHCP);
+	ck_assert_uint_eq(info.payload_len, 300);
+
+	mk_ip_bad_csum(f);
+	ck_assert_int_eq(frame_parse_verified(f->b, f->len, FRAME_RX_L4_CSUM_GOOD, &info),
+			 DROP_IP_CSUM);
+	ck_assert_int_eq(frame_parse_verified(f->b, f->len, both, &info), DROP_NONE);
+
+	/* The L4 flag is about TCP/UDP: an ICMP checksum is always checked. */
+	mk_icmp_bad_csum(f);
+	ck_assert_int_eq(frame_parse_verified(f->b, f->len, both, &info), DROP_ICMP_INVALID);
+
+	/* Verified or not, structure is still checked. */
+	mk_udp_len_gt(f);
+	ck_assert_int_eq(frame_parse_verified(f->b, f->len, both, &info), DROP_UDP_LEN);
+	free(f);
+}
+END_TEST
+
 /* --- checksum helpers --------------------------------------------------- */
 
 struct csum_case {
@@ -650,6 +684,40 @@ START_TEST(test_csum_large)
 END_TEST
 
 /* --- UDP builder -------------------------------------------------------- */
+
+static void reply_addr(struct frame_reply_addr *a, unsigned int n_vlans);
+
+/* With the payload's sum handed in, the frame is byte for byte the one built from scratch. */
+START_TEST(test_build_with_sum)
+{
+	struct frame_reply_addr a;
+	uint8_t x[700], y[700];
+	uint32_t seed = 1;
+
+	for (unsigned int vl = 0; vl <= FRAME_MAX_VLANS; vl++) {
+		reply_addr(&a, vl);
+		size_t hl = frame_udp_header_len(&a);
+		for (size_t plen = 0; plen < sizeof(x) - hl; plen += 13) {
+			for (size_t i = 0; i < sizeof(x); i++) {
+				seed = seed * 1103515245u + 12345u;
+				x[i] = (uint8_t)(seed >> 16);
+			}
+			memcpy(y, x, sizeof(x));
+			int n1 = frame_build_udp(x, sizeof(x), &a, plen);
+			int n2 = frame_build_udp_sum(y, sizeof(y), &a, plen,
+						     inet_csum_partial(y + hl, plen, 0));
+			ck_assert_int_eq(n1, n2);
+			ck_assert_int_eq(n1, (int)(hl + plen));
+			ck_assert_mem_eq(x, y, sizeof(x));
+		}
+	}
+	/* Errors are the same as without the sum. */
+	reply_addr(&a, 0);
+	ck_assert_int_eq(frame_build_udp_sum(x, 10, &a, 0, 0), frame_build_udp(x, 10, &a, 0));
+	a.n_vlans = 3;
+	ck_assert_int_eq(frame_build_udp_sum(x, sizeof(x), &a, 10, 0), -EINVAL);
+}
+END_TEST
 
 static void reply_addr(struct frame_reply_addr *a, unsigned int n_vlans)
 {
@@ -957,6 +1025,7 @@ static Suite *frame_suite(void)
 
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse_table, 0, N_PARSE_CASES);
+	tcase_add_test(tc, test_parse_verified);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("csum");
@@ -967,6 +1036,7 @@ static Suite *frame_suite(void)
 	tc = tcase_create("build");
 	tcase_add_loop_test(tc, test_build_roundtrip, 0, FRAME_MAX_VLANS + 1);
 	tcase_add_test(tc, test_build_golden);
+	tcase_add_test(tc, test_build_with_sum);
 	tcase_add_test(tc, test_build_csum_zero_is_ffff);
 	tcase_add_test(tc, test_build_errors);
 	suite_add_tcase(s, tc);

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -296,6 +297,50 @@ static int check_abs_path(struct walk *w, const char *s)
 	if (s[0] != '/')
 		return walk_err(w, "\"%s\" must be an absolute path", s);
 	return 0;
+}
+
+static int check_ipv4_literal(struct walk *w, const char *s)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return walk_err(w, "\"%s\" is not an IPv4 address", s);
+	return 0;
+}
+
+static int check_abs_path_or_empty(struct walk *w, const char *s)
+{
+	return s[0] ? check_abs_path(w, s) : 0;
+}
+
+/*
+ * Shape of a control/password.h hash: pbkdf2-sha256$<iter>$<32 hex>$<64 hex>.
+ * The shell verifies it fully at start; here it only has to look like one,
+ * so that a clear-text password is refused where it is written.
+ */
+static int check_password_hash(struct walk *w, const char *s)
+{
+	static const char prefix[] = "pbkdf2-sha256$";
+	const char *p = s + sizeof(prefix) - 1;
+	size_t n;
+
+	if (!s[0])
+		return 0;
+	if (strncmp(s, prefix, sizeof(prefix) - 1) != 0)
+		goto bad;
+	n = strspn(p, "0123456789");
+	if (n == 0 || n > 8 || p[n] != '$')
+		goto bad;
+	p += n + 1;
+	n = strspn(p, "0123456789abcdef");
+	if (n != 32 || p[n] != '$')
+		goto bad;
+	p += n + 1;
+	n = strspn(p, "0123456789abcdef");
+	if (n != 64 || p[n] != '\0')
+		goto bad;
+	return 0;
+bad:
+	return walk_err(w, "not a password hash (make one with leasewired --hash-password)");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1461,6 +1506,43 @@ static const struct cfg_key lease_store_keys[] = {
 };
 static const struct cfg_schema lease_store_schema = SCHEMA(lease_store_keys, NULL);
 
+static const struct cfg_key shell_keys[] = {
+	K_STR(struct cfg_shell, address, "address", 7, "127.0.0.1", 0, check_ipv4_literal,
+	      "IPv4 address the telnet-style TCP listener binds; keep it on loopback or a "
+	      "management network."),
+	{ .name = "port",
+	  .type = CT_U16,
+	  .min = 0,
+	  .max = 65535,
+	  .def = 2323,
+	  .off = offsetof(struct cfg_shell, port),
+	  .help = "TCP port of the listener; 0: no TCP listener." },
+	K_STR(struct cfg_shell, unix_socket, "unix-socket", 0, "", 0, check_abs_path_or_empty,
+	      "Absolute path of an additional Unix stream socket listener; empty: none."),
+	K_STR(struct cfg_shell, username, "username", 1, "admin", 0, NULL, "Login name."),
+	K_STR(struct cfg_shell, password_hash, "password-hash", 0, "", 0, check_password_hash,
+	      "Login password as made by `leasewired --hash-password` (PBKDF2-HMAC-SHA256, "
+	      "salted); empty: the shell does not start."),
+	K_STR(struct cfg_shell, enable_password_hash, "enable-password-hash", 0, "", 0,
+	      check_password_hash,
+	      "Password of the `enable` level that state-changing commands need, same format; "
+	      "empty: no state-changing commands."),
+	K_U32(struct cfg_shell, idle_timeout, "idle-timeout", 2, 86400, 600, 0,
+	      "Seconds without input after which a session is closed."),
+	K_U32(struct cfg_shell, max_sessions, "max-sessions", 1, 64, 4, 0,
+	      "Concurrent sessions; one more is refused with a message."),
+	K_U32(struct cfg_shell, max_login_failures, "max-login-failures", 1, 100, 3, 0,
+	      "Consecutive failed logins (any session) before every attempt is delayed; a "
+	      "session is closed after this many failures."),
+	K_U32(struct cfg_shell, lockout_secs, "lockout-secs", 0, 3600, 30, 0,
+	      "Delay before each login attempt is checked once failures reached "
+	      "max-login-failures; a successful login resets it."),
+	K_U32(struct cfg_shell, max_line, "max-line", 64, 4000, 1024, 0,
+	      "Longest command line in bytes; a longer line, or one with control bytes, is "
+	      "refused whole."),
+};
+static const struct cfg_schema shell_schema = SCHEMA(shell_keys, NULL);
+
 static const struct cfg_key relay_keys[] = {
 	K_ADDRS(struct cfg_subnet, relay_addresses, "ip-addresses", 64,
 		"Relay agent addresses (giaddr) whose requests belong to this subnet; unique "
@@ -1574,6 +1656,8 @@ static const struct cfg_key dhcp4_keys[] = {
 	      "Lease records preallocated at start-up."),
 	K_OBJ(struct lw_config, offsetof(struct lw_config, lease_store), "lease-store",
 	      lease_store_schema, 0, "Lease journal and snapshots."),
+	K_OBJ(struct lw_config, offsetof(struct lw_config, shell), "shell", shell_schema, 0,
+	      "Operator control shell (telnet-style, see README \"Shell\")."),
 	K_OPTIONS(struct lw_config),
 	K_ARR(struct lw_config, subnets, "subnet4", subnet_schema, 0, 65535, 0, "Subnets served."),
 };

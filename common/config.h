@@ -78,6 +78,21 @@ struct cfg_lease_store {
 	uint32_t ack_timeout_ms; /* a parked ACK older than this is dropped, counted */
 };
 
+/* The operator shell (control/shell.c); it is off while password_hash is empty. */
+struct cfg_shell {
+	char address[16]; /* IPv4 address the TCP listener binds, dotted quad */
+	uint16_t port; /* TCP port; 0: no TCP listener */
+	char unix_socket[108]; /* absolute path of a Unix socket listener, "" for none */
+	char username[32];
+	char password_hash[160]; /* control/password.h format, never clear text */
+	char enable_password_hash[160]; /* for state-changing commands; "" disables them */
+	uint32_t idle_timeout; /* secs without input before a session is closed */
+	uint32_t max_sessions; /* concurrent sessions; the next one is refused */
+	uint32_t max_login_failures; /* consecutive failures before the lockout delay */
+	uint32_t lockout_secs; /* delay before each attempt once locked out */
+	uint32_t max_line; /* bytes per command line; a longer one is refused */
+};
+
 struct lw_config {
 	struct cfg_interface *interfaces;
 	size_t n_interfaces;
@@ -91,6 +106,7 @@ struct lw_config {
 	uint32_t decline_probation_period; /* secs */
 	uint32_t max_leases; /* lease records to preallocate */
 	struct cfg_lease_store lease_store;
+	struct cfg_shell shell;
 };
 
 /*

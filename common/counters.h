@@ -46,6 +46,9 @@ struct control_counters {
 	_Atomic uint64_t compactions;
 	_Atomic uint64_t recovered_leases;
 	_Atomic uint64_t recovery_ms;
+	_Atomic uint64_t journal_last_seq; /* last journal sequence appended */
+	_Atomic uint64_t journal_committed_seq; /* last journal sequence made durable */
+	_Atomic uint64_t journal_last_snapshot_unix; /* 0: no snapshot yet */
 };
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <urcu-qsbr.h>
 
+#include "control_cmd.h"
 #include "dhcp_server.h"
 
 #define CONTROL_IDLE_SLEEP_US 50
@@ -34,6 +35,11 @@ static void publish_stats(struct control *c)
 	atomic_store_explicit(&c->counters->journal_bytes, js.bytes, memory_order_relaxed);
 	atomic_store_explicit(&c->counters->journal_generation, js.generation,
 			      memory_order_relaxed);
+	atomic_store_explicit(&c->counters->journal_last_seq, js.last_seq, memory_order_relaxed);
+	atomic_store_explicit(&c->counters->journal_committed_seq, js.committed_seq,
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->counters->journal_last_snapshot_unix,
+			      (uint64_t)c->last_snapshot_unix, memory_order_relaxed);
 }
 
 int control_commit_round(struct control *c)
@@ -126,7 +132,9 @@ int control_compact(struct control *c)
 		return cc.rc;
 	rc = journal_compact_finish(c->journal);
 	if (rc == 0) {
+		c->last_snapshot_unix = time(NULL);
 		atomic_fetch_add_explicit(&c->counters->compactions, 1, memory_order_relaxed);
+		publish_stats(c);
 		fprintf(stderr, "leasewired: journal: compacted %llu leases in %.1f ms\n",
 			(unsigned long long)cc.n, (double)(now_ns() - t0) / 1e6);
 	}
@@ -138,7 +146,10 @@ int control_run(struct control *c)
 	uint32_t snapshot_every = c->cfg->lease_store.snapshot_every;
 	int rc = 0;
 
+	publish_stats(c);
 	while (!atomic_load_explicit(c->stop, memory_order_acquire)) {
+		/* Shell requests first: their worker commands then ride this round. */
+		control_cmd_service(c);
 		int n = control_commit_round(c);
 		if (n == 0)
 			usleep(CONTROL_IDLE_SLEEP_US);
@@ -156,6 +167,7 @@ int control_run(struct control *c)
 					strerror(-crc));
 		}
 	}
+	control_cmd_close(c);
 	return rc;
 }
 

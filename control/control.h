@@ -18,6 +18,8 @@
 #include "journal.h"
 #include "lease_table.h"
 #include "spsc_ring.h"
+#include "status.h"
+#include "worker_cmd.h"
 
 #define CONTROL_MAX_WORKERS 128
 
@@ -28,7 +30,7 @@ struct control_commit_slot {
 };
 
 struct control {
-	const struct lw_config *cfg;
+	const struct lw_config *cfg; /* the live one; reload swaps it (control thread) */
 	struct journal *journal;
 	struct lease_table *table;
 	unsigned n_workers;
@@ -36,6 +38,13 @@ struct control {
 	struct control_commit_slot *commit; /* per worker */
 	struct control_counters *counters;
 	const _Atomic bool *stop;
+
+	/* Shell requests (control_cmd.c); all NULL when no shell runs. */
+	struct control_mailbox *mailbox;
+	struct worker_cmd_queue *to_workers; /* [n_workers], control -> worker */
+	struct config_snapshot **live; /* RCU pointer: control writes, shell/telemetry read */
+	const struct status_ops *status;
+	int64_t last_snapshot_unix; /* control thread only */
 };
 
 /*

@@ -30,10 +30,13 @@
 #include "config.h"
 #include "crc32c.h"
 #include "control.h"
+#include "control_cmd.h"
+#include "dp_status.h"
 #include "dhcp_server.h"
 #include "journal.h"
 #include "lease_table.h"
 #include "port.h"
+#include "shell.h"
 #include "telemetry.h"
 #include "worker.h"
 
@@ -56,10 +59,11 @@ static void usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s <EAL args> -- (--config FILE | --lab) [--lease-dir DIR]\n"
 		"       %s --print-default-config\n"
+		"       %s --hash-password < password   (for shell.password-hash)\n"
 		"  --config FILE      Kea-shaped JSON configuration (docs/config-reference.md)\n"
 		"  --lab              use the embedded lab configuration (port0 = 10.77.0.1/24)\n"
 		"  --lease-dir DIR    override lease-store.directory\n",
-		prog, prog);
+		prog, prog, prog);
 }
 
 struct recovery_ctx {
@@ -126,6 +130,10 @@ int main(int argc, char **argv)
 	struct rte_ring **steer = NULL;
 	struct spsc_ring **events = NULL;
 	struct control_commit_slot *slots = NULL;
+	struct worker_cmd_queue *cmdq = NULL;
+	struct config_snapshot *live = NULL; /* owns cfg once made */
+	struct control_mailbox mailbox;
+	struct shell *shell = NULL;
 	unsigned n_workers = 0;
 	size_t ports_started = 0;
 	bool rcu_registered = false, rcu_online = false;
@@ -134,6 +142,9 @@ int main(int argc, char **argv)
 		fputs(config_default_json, stdout);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "--hash-password") == 0)
+		return shell_hash_password_main();
+	control_mailbox_init(&mailbox);
 	int eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
 		fprintf(stderr, "leasewired: EAL initialisation failed: %s\n",
@@ -178,6 +189,12 @@ int main(int argc, char **argv)
 	if (lease_dir)
 		snprintf(cfg->lease_store.directory, sizeof(cfg->lease_store.directory), "%s",
 			 lease_dir);
+	/* The shell and telemetry read the config through this RCU-published snapshot. */
+	live = config_snapshot_create(cfg, lab ? NULL : config_path);
+	if (!live) {
+		fprintf(stderr, "leasewired: out of memory\n");
+		goto out;
+	}
 
 	n_workers = rte_lcore_count() - 1;
 	if (n_workers == 0 || n_workers > CONTROL_MAX_WORKERS) {
@@ -241,7 +258,8 @@ int main(int argc, char **argv)
 	steer = calloc(n_workers, sizeof(*steer));
 	events = calloc(n_workers, sizeof(*events));
 	slots = calloc(n_workers, sizeof(*slots));
-	if (!workers || !commits || !steer || !events || !slots) {
+	cmdq = calloc(n_workers, sizeof(*cmdq));
+	if (!workers || !commits || !steer || !events || !slots || !cmdq) {
 		fprintf(stderr, "leasewired: out of memory for %u workers\n", n_workers);
 		goto out;
 	}
@@ -253,7 +271,8 @@ int main(int argc, char **argv)
 		steer[w] =
 		    rte_ring_create(name, STEER_RING_SIZE, (int)rte_socket_id(), RING_F_SC_DEQ);
 		events[w] = spsc_ring_create(EVENT_RING_SIZE, sizeof(struct lease_event));
-		if (!steer[w] || !events[w]) {
+		cmdq[w].ring = spsc_ring_create(WORKER_CMD_RING_SIZE, sizeof(struct worker_cmd));
+		if (!steer[w] || !events[w] || !cmdq[w].ring) {
 			fprintf(stderr, "leasewired: rings for worker %u: out of memory\n", w);
 			goto out;
 		}
@@ -270,6 +289,7 @@ int main(int argc, char **argv)
 		wk->steer_in = steer[w];
 		wk->steer_rings = steer;
 		wk->to_control = events[w];
+		wk->cmds = &cmdq[w];
 		wk->commit = &commits[w];
 		wk->view = &view;
 		wk->stop = &stop_requested;
@@ -308,7 +328,10 @@ int main(int argc, char **argv)
 		       ifc->prefix_len, ps.n_queues);
 	}
 
-	if (telemetry_register(workers, n_workers, table, &ccounters) != 0)
+	const struct status_ops *status = dp_status_attach(workers, n_workers);
+	int64_t started_unix = (int64_t)time(NULL);
+	if (telemetry_register(workers, n_workers, table, &ccounters) != 0 ||
+	    telemetry_register_views(status, &live, started_unix) != 0)
 		fprintf(stderr, "leasewired: telemetry endpoints not registered\n");
 
 	struct control ctl = {
@@ -320,12 +343,31 @@ int main(int argc, char **argv)
 		.commit = slots,
 		.counters = &ccounters,
 		.stop = &stop_requested,
+		.mailbox = &mailbox,
+		.to_workers = cmdq,
+		.live = &live,
+		.status = status,
 	};
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rcu_thread_offline();
 	rcu_online = false;
+
+	struct shell_env shell_env = {
+		.table = table,
+		.mailbox = &mailbox,
+		.live = &live,
+		.status = status,
+		.control = &ccounters,
+		.started_unix = started_unix,
+		.version = LW_VERSION,
+	};
+	shell = shell_start(&shell_env, err, sizeof(err));
+	if (!shell && errno) {
+		fprintf(stderr, "leasewired: %s\n", err);
+		goto out;
+	}
 
 	unsigned lcore, w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -341,15 +383,19 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	control_run(&ctl);
+	/* control_run answered every pending shell request; now end the sessions. */
+	shell_stop(shell);
+	shell = NULL;
 	rte_eal_mp_wait_lcore();
 	rc = control_drain(&ctl);
 	printf("leasewired: stopping%s\n", rc < 0 ? " (final journal commit failed)" : "");
 	exit_code = rc < 0 ? 1 : 0;
 
 out:
+	shell_stop(shell);
 	telemetry_detach();
 	for (size_t i = 0; i < ports_started; i++)
-		port_stop(cfg->interfaces[i].port_id);
+		port_stop((live ? live->cfg : cfg)->interfaces[i].port_id);
 	if (journal)
 		journal_close(journal);
 	for (unsigned i = 0; i < n_workers; i++) {
@@ -357,7 +403,10 @@ out:
 			rte_ring_free(steer[i]);
 		if (events && events[i])
 			spsc_ring_free(events[i]);
+		if (cmdq)
+			spsc_ring_free(cmdq[i].ring);
 	}
+	free(cmdq);
 	free(slots);
 	free(events);
 	free(steer);
@@ -372,7 +421,11 @@ out:
 	if (rcu_registered)
 		rcu_unregister_thread();
 	rte_mempool_free(pool);
-	config_free(cfg);
+	if (live)
+		config_snapshot_free(live); /* the config in force, after any reload */
+	else
+		config_free(cfg);
+	control_mailbox_destroy(&mailbox);
 	rte_eal_cleanup();
 	return exit_code;
 }

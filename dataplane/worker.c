@@ -470,6 +470,8 @@ int worker_main(void *arg)
 		worker_handle_burst(w, pkts, n);
 
 		worker_after_burst(w);
+		if (w->cmds)
+			worker_cmd_poll(w);
 		/* Nothing above holds an RCU pointer across this line. */
 		rcu_quiescent_state();
 		if ((++iter % HOUSEKEEPING_EVERY) == 0)

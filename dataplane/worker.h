@@ -5,6 +5,7 @@
  * slab and its counters. It talks to other threads only through rings:
  *   steer_in        other workers -> this worker (mbufs of its clients)
  *   to_control      this worker -> control thread (binding-change events)
+ *   cmds            control thread -> this worker (worker_cmd.h: clear, import, reload)
  * and reads committed_seq, which the control thread publishes once the
  * journal has the events on disk.
  */
@@ -24,6 +25,7 @@
 #include "dhcp_server.h"
 #include "failover_view.h"
 #include "spsc_ring.h"
+#include "worker_cmd.h"
 
 #define WORKER_MAX_PORTS 8
 #define WORKER_BURST 32
@@ -60,6 +62,7 @@ struct worker {
 	struct rte_ring *steer_in; /* MP/SC: any worker -> this one */
 	struct rte_ring **steer_rings; /* every worker's steer_in, by worker id */
 	struct spsc_ring *to_control; /* this worker -> control */
+	struct worker_cmd_queue *cmds; /* control -> this worker; NULL in benchmarks */
 	struct worker_commit *commit;
 	struct failover_view **view; /* RCU pointer, swapped by control */
 	const _Atomic bool *stop;
@@ -110,5 +113,12 @@ void worker_flush_parked(struct worker *w);
 
 /* Push queued events to the control ring. */
 void worker_flush_events(struct worker *w);
+
+/*
+ * Apply the control thread's commands (worker_cmd.c), a few per call and
+ * only while every earlier event has reached to_control, so the events they
+ * make stay in sequence order. Owner only; no RCU pointer held across it.
+ */
+void worker_cmd_poll(struct worker *w);
 
 #endif

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "control_cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <urcu-qsbr.h>
+
+#include "client_key.h"
+#include "config.h"
+#include "control.h"
+#include "dhcp_server.h"
+#include "lease_table.h"
+#include "lease_view.h"
+
+void control_mailbox_init(struct control_mailbox *mb)
+{
+	memset(mb, 0, sizeof(*mb));
+	pthread_mutex_init(&mb->lock, NULL);
+	pthread_cond_init(&mb->answered, NULL);
+}
+
+void control_mailbox_destroy(struct control_mailbox *mb)
+{
+	pthread_cond_destroy(&mb->answered);
+	pthread_mutex_destroy(&mb->lock);
+}
+
+void config_snapshot_free(struct config_snapshot *s)
+{
+	if (!s)
+		return;
+	config_free(s->cfg);
+	free(s->text_masked);
+	free(s);
+}
+
+int control_cmd_call(struct control_mailbox *mb, struct control_cmd *cmd)
+{
+	cmd->done = false;
+	cmd->started = false;
+	cmd->next = 0;
+	cmd->rc = 0;
+	cmd->msg[0] = '\0';
+	cmd->queue_next = NULL;
+	pthread_mutex_lock(&mb->lock);
+	if (mb->closed) {
+		pthread_mutex_unlock(&mb->lock);
+		snprintf(cmd->msg, sizeof(cmd->msg), "the daemon is stopping");
+		return cmd->rc = -ESHUTDOWN;
+	}
+	if (mb->tail)
+		mb->tail->queue_next = cmd;
+	else
+		mb->head = cmd;
+	mb->tail = cmd;
+	while (!cmd->done)
+		pthread_cond_wait(&mb->answered, &mb->lock);
+	pthread_mutex_unlock(&mb->lock);
+	return cmd->rc;
+}
+
+void control_mailbox_since_clear(struct control_mailbox *mb, const struct worker_counters *now,
+				 struct worker_counters *out)
+{
+	pthread_mutex_lock(&mb->lock);
+#define COUNTER_SUB(name) out->name = now->name - mb->baseline.name;
+	COUNTER_LIST(COUNTER_SUB)
+#undef COUNTER_SUB
+	for (unsigned r = 0; r < DROP__COUNT; r++)
+		out->drops[r] = now->drops[r] - mb->baseline.drops[r];
+	out->parked_now = now->parked_now;
+	out->event_ring_used = now->event_ring_used;
+	pthread_mutex_unlock(&mb->lock);
+}
+
+/* Answer the head request: the waiting shell thread wakes up. */
+static void finish(struct control *c, struct control_cmd *cmd, int rc)
+{
+	struct control_mailbox *mb = c->mailbox;
+
+	pthread_mutex_lock(&mb->lock);
+	cmd->rc = rc;
+	mb->head = cmd->queue_next;
+	if (!mb->head)
+		mb->tail = NULL;
+	cmd->done = true;
+	pthread_cond_broadcast(&mb->answered);
+	pthread_mutex_unlock(&mb->lock);
+}
+
+/* Which worker writes the record with this key (DESIGN.md sec 3). */
+static unsigned owner_of(const struct control *c, const struct lease_image *img)
+{
+	if (img->key_len == 6 && img->key[0] == LEASE_KEY_DECLINED)
+		return img->key[5] % c->n_workers; /* as dhcp_server_expire */
+	return client_key_shard(client_key_hash(img->key, img->key_len), c->n_workers);
+}
+
+/* Commands pushed to each worker and not yet finished by it. */
+static uint64_t pushed[CONTROL_MAX_WORKERS];
+
+static bool push_to_owner(struct control *c, uint8_t type, const struct worker_cmd *cmd,
+			  unsigned owner)
+{
+	(void)type;
+	if (!spsc_ring_push(c->to_workers[owner].ring, cmd))
+		return false;
+	pushed[owner]++;
+	return true;
+}
+
+static bool workers_caught_up(struct control *c, uint64_t *failed)
+{
+	uint64_t f = 0;
+	for (unsigned w = 0; w < c->n_workers; w++) {
+		if (atomic_load_explicit(&c->to_workers[w].done, memory_order_acquire) < pushed[w])
+			return false;
+		f += atomic_load_explicit(&c->to_workers[w].failed, memory_order_relaxed);
+	}
+	*failed = f;
+	return true;
+}
+
+static uint64_t failed_before;
+
+static void serve_clear_lease(struct control *c, struct control_cmd *cmd)
+{
+	struct worker_cmd wc = { .type = WORKER_CMD_APPLY_IMAGE, .rec_type = JOURNAL_REC_DELETE };
+	uint64_t failed;
+	char ip[16];
+
+	if (!cmd->started) {
+		const struct lease *l;
+		rcu_thread_online();
+		l = lease_table_find_ip(c->table, cmd->ip);
+		if (l)
+			lease_image_from_lease(&wc.img, l);
+		rcu_thread_offline();
+		lease_view_ip(cmd->ip, ip, sizeof(ip));
+		if (!l) {
+			snprintf(cmd->msg, sizeof(cmd->msg), "no lease holds %s", ip);
+			finish(c, cmd, -ENOENT);
+			return;
+		}
+		workers_caught_up(c, &failed_before);
+		if (!push_to_owner(c, 0, &wc, owner_of(c, &wc.img)))
+			return; /* ring full: retried next round */
+		cmd->started = true;
+		return;
+	}
+	if (!workers_caught_up(c, &failed))
+		return;
+	lease_view_ip(cmd->ip, ip, sizeof(ip));
+	if (failed != failed_before) {
+		snprintf(cmd->msg, sizeof(cmd->msg), "the worker could not clear %s", ip);
+		finish(c, cmd, -EIO);
+		return;
+	}
+	cmd->applied = 1;
+	snprintf(cmd->msg, sizeof(cmd->msg), "lease %s cleared", ip);
+	finish(c, cmd, 0);
+}
+
+static void serve_import(struct control *c, struct control_cmd *cmd)
+{
+	uint64_t failed;
+
+	if (!cmd->started) {
+		workers_caught_up(c, &failed_before);
+		cmd->started = true;
+	}
+	while (cmd->next < cmd->n_images) {
+		struct worker_cmd wc = { .type = WORKER_CMD_APPLY_IMAGE,
+					 .rec_type = JOURNAL_REC_UPSERT };
+		wc.img = cmd->images[cmd->next];
+		if (!push_to_owner(c, 0, &wc, owner_of(c, &wc.img)))
+			return; /* ring full: the commit round runs, then we go on */
+		cmd->next++;
+	}
+	if (!workers_caught_up(c, &failed))
+		return;
+	cmd->failed = failed - failed_before;
+	cmd->applied = cmd->n_images - cmd->failed;
+	snprintf(cmd->msg, sizeof(cmd->msg), "%llu leases imported, %llu refused (table full)",
+		 (unsigned long long)cmd->applied, (unsigned long long)cmd->failed);
+	finish(c, cmd, cmd->failed && !cmd->applied ? -ENOMEM : 0);
+}
+
+static void serve_reload(struct control *c, struct control_cmd *cmd)
+{
+	uint64_t failed;
+
+	if (!cmd->started) {
+		for (unsigned w = 0; w < c->n_workers; w++) {
+			struct worker_cmd wc = { .type = WORKER_CMD_SET_CONFIG,
+						 .cfg = cmd->new_snapshot->cfg };
+			/* Rings hold WORKER_CMD_RING_SIZE; nothing else is in flight now. */
+			while (!push_to_owner(c, 0, &wc, w))
+				;
+		}
+		cmd->started = true;
+	}
+	if (!workers_caught_up(c, &failed))
+		return;
+	/* Every worker now reads the new snapshot; readers on other threads
+	 * may still hold the old one until a grace period has passed. */
+	struct config_snapshot *old = *c->live;
+	cmd->new_snapshot->generation = old->generation + 1;
+	rcu_assign_pointer(*c->live, cmd->new_snapshot);
+	c->cfg = cmd->new_snapshot->cfg;
+	synchronize_rcu();
+	config_snapshot_free(old);
+	snprintf(cmd->msg, sizeof(cmd->msg), "configuration %.200s loaded (generation %llu)",
+		 cmd->new_snapshot->source, (unsigned long long)cmd->new_snapshot->generation);
+	finish(c, cmd, 0);
+}
+
+void control_cmd_service(struct control *c)
+{
+	struct control_mailbox *mb = c->mailbox;
+	struct control_cmd *cmd;
+
+	if (!mb)
+		return;
+	pthread_mutex_lock(&mb->lock);
+	cmd = mb->head;
+	pthread_mutex_unlock(&mb->lock);
+	if (!cmd)
+		return;
+	switch (cmd->type) {
+	case CONTROL_CMD_CLEAR_LEASE: serve_clear_lease(c, cmd); break;
+	case CONTROL_CMD_IMPORT: serve_import(c, cmd); break;
+	case CONTROL_CMD_RELOAD: serve_reload(c, cmd); break;
+	case CONTROL_CMD_COMPACT: {
+		int rc = control_compact(c);
+		if (rc == 0)
+			c->last_snapshot_unix = time(NULL);
+		snprintf(cmd->msg, sizeof(cmd->msg),
+			 rc ? "compaction failed: %s" : "journal compacted%s",
+			 rc ? strerror(-rc) : "");
+		finish(c, cmd, rc);
+		break;
+	}
+	case CONTROL_CMD_CLEAR_STATS: {
+		struct worker_counters sum;
+		status_sum_counters(c->status, &sum);
+		pthread_mutex_lock(&mb->lock);
+		mb->baseline = sum;
+		pthread_mutex_unlock(&mb->lock);
+		snprintf(cmd->msg, sizeof(cmd->msg), "statistics cleared");
+		finish(c, cmd, 0);
+		break;
+	}
+	default: finish(c, cmd, -EINVAL); break;
+	}
+}
+
+void control_cmd_close(struct control *c)
+{
+	struct control_mailbox *mb = c->mailbox;
+
+	if (!mb)
+		return;
+	pthread_mutex_lock(&mb->lock);
+	mb->closed = true;
+	for (struct control_cmd *cmd = mb->head; cmd; cmd = cmd->queue_next) {
+		cmd->rc = -ESHUTDOWN;
+		snprintf(cmd->msg, sizeof(cmd->msg), "the daemon is stopping");
+		cmd->done = true;
+	}
+	mb->head = mb->tail = NULL;
+	pthread_cond_broadcast(&mb->answered);
+	pthread_mutex_unlock(&mb->lock);
+}
+
+/* Replace the shell's secrets in the config text so that showing it leaks nothing. */
+static char *mask_secrets(const char *text)
+{
+	static const char *const secrets[] = { "password-hash", "enable-password-hash" };
+	json_error_t jerr;
+	json_t *root = json_loads(text, 0, &jerr);
+	char *out;
+
+	if (!root)
+		return strdup("(configuration text unavailable)");
+	json_t *shell = json_object_get(json_object_get(root, "Dhcp4"), "shell");
+	for (size_t i = 0; shell && i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (json_object_get(shell, secrets[i]))
+			json_object_set_new(shell, secrets[i], json_string("********"));
+	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return out;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	FILE *mem = open_memstream(&buf, &len);
+	if (mem) {
+		char chunk[4096];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, n, mem);
+		fclose(mem);
+	}
+	fclose(f);
+	return buf;
+}
+
+struct config_snapshot *config_snapshot_create(struct lw_config *cfg, const char *path)
+{
+	struct config_snapshot *s = calloc(1, sizeof(*s));
+	char *text;
+
+	if (!s)
+		return NULL;
+	text = path ? read_text(path) : NULL;
+	s->cfg = cfg;
+	s->text_masked = mask_secrets(text ? text : path ? "" : config_default_json);
+	free(text);
+	snprintf(s->source, sizeof(s->source), "%s", path ? path : "(lab)");
+	s->loaded_unix = time(NULL);
+	s->generation = 1;
+	return s;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Requests to the control thread (DESIGN.md sec 3): the shell never changes
+ * state itself; it posts a request here and waits for the answer. The
+ * control thread serves one request at a time between its commit rounds,
+ * and turns lease changes into commands on the owner workers' rings.
+ */
+#ifndef LW_CONTROL_CMD_H
+#define LW_CONTROL_CMD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "journal_record.h"
+#include "status.h"
+
+enum control_cmd_type {
+	CONTROL_CMD_CLEAR_LEASE, /* delete the record holding ip, journaled */
+	CONTROL_CMD_IMPORT, /* apply images[0..n_images) through their owner workers */
+	CONTROL_CMD_COMPACT, /* snapshot + new journal generation */
+	CONTROL_CMD_RELOAD, /* swap in new_snapshot (already validated) */
+	CONTROL_CMD_CLEAR_STATS, /* new counter baseline for the shell */
+};
+
+struct control_cmd {
+	enum control_cmd_type type;
+	uint32_t ip; /* CLEAR_LEASE */
+	const struct lease_image *images; /* IMPORT: the caller's, until done */
+	size_t n_images;
+	struct config_snapshot *new_snapshot; /* RELOAD: control owns it once posted */
+
+	/* Answer, written by the control thread before done is set. */
+	int rc; /* 0 or -errno */
+	char msg[256];
+	uint64_t applied, failed;
+
+	/* Control thread private progress. */
+	size_t next; /* IMPORT: images pushed so far */
+	bool started;
+	bool done; /* under mailbox lock */
+	struct control_cmd *queue_next;
+};
+
+struct control_mailbox {
+	pthread_mutex_t lock;
+	pthread_cond_t answered;
+	struct control_cmd *head, *tail; /* under lock */
+	bool closed; /* under lock: the control thread has stopped serving */
+	/* "clear statistics": counters at the last clear; under lock. */
+	struct worker_counters baseline;
+};
+
+/* Initialise / destroy (start-up and shutdown thread). */
+void control_mailbox_init(struct control_mailbox *mb);
+void control_mailbox_destroy(struct control_mailbox *mb);
+
+/*
+ * Post cmd and wait for the control thread's answer. Any thread but the
+ * control thread; blocks. Returns cmd->rc, or -ESHUTDOWN when the control
+ * thread has stopped (a RELOAD's snapshot is then still the caller's).
+ */
+int control_cmd_call(struct control_mailbox *mb, struct control_cmd *cmd);
+
+/* Counters minus the baseline of the last "clear statistics". Any thread. */
+void control_mailbox_since_clear(struct control_mailbox *mb, const struct worker_counters *now,
+				 struct worker_counters *out);
+
+struct control;
+/* Control thread: advance the request at the head of the queue. Never blocks for long. */
+void control_cmd_service(struct control *c);
+/* Control thread, when it stops: answer everything queued with -ESHUTDOWN. */
+void control_cmd_close(struct control *c);
+
+/*
+ * A snapshot owning cfg, with the text of path (NULL: the embedded lab
+ * config) with its secrets masked. NULL on allocation failure (cfg is then
+ * still the caller's).
+ */
+struct config_snapshot *config_snapshot_create(struct lw_config *cfg, const char *path);
+
+/* Free a snapshot (its cfg and text). */
+void config_snapshot_free(struct config_snapshot *s);
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker's side of the control -> worker command ring (worker_cmd.h).
+ * A command changes a lease through dhcp_server_apply_image(), the path
+ * recovery uses, and hands the control thread an event with the next
+ * sequence number of this worker, so the journal records it like a change
+ * a packet made.
+ */
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "dhcp_server.h"
+#include "worker.h"
+
+#define CMDS_PER_POLL 32u /* bounds the time a burst of imports takes from packets */
+
+static bool apply_image(struct worker *w, const struct worker_cmd *cmd)
+{
+	struct lease_event ev;
+
+	if (dhcp_server_apply_image(w->srv.table, w->id, cmd->rec_type, &cmd->img, w->now) < 0)
+		return false;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = cmd->rec_type;
+	ev.seq = ++w->srv.next_seq;
+	ev.worker = (uint8_t)w->id;
+	ev.img = cmd->img;
+	/* worker_cmd_poll checked there is room: this cannot fail. */
+	if (!spsc_ring_push(w->to_control, &ev)) {
+		w->ctr.drops[DROP_EVENT_RING_FULL]++;
+		return false;
+	}
+	w->ctr.events_sent++;
+	return true;
+}
+
+static void set_config(struct worker *w, const struct lw_config *cfg)
+{
+	/* Reload keeps the interface list (control refuses a change), so each
+	 * port finds its interface again by name in the new snapshot. */
+	for (unsigned p = 0; p < w->n_ports; p++) {
+		const char *name = w->ports[p].iface ? w->ports[p].iface->name : NULL;
+		for (size_t i = 0; name && i < cfg->n_interfaces; i++)
+			if (strcmp(cfg->interfaces[i].name, name) == 0)
+				w->ports[p].iface = &cfg->interfaces[i];
+	}
+	dhcp_server_set_config(&w->srv, cfg);
+}
+
+void worker_cmd_poll(struct worker *w)
+{
+	struct worker_cmd_queue *q = w->cmds;
+	struct worker_cmd cmd;
+
+	if (spsc_ring_count(q->ring) == 0)
+		return;
+	for (unsigned i = 0; i < CMDS_PER_POLL; i++) {
+		/* Events of earlier packets go first, and one event must fit. */
+		if (w->backlog_head != w->backlog_tail ||
+		    spsc_ring_count(w->to_control) + 1 >= spsc_ring_capacity(w->to_control))
+			return;
+		if (!spsc_ring_pop(q->ring, &cmd))
+			return;
+		bool ok = true;
+		switch (cmd.type) {
+		case WORKER_CMD_APPLY_IMAGE: ok = apply_image(w, &cmd); break;
+		case WORKER_CMD_SET_CONFIG: set_config(w, cmd.cfg); break;
+		default: ok = false; break;
+		}
+		if (!ok)
+			atomic_fetch_add_explicit(&q->failed, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&q->done, 1, memory_order_release);
+	}
+}

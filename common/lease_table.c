@@ -28,9 +28,13 @@
 /* Largest range accepted: a /8. A bigger one is a config mistake. */
 #define LT_RANGE_MAX (1u << 24)
 #define LT_WRITERS_MAX 256u /* lease.slab_id is a uint8_t */
-/* Hash buckets preallocated at create (power of two); grows by auto-resize. */
+/*
+ * Hash buckets preallocated at create (power of two, 8 bytes each); grows by
+ * auto-resize past that. Sized for max-leases up to 16M: an online resize
+ * while recovery inserts millions of records costs more than the buckets.
+ */
 #define LT_BUCKETS_MIN 64ul
-#define LT_BUCKETS_PRE (1ul << 20)
+#define LT_BUCKETS_PRE (1ul << 24)
 
 struct lt_slab;
 

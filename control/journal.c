@@ -298,9 +298,11 @@ static int map_file(int dirfd, const char *name, int flags, struct mapped *m)
 	m->len = (size_t)st.st_size;
 	if (m->len == 0)
 		return 0;
+	/* Recovery reads every byte once, front to back: let the kernel read ahead. */
 	void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, m->fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
+	(void)madvise(p, m->len, MADV_SEQUENTIAL);
 	m->p = p;
 	return 0;
 fail : {

@@ -210,7 +210,8 @@ LW_SUBNET_RELAY='{"id": 2, "subnet": "10.88.0.0/16",
   "option-data": [{"name": "routers", "data": "10.88.0.1"}]}'
 
 # lw_daemon_start <app args...>: start leasewired in the server namespace on
-# the lab veth with a fresh file prefix; waits (bounded) for "ready".
+# the lab veth (or on LW_DAEMON_VDEV, a --vdev argument) with a fresh file
+# prefix; waits (bounded) for "ready".
 # Sets LW_DAEMON_PID, LW_PREFIX, LW_READY_MS. Returns non-zero if it died or
 # never became ready.
 lw_daemon_start() {
@@ -226,7 +227,7 @@ lw_daemon_start() {
 	# ip netns exec execs the daemon: $! is the daemon's own PID.
 	ip netns exec "$LW_SRV_NS" "$LW_DAEMON" --no-huge -m 512 --no-pci \
 		--file-prefix "$LW_PREFIX" -l 0-1 \
-		--vdev "net_af_packet0,iface=$LW_SRV_IF,qpairs=1" \
+		--vdev "${LW_DAEMON_VDEV:-net_af_packet0,iface=$LW_SRV_IF,qpairs=1}" \
 		-- "$@" >>"$log" 2>&1 &
 	LW_DAEMON_PID=$!
 	local start_line

@@ -1506,6 +1506,15 @@ static const struct cfg_key lease_store_keys[] = {
 };
 static const struct cfg_schema lease_store_schema = SCHEMA(lease_store_keys, NULL);
 
+static const struct cfg_key expired_keys[] = {
+	K_U32(struct lw_config, hold_reclaimed_time, "hold-reclaimed-time", 0, U32_MAX_LIFE, 3600,
+	      0,
+	      "Seconds a released or expired lease record is kept, so a returning client gets its "
+	      "old address back; then it is deleted (journaled) and its record reused. 0 keeps "
+	      "such records for ever (the table fills up to max-leases)."),
+};
+static const struct cfg_schema expired_schema = SCHEMA(expired_keys, NULL);
+
 static const struct cfg_key shell_keys[] = {
 	K_STR(struct cfg_shell, address, "address", 7, "127.0.0.1", 0, check_ipv4_literal,
 	      "IPv4 address the telnet-style TCP listener binds; keep it on loopback or a "
@@ -1654,6 +1663,8 @@ static const struct cfg_key dhcp4_keys[] = {
 	      U32_MAX_LIFE, 86400, 0, "Seconds a DECLINEd address stays out of use."),
 	K_U32(struct lw_config, max_leases, "max-leases", 1024, 67108864, 1048576, 0,
 	      "Lease records preallocated at start-up."),
+	K_OBJ(struct lw_config, 0, "expired-leases-processing", expired_schema, 0,
+	      "What happens to lease records after they end (Kea's key of the same name)."),
 	K_OBJ(struct lw_config, offsetof(struct lw_config, lease_store), "lease-store",
 	      lease_store_schema, 0, "Lease journal and snapshots."),
 	K_OBJ(struct lw_config, offsetof(struct lw_config, shell), "shell", shell_schema, 0,

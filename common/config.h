@@ -105,6 +105,9 @@ struct lw_config {
 	uint32_t offer_lifetime; /* secs an OFFERed address is held */
 	uint32_t decline_probation_period; /* secs */
 	uint32_t max_leases; /* lease records to preallocate */
+	/* secs a released or expired lease record is kept (for address
+	 * affinity) before it is deleted; 0 = kept until the table needs it */
+	uint32_t hold_reclaimed_time;
 	struct cfg_lease_store lease_store;
 	struct cfg_shell shell;
 };

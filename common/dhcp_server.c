@@ -1031,6 +1031,30 @@ bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned
 	return true;
 }
 
+bool dhcp_server_reclaim(struct dhcp_server *srv, const struct lease *l, int64_t now,
+			 struct lease_event *ev)
+{
+	uint32_t hold = srv->cfg->hold_reclaimed_time;
+
+	/* Cheap tests first: most slab records are bound, free or young. */
+	if (hold == 0 || (l->state != LEASE_RELEASED && l->state != LEASE_EXPIRED))
+		return false;
+	if (l->expire > now - (int64_t)hold || l->key_len == 0 || l->key_len > LEASE_KEY_MAX)
+		return false;
+	if (lease_table_find_key(srv->table, l->key, l->key_len, l->key_hash) != l ||
+	    holds_slot(srv->table, l))
+		return false;
+
+	ev->type = JOURNAL_REC_DELETE;
+	ev->seq = ++srv->next_seq;
+	ev->worker = (uint8_t)srv->worker;
+	lease_image_from_lease(&ev->img, l);
+	lease_table_remove(srv->table, l);
+	if (srv->ctr)
+		srv->ctr->leases_reclaimed++;
+	return true;
+}
+
 int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t type,
 			    const struct lease_image *img, int64_t now)
 {

@@ -134,6 +134,16 @@ bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned
 			int64_t now, struct lease_event *ev);
 
 /*
+ * Delete a RELEASED or EXPIRED record that has been kept for its client
+ * longer than hold-reclaimed-time, found by the worker's scan of its own
+ * slab (lease_table_scan_slab). Acts only when l is still the published
+ * version of its client and holds no address; emits the DELETE event into
+ * *ev (returns true then) so recovery forgets it too. Owner worker only.
+ */
+bool dhcp_server_reclaim(struct dhcp_server *srv, const struct lease *l, int64_t now,
+			 struct lease_event *ev);
+
+/*
  * Apply a recovered (or, later, partner-sent) image to the table: insert or
  * replace the client's record and move address claims so the table matches
  * the image; a conflicting holder of the address loses it (the later

@@ -874,6 +874,25 @@ size_t lease_table_scan_slots(struct lease_table *t, size_t *cursor, size_t budg
 	return examined;
 }
 
+size_t lease_table_scan_slab(struct lease_table *t, unsigned writer, size_t *cursor, size_t budget,
+			     void (*visit)(const struct lease *, void *), void *arg)
+{
+	if (writer >= t->n_writers || t->slabs[writer].n_recs == 0)
+		return 0;
+	const struct lt_slab *slab = &t->slabs[writer];
+	size_t pos = *cursor % slab->n_recs;
+
+	if (budget > slab->n_recs)
+		budget = slab->n_recs;
+	for (size_t i = 0; i < budget; i++) {
+		visit(&slab->recs[pos].lease, arg);
+		if (++pos == slab->n_recs)
+			pos = 0;
+	}
+	*cursor = pos;
+	return budget;
+}
+
 /*
  * Snapshot of the counters. Any thread; addresses_held reads every pool
  * slot (O(pool addresses)), so call it from the control thread, not per

@@ -127,6 +127,17 @@ int lease_table_walk(struct lease_table *table, int (*visit)(const struct lease 
 size_t lease_table_scan_slots(struct lease_table *table, size_t *cursor, size_t budget,
 			      void (*visit)(const struct lease *, void *), void *arg);
 
+/*
+ * Incremental scan of one writer's record slab: visit up to `budget`
+ * records starting at *cursor (wrapping), whatever their state: published,
+ * retired or free. Only that writer may call it (it alone writes the
+ * records' lease fields), as an RCU reader; the visitor must check with
+ * lease_table_find_key() that a record is the published version before
+ * acting on it. Returns the number of records visited.
+ */
+size_t lease_table_scan_slab(struct lease_table *table, unsigned writer, size_t *cursor,
+			     size_t budget, void (*visit)(const struct lease *, void *), void *arg);
+
 struct lease_table_stats {
 	size_t records; /* published records */
 	size_t slab_free; /* records left in all slabs */

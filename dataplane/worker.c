@@ -19,6 +19,7 @@
 
 #define HOUSEKEEPING_EVERY 256u /* loop iterations between clock/expiry/gauge rounds */
 #define EXPIRY_SCAN_BUDGET 128u /* address slots looked at per housekeeping round */
+#define RECLAIM_SCAN_BUDGET 256u /* slab records looked at per housekeeping round */
 #define BROADCAST_IP 0xffffffffu
 /* Largest reply frame: a full DHCP payload behind Ethernet, two VLAN tags, IPv4 and UDP. */
 #define REPLY_FRAME_MAX (DHCP_MAX_PAYLOAD + 28u + 14u + 4u * FRAME_MAX_VLANS)
@@ -393,6 +394,15 @@ static void expire_visit(const struct lease *l, void *arg)
 		w->ctr.drops[DROP_EVENT_RING_FULL]++;
 }
 
+static void reclaim_visit(const struct lease *l, void *arg)
+{
+	struct worker *w = arg;
+	struct lease_event ev;
+
+	if (dhcp_server_reclaim(&w->srv, l, w->now, &ev) && !queue_event(w, &ev))
+		w->ctr.drops[DROP_EVENT_RING_FULL]++;
+}
+
 /*
  * The drops an operator must act on (bindings not confirmed to clients),
  * logged at most once a second per worker with how many happened since the
@@ -426,6 +436,8 @@ static void housekeeping(struct worker *w)
 	w->now = w->clock_base_unix + (int64_t)((tsc - w->clock_base_tsc) / w->tsc_hz);
 	log_alarms(w, tsc);
 	lease_table_scan_slots(w->srv.table, &w->scan_cursor, EXPIRY_SCAN_BUDGET, expire_visit, w);
+	lease_table_scan_slab(w->srv.table, w->id, &w->reclaim_cursor, RECLAIM_SCAN_BUDGET,
+			      reclaim_visit, w);
 	w->ctr.parked_now = w->park_head - w->park_tail;
 	w->ctr.event_ring_used = spsc_ring_count(w->to_control);
 }

@@ -76,6 +76,7 @@ struct worker {
 	uint64_t clock_base_tsc;
 	uint64_t tsc_hz;
 	size_t scan_cursor;
+	size_t reclaim_cursor; /* position in this worker's record slab */
 	uint32_t park_head, park_tail;
 	struct parked_ack park[WORKER_PARK_SLOTS];
 	uint64_t alarm_last_tsc;

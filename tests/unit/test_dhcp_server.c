@@ -973,6 +973,96 @@ START_TEST(test_release)
 }
 END_TEST
 
+/* ---- Reclaim: released/expired records are deleted after hold-reclaimed-time ---- */
+
+struct reclaim_scan {
+	int64_t now;
+	unsigned deleted;
+	struct lease_event last;
+};
+
+static void reclaim_visit(const struct lease *l, void *arg)
+{
+	struct reclaim_scan *rs = arg;
+	struct lease_event ev;
+
+	if (dhcp_server_reclaim(&env.srv, l, rs->now, &ev)) {
+		rs->deleted++;
+		rs->last = ev;
+	}
+}
+
+/* One full lap over the worker's slab, as the worker's housekeeping does. */
+static unsigned reclaim_lap(int64_t now, struct lease_event *last)
+{
+	struct reclaim_scan rs = { .now = now };
+	size_t cursor = 0;
+
+	lease_table_scan_slab(env.table, 0, &cursor, SIZE_MAX, reclaim_visit, &rs);
+	/* Removed versions wait for a grace period, as between two packets. */
+	rcu_quiescent_state();
+	if (last)
+		*last = rs.last;
+	return rs.deleted;
+}
+
+START_TEST(test_reclaim_after_hold)
+{
+	const struct client a = { .mac = 1 }, b = { .mac = 2 }, c = { .mac = 3 };
+	struct lease_event ev;
+
+	env_start(cfg_main);
+	ck_assert_uint_eq(env.cfg->hold_reclaimed_time, 3600); /* Kea's default */
+	uint32_t ip_a = bind(&a);
+	bind(&b);
+	uint32_t ip_c = bind(&c);
+	release(&a, ip_a, SERVER_IP, DROP_NONE);
+	env.now += 10;
+	release(&c, ip_c, SERVER_IP, DROP_NONE);
+
+	/* Young records stay (address affinity); a bound one always stays. */
+	ck_assert_uint_eq(reclaim_lap(env.now + 3000, NULL), 0);
+	ck_assert_uint_eq(find_client(&a)->state, LEASE_RELEASED);
+
+	/* a passed its hold, c (released 10 s later) not yet. */
+	ck_assert_uint_eq(reclaim_lap(T0 + 3600 + 5, &ev), 1);
+	ck_assert_uint_eq(ev.type, JOURNAL_REC_DELETE);
+	ck_assert_uint_eq(ev.img.ip, ip_a);
+	ck_assert_uint_eq(ev.seq, env.srv.next_seq);
+	ck_assert_int_eq(journal_record_validate(ev.type, &ev.img), 0);
+	ck_assert_ptr_null(find_client(&a));
+	ck_assert_uint_eq(find_client(&c)->state, LEASE_RELEASED);
+	ck_assert_uint_eq(find_client(&b)->state, LEASE_BOUND);
+	ck_assert_uint_eq(env.ctr.leases_reclaimed, 1);
+
+	/* Lap again much later: c goes, b (bound, unexpired) never does, a is
+	 * not deleted twice (its old record may still sit in the slab). */
+	ck_assert_uint_eq(reclaim_lap(T0 + 3000 + 3600 - 1, NULL), 1);
+	ck_assert_ptr_null(find_client(&c));
+	ck_assert_uint_eq(reclaim_lap(T0 + 3000 + 3600 - 1, NULL), 0);
+	ck_assert_uint_eq(find_client(&b)->state, LEASE_BOUND);
+
+	/* A reclaimed client starts afresh and gets a lease as usual. */
+	ck_assert(in_pool(bind(&a)));
+	env_stop();
+}
+END_TEST
+
+START_TEST(test_reclaim_disabled)
+{
+	const struct client a = { .mac = 1 };
+
+	env_start(CFG("'authoritative': true, 'expired-leases-processing': "
+		      "{ 'hold-reclaimed-time': 0 },",
+		      "", ""));
+	uint32_t ip = bind(&a);
+	release(&a, ip, SERVER_IP, DROP_NONE);
+	ck_assert_uint_eq(reclaim_lap(T0 + 100 * 86400, NULL), 0);
+	ck_assert_uint_eq(find_client(&a)->state, LEASE_RELEASED);
+	env_stop();
+}
+END_TEST
+
 /* Appendix A 67 and a RELEASE for another server. */
 START_TEST(test_release_not_owner)
 {
@@ -1912,6 +2002,8 @@ static Suite *dhcp_server_suite(void)
 	tc = tcase_create("release_decline_inform");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_release);
+	tcase_add_test(tc, test_reclaim_after_hold);
+	tcase_add_test(tc, test_reclaim_disabled);
 	tcase_add_test(tc, test_release_not_owner);
 	tcase_add_test(tc, test_decline);
 	tcase_add_test(tc, test_decline_invalid);

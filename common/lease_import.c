@@ -20,7 +20,8 @@
 	"address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev," \
 	"hostname,state,user_context"
 
-static void set_err(char *err, unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, unsigned line, const char *fmt,
+							  ...)
 {
 	va_list ap;
 	int n = snprintf(err, LEASE_IMPORT_ERR_LEN, "line %u: ", line);

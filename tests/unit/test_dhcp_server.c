@@ -106,7 +106,8 @@ static void req_opt(struct req *r, uint8_t code, const void *val, uint8_t len)
 	ck_assert_uint_le(r->len + 2u + len, sizeof(r->b) - 1);
 	r->b[r->len++] = code;
 	r->b[r->len++] = len;
-	memcpy(r->b + r->len, val, len);
+	if (len)
+		memcpy(r->b + r->len, val, len);
 	r->len += len;
 }
 

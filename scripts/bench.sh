@@ -7,6 +7,7 @@
 #   sudo bash scripts/bench.sh [--clients N] [--repeat K] [--scenario NAME]...
 #                              [--loadgen [--loadgen-clients N]]
 #                              [--vs-kea [--kea-rates "250 500 ..."] [--kea-secs S]]
+#                              [--recovery "N ..."]
 #
 #   (always)   tests/bench/leasewire-bench, the in-process pipeline benchmark
 #              (release build in build-bench/, one worker, net_null port, the
@@ -15,6 +16,8 @@
 #   --loadgen  scripts/loadgen.sh: lw_loadgen (DPDK) against leasewired on the
 #              veth lab: DORA + renew + release for --loadgen-clients (20,000)
 #   --vs-kea   scripts/bench-vs-kea.sh: perfdhcp against leasewired and Kea
+#   --recovery scripts/bench-recovery.sh: leasewired's recovery time and memory
+#              per lease for stores of N leases (e.g. "1000000 10000000")
 #
 # The file starts with the machine (CPU model, cores, kernel, DPDK, compiler,
 # git commit) so figures from different runs can be compared. Speed is
@@ -29,6 +32,7 @@ REPEAT=1
 SCEN=()
 DO_LG=0; LG_CLIENTS=20000
 DO_KEA=0; KEA_ARGS=()
+RECOVERY_SIZES=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--clients) CLIENTS=$2; shift 2 ;;
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--loadgen) DO_LG=1; shift ;;
 	--loadgen-clients) DO_LG=1; LG_CLIENTS=$2; shift 2 ;;
 	--vs-kea) DO_KEA=1; shift ;;
+	--recovery) RECOVERY_SIZES=$2; shift 2 ;;
 	--kea-rates) DO_KEA=1; KEA_ARGS+=(--rates "$2"); shift 2 ;;
 	--kea-secs) DO_KEA=1; KEA_ARGS+=(--secs "$2"); shift 2 ;;
 	-h|--help) sed -n '3,24p' "$0"; exit 0 ;;
@@ -98,6 +103,12 @@ if [ "$DO_KEA" = 1 ]; then
 	echo
 	echo "== leasewired vs Kea: scripts/bench-vs-kea.sh ${KEA_ARGS[*]}"
 	bash scripts/bench-vs-kea.sh "${KEA_ARGS[@]}" 2>&1 | grep -v '^install-deps\|^== ' || status=1
+fi
+if [ -n "$RECOVERY_SIZES" ]; then
+	echo
+	echo "== recovery: scripts/bench-recovery.sh $RECOVERY_SIZES"
+	# shellcheck disable=SC2086
+	LW_BENCH_BUILD=$LW_BUILD bash scripts/bench-recovery.sh $RECOVERY_SIZES 2>&1 || status=1
 fi
 echo
 echo "bench.sh: figures written to $OUT"

@@ -25,36 +25,12 @@
 #include <string.h>
 
 #include "client_key.h"
+#include "le_bytes.h"
 #include "crc32c.h"
 #include "journal_record.h"
 #include "wire.h"
 
 #define JOURNAL_BODY_FIXED 57u
-
-/* Little-endian stores and loads on byte pointers: no alignment assumed. */
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
 
 void lease_image_from_lease(struct lease_image *img, const struct lease *l)
 {

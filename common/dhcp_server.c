@@ -993,22 +993,9 @@ bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned
 	if (l->state != LEASE_BOUND && l->state != LEASE_OFFERED)
 		return false;
 
-	struct lease *newv = lease_table_alloc(srv->table, srv->worker);
+	struct lease *newv = lease_table_alloc_copy(srv->table, srv->worker, l);
 	if (!newv)
 		return false; /* retried on the next lap */
-	newv->ip = l->ip;
-	newv->subnet_id = l->subnet_id;
-	newv->key_hash = l->key_hash;
-	newv->flags = l->flags;
-	newv->htype = l->htype;
-	newv->hlen = l->hlen;
-	memcpy(newv->chaddr, l->chaddr, sizeof(newv->chaddr));
-	newv->cltt = l->cltt;
-	newv->expire = l->expire;
-	newv->lease_secs = l->lease_secs;
-	newv->partner_expire = l->partner_expire;
-	newv->key_len = l->key_len;
-	memcpy(newv->key, l->key, l->key_len);
 	newv->state = LEASE_EXPIRED;
 	bool was_bound = l->state == LEASE_BOUND;
 	if (was_bound)

@@ -18,6 +18,8 @@ PKGS=(
 	# integration tests: real peers and wire decoding
 	isc-dhcp-client kea-admin kea-dhcp4-server tshark tcpdump iproute2 iputils-ping ethtool
 	python3 python3-scapy procps
+	# the operator shell's test drives the real clients
+	telnet netcat-openbsd expect
 )
 
 missing=()

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# The operator shell (issue #4) against the real daemon: a stdlib telnet/nc
-# style client (shell_client.py, every wait bounded) logs in over TCP and
-# over the Unix socket and runs every command against a daemon that
+# The operator shell (issue #4) against the real daemon: the real telnet
+# (driven by expect) and nc clients log in and run commands; a stdlib
+# telnet-protocol client (shell_client.py, every wait bounded) logs in over
+# TCP and over the Unix socket and runs every command against a daemon that
 # perfdhcp has given >= 1,000 leases and ISC dhclient one more.
 #
 # Asserted:
@@ -83,6 +84,47 @@ lw_log "dhclient BOUND $IP ($CLI_MAC)"
 sleep 1
 BOUND_TEL=$(lw_tel_get /leasewire/leases bound)
 lw_check_ge "telemetry: bound leases after perfdhcp + dhclient" 1001 "$BOUND_TEL"
+
+# ---------------------------------------------------------------- real clients
+# The clients an operator types into: telnet (the real binary, driven by
+# expect; the shell's option negotiation puts it in character mode, so Tab
+# completes) and plain nc (LF-only lines, no negotiation).
+cat >"$LW_TMP/telnet.exp" <<TELNET
+set timeout 10
+log_user 1
+spawn telnet 127.0.0.1 2323
+expect timeout { exit 2 } "Username:"
+send "admin\r"
+expect timeout { exit 3 } "Password:"
+send "op-secret\r"
+expect timeout { exit 4 } "leasewire>"
+send "show vers\t"
+# The completion arrives as backspaces over "vers" and the whole word.
+expect timeout { exit 5 } "version"
+send "\r"
+expect timeout { exit 6 } "leasewire 0."
+expect timeout { exit 7 } "leasewire>"
+send "show lease $IP\r"
+expect timeout { exit 8 } "journal seq"
+expect timeout { exit 9 } "leasewire>"
+send "quit\r"
+expect eof
+exit 0
+TELNET
+rc=0
+timeout -k 5 60 ip netns exec "$LW_SRV_NS" expect -f "$LW_TMP/telnet.exp" >"$LW_TMP/telnet.txt" 2>&1 || rc=$?
+lw_check_eq "telnet (expect): login, Tab completion, show version, show lease, quit" 0 "$rc"
+lw_check "telnet: show lease $IP names dhclient's MAC" grep -q "$CLI_MAC" "$LW_TMP/telnet.txt"
+[ "$rc" -eq 0 ] || tail -n 20 "$LW_TMP/telnet.txt"
+
+# nc: LF-only lines, sent one at a time as a person (or a script) would.
+{
+	sleep 1; printf 'admin\n'; sleep 1; printf 'op-secret\n'; sleep 1
+	printf 'show statistics | include rx_discover\n'; sleep 1; printf 'quit\n'; sleep 1
+} | timeout -k 5 30 ip netns exec "$LW_SRV_NS" nc -q 2 127.0.0.1 2323 >"$LW_TMP/nc.txt" 2>&1
+NC_DISCOVER=$(tr -d '\r' <"$LW_TMP/nc.txt" | grep -aE '^ +rx_discover +[0-9]+' | awk '{print $2}' | head -n1)
+lw_check_eq "nc: show statistics | include rx_discover = telemetry" "$(lw_stat rx_discover)" "$NC_DISCOVER"
+[ -n "$NC_DISCOVER" ] || tail -n 20 "$LW_TMP/nc.txt"
 
 # ---------------------------------------------------------------- every command
 sh_cmds "$LW_TMP/s1.txt" "show version" "show uptime" "show running-config" \

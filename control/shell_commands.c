@@ -312,23 +312,52 @@ static void check_reload(const struct config_snapshot *snap, void *arg)
 	/* The journal in use stays: keep what the daemon started with (--lease-dir). */
 	next->lease_store = cur->lease_store;
 	next->max_leases = cur->max_leases;
+	/*
+	 * Pools must stay as they are: the workers' free lists were built from
+	 * them at start-up, so a removed address would still be handed out and
+	 * an added one never would. Everything else in a subnet reloads live.
+	 */
 	for (size_t i = 0; i < next->n_subnets; i++) {
-		const struct cfg_subnet *s = &next->subnets[i];
-		for (size_t p = 0; p < s->n_pools; p++) {
-			for (uint64_t ip = s->pools[p].first; ip <= s->pools[p].last; ip++) {
-				if (!lease_table_ip_known(rc->table, (uint32_t)ip, s->id)) {
-					char a[16];
-					snprintf(a, sizeof(a), "%u.%u.%u.%u", (unsigned)(ip >> 24),
-						 (unsigned)(ip >> 16 & 0xff),
-						 (unsigned)(ip >> 8 & 0xff), (unsigned)(ip & 0xff));
-					snprintf(rc->err, sizeof(rc->err),
-						 "Dhcp4.subnet4[%zu].pools[%zu]: %s is not in an "
-						 "address range of subnet %u the running lease "
-						 "table has; growing pools needs a restart",
-						 i, p, a, s->id);
-					rc->rc = -EINVAL;
-					return;
-				}
+		const struct cfg_subnet *ns = &next->subnets[i];
+		const struct cfg_subnet *os = config_subnet_by_id(cur, ns->id);
+		bool same = os && os->n_pools == ns->n_pools;
+
+		for (size_t p = 0; same && p < ns->n_pools; p++)
+			same = os->pools[p].first == ns->pools[p].first &&
+			       os->pools[p].last == ns->pools[p].last;
+		if (!same && (os || ns->n_pools)) {
+			snprintf(rc->err, sizeof(rc->err),
+				 "Dhcp4.subnet4[%zu].pools: the pools of subnet %u differ from the "
+				 "running ones; changing pools needs a restart",
+				 i, ns->id);
+			rc->rc = -EINVAL;
+			return;
+		}
+	}
+	for (size_t i = 0; i < cur->n_subnets; i++) {
+		const struct cfg_subnet *os = &cur->subnets[i];
+		if (os->n_pools && !config_subnet_by_id(next, os->id)) {
+			snprintf(rc->err, sizeof(rc->err),
+				 "Dhcp4.subnet4: subnet %u with pools is gone; removing it needs a "
+				 "restart",
+				 os->id);
+			rc->rc = -EINVAL;
+			return;
+		}
+	}
+	/* Reservations outside pools need an address range the table has. */
+	for (size_t i = 0; i < next->n_subnets; i++) {
+		const struct cfg_subnet *ns = &next->subnets[i];
+		for (size_t r = 0; r < ns->n_reservations; r++) {
+			uint32_t ip = ns->reservations[r].ip_address;
+			if (!lease_table_ip_known(rc->table, ip, ns->id)) {
+				snprintf(
+				    rc->err, sizeof(rc->err),
+				    "Dhcp4.subnet4[%zu].reservations[%zu]: %u.%u.%u.%u is a new "
+				    "address outside the pools; adding it needs a restart",
+				    i, r, ip >> 24, ip >> 16 & 0xff, ip >> 8 & 0xff, ip & 0xff);
+				rc->rc = -EINVAL;
+				return;
 			}
 		}
 	}

@@ -229,6 +229,13 @@ cp "$LW_TMP/bad.json" "$CFG"
 sh_cmds "$LW_TMP/s2.txt" "reload" "show running-config | include generation" "clear statistics" \
 	"show statistics | include rx_discover" "journal compact" "show journal" "clear lease $IP" \
 	"show lease $IP" "show leases state bound"
+# A shrunk pool: the workers' free lists still hold the removed addresses,
+# so the reload is refused rather than hand them out.
+"$LW_PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["Dhcp4"]["subnet4"][0]["pools"][0]["pool"]="10.77.1.0 - 10.77.1.255"; json.dump(c,open(sys.argv[2],"w"))' \
+	"$LW_TMP/good.json" "$CFG"
+sh_cmds "$LW_TMP/s2b.txt" "reload" "show running-config | include generation"
+lw_check "changed pools refused (needs a restart)" grep -q 'pools of subnet 1 differ from the running ones; changing pools needs a restart' "$LW_TMP/s2b.txt"
+lw_check "changed pools: generation 1 stays" grep -q 'generation 1,' "$LW_TMP/s2b.txt"
 cp "$LW_TMP/good.json" "$CFG"
 sh_cmds "$LW_TMP/s3.txt" "reload" "show running-config | include generation"
 cat "$LW_TMP/s2.txt" "$LW_TMP/s3.txt" >>"$TRANSCRIPT"

@@ -186,3 +186,29 @@ void lease_view_client_id(const struct lease *l, char *buf, size_t len)
 	for (unsigned i = 1; i < l->key_len && off + 3 < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, i > 1 ? ":%02x" : "%02x", l->key[i]);
 }
+
+struct pools_walk {
+	struct pool_usage *pools;
+	size_t n;
+	int64_t now;
+};
+
+static int pools_walk_visit(const struct lease *l, void *arg)
+{
+	struct pools_walk *pw = arg;
+
+	lease_view_pools_add(pw->pools, pw->n, l, pw->now);
+	return 0;
+}
+
+size_t lease_view_pools_usage(struct lease_table *table, const struct lw_config *cfg,
+			      struct pool_usage *out, size_t max, int64_t now)
+{
+	struct pools_walk pw = { .pools = out, .now = now };
+
+	pw.n = lease_view_pools_init(cfg, out, max);
+	if (pw.n > max)
+		pw.n = max;
+	lease_table_walk(table, pools_walk_visit, &pw);
+	return pw.n;
+}

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "lease.h"
+#include "lease_table.h"
 
 struct lease_filter {
 	uint32_t subnet_id; /* 0: any */
@@ -58,6 +59,13 @@ struct pool_usage {
 size_t lease_view_pools_init(const struct lw_config *cfg, struct pool_usage *out, size_t max);
 /* Count l into the pool holding its address, if it holds one (visit of a walk). */
 void lease_view_pools_add(struct pool_usage *pools, size_t n, const struct lease *l, int64_t now);
+/*
+ * Usage of every configured pool (at most max, config order) counted over
+ * the whole table: lease_view_pools_init plus a walk. RCU read side.
+ * Returns the number of entries filled.
+ */
+size_t lease_view_pools_usage(struct lease_table *table, const struct lw_config *cfg,
+			      struct pool_usage *out, size_t max, int64_t now);
 
 void lease_view_ip(uint32_t ip, char *buf, size_t len);
 void lease_view_mac(const struct lease *l, char *buf, size_t len);

@@ -230,20 +230,10 @@ struct pools_job {
 	int64_t now;
 };
 
-static int pools_visit(const struct lease *l, void *arg)
-{
-	struct pools_job *j = arg;
-	lease_view_pools_add(j->pools, j->n, l, j->now);
-	return 0;
-}
-
 static void pools_read(const struct config_snapshot *snap, void *arg)
 {
 	struct pools_job *j = arg;
-	j->n = lease_view_pools_init(snap->cfg, j->pools, POOLS_MAX);
-	if (j->n > POOLS_MAX)
-		j->n = POOLS_MAX;
-	lease_table_walk(j->table, pools_visit, j);
+	j->n = lease_view_pools_usage(j->table, snap->cfg, j->pools, POOLS_MAX, j->now);
 }
 
 static int cmd_show_pools(struct cli_def *cli, const char *c, char **argv, int argc)

@@ -334,36 +334,20 @@ static int tel_workers_view_locked(const char *cmd, const char *params, struct r
 	return 0;
 }
 
-struct tel_pools {
-	struct pool_usage *pools;
-	size_t n;
-	int64_t now;
-};
-
-static int tel_pools_visit(const struct lease *l, void *arg)
-{
-	struct tel_pools *tp = arg;
-	lease_view_pools_add(tp->pools, tp->n, l, tp->now);
-	return 0;
-}
-
 #define TEL_POOLS_MAX 64
 
 static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct pool_usage pools[TEL_POOLS_MAX];
-	struct tel_pools tp = { .pools = pools, .now = time(NULL) };
 	(void)cmd;
 	(void)params;
 
 	rcu_register_thread();
-	tp.n = lease_view_pools_init(rcu_dereference(*tel_live)->cfg, pools, TEL_POOLS_MAX);
-	if (tp.n > TEL_POOLS_MAX)
-		tp.n = TEL_POOLS_MAX;
-	lease_table_walk(tel_table, tel_pools_visit, &tp);
+	size_t n = lease_view_pools_usage(tel_table, rcu_dereference(*tel_live)->cfg, pools,
+					  TEL_POOLS_MAX, time(NULL));
 	rcu_unregister_thread();
 	rte_tel_data_start_dict(d);
-	for (size_t i = 0; i < tp.n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct pool_usage *p = &pools[i];
 		char a[16], b[16], name[48];
 		struct rte_tel_data *c = rte_tel_data_alloc();

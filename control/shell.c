@@ -153,11 +153,17 @@ static int on_idle(struct cli_def *cli)
 
 /* ---------------------------------------------------------------- sessions */
 
+/*
+ * Every fd here is a socket (the client's, or libcli's end of the pair).
+ * MSG_NOSIGNAL: a peer that went away (EPIPE, ECONNRESET) is a closed
+ * session, never a SIGPIPE that would end the whole DHCP service. main()
+ * also ignores SIGPIPE, for the writes libcli makes itself.
+ */
 static bool write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -138,6 +138,13 @@ int main(int argc, char **argv)
 	size_t ports_started = 0;
 	bool rcu_registered = false, rcu_online = false;
 
+	/*
+	 * Before any thread exists, so every thread inherits it: a shell or
+	 * telemetry peer that goes away mid-write must cost its session, not
+	 * the process (SIGPIPE's default action would end the DHCP service).
+	 */
+	signal(SIGPIPE, SIG_IGN);
+
 	if (argc > 1 && strcmp(argv[1], "--print-default-config") == 0) {
 		fputs(config_default_json, stdout);
 		return 0;

@@ -221,6 +221,40 @@ lw_check "session over max-sessions: refused" grep -q 'Too many shell sessions' 
 wait "$h1" "$h2" 2>/dev/null
 lw_check "session refusal logged" grep -q 'refused: 2 sessions already open' "$LW_TMP/daemon.log"
 
+# ---------------------------------------------------------------- peers that vanish
+# A shell peer that goes away while the shell writes to it costs its own
+# session and nothing else: before SIGPIPE was ignored, the first of these
+# killed the daemon with status 141 and every DHCP client lost its server.
+abuse() { # abuse <log> <mode> [args]
+	local log=$1; shift
+	timeout -k 5 180 ip netns exec "$LW_SRV_NS" "$LW_PY" \
+		"$LW_ROOT/tests/integration/shell_abuse.py" "$@" >"$log" 2>&1
+}
+daemon_alive() { kill -0 "$LW_DAEMON_PID" 2>/dev/null; }
+abuse "$LW_TMP/abuse-pw.txt" bad-passwords --rounds 2
+sleep 1
+lw_check "three wrong passwords, session closed by the server: daemon alive" daemon_alive
+lw_check "three wrong passwords: the server closed the session (logged)" \
+	grep -q 'closing the session after 3 failed logins' "$LW_TMP/daemon.log"
+sleep 2 # the lockout delay of the next login
+abuse "$LW_TMP/abuse-rst.txt" reset-output --rounds 40
+sleep 1
+lw_check "show running-config / show leases, then TCP reset, 40 times: daemon alive" daemon_alive
+lw_check "reset rounds all reached the shell" grep -q 'reset-output: 40 of 40 rounds connected' "$LW_TMP/abuse-rst.txt"
+abuse "$LW_TMP/abuse-half.txt" half-close --rounds 5
+abuse "$LW_TMP/abuse-garbage.txt" garbage --rounds 3
+sleep 1
+lw_check "half-closed readers and binary garbage: daemon alive" daemon_alive
+lw_check "binary garbage rounds all logged in" grep -q 'garbage: 3 of 3 rounds connected' "$LW_TMP/abuse-garbage.txt"
+sh_run "$LW_TMP/after-abuse.txt" --password op-secret -- "show uptime"
+lw_check "the shell answers after the abuse" grep -qE '^up [0-9]+d' "$LW_TMP/after-abuse.txt"
+OFFERS0=$(lw_stat tx_offer)
+lw_perfdhcp "$LW_TMP/perfdhcp-abuse.log" -4 -r 50 -R 60 -n 50 -d 2 \
+	-b mac=00:0c:09:00:00:00 -l "$LW_CLI_IF" || lw_log "perfdhcp (after abuse) exit $?"
+lw_check_ge "DHCP answers after the abuse (perfdhcp 4-way exchanges)" 45 \
+	"$(lw_perf_field "$LW_TMP/perfdhcp-abuse.log" REQUEST-ACK "received packets")"
+lw_check_ge "DHCP: offers sent after the abuse" $((OFFERS0 + 45)) "$(lw_stat tx_offer)"
+
 # ---------------------------------------------------------------- state changes
 cp "$CFG" "$LW_TMP/good.json"
 "$LW_PY" -c 'import json,sys; c=json.load(open(sys.argv[1])); c["Dhcp4"]["valid-lifetime"]="soon"; json.dump(c,open(sys.argv[2],"w"))' \

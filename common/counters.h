@@ -49,6 +49,9 @@ struct control_counters {
 	_Atomic uint64_t journal_last_seq; /* last journal sequence appended */
 	_Atomic uint64_t journal_committed_seq; /* last journal sequence made durable */
 	_Atomic uint64_t journal_last_snapshot_unix; /* 0: no snapshot yet */
+	_Atomic uint64_t journal_failing; /* alarm: 1 while the lease store refuses writes */
+	_Atomic uint64_t journal_failing_since_unix; /* start of the current (or last) failure */
+	_Atomic uint64_t journal_records_lost; /* events not made durable: their ACKs withheld */
 };
 
 #endif

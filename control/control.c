@@ -42,6 +42,70 @@ static void publish_stats(struct control *c)
 			      (uint64_t)c->last_snapshot_unix, memory_order_relaxed);
 }
 
+/*
+ * The journal failed to take a round: log the first failure at once, then
+ * at most one line per JOURNAL_ALARM_LOG_SECS with what was withheld
+ * meanwhile, so a full disk gives an operator one line to act on, not one
+ * per record. The alarm stays raised until a commit succeeds.
+ */
+#define JOURNAL_ALARM_LOG_SECS 10
+
+static void journal_alarm(struct control *c, int err, uint32_t lost)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct control_journal_alarm *a = &c->alarm;
+
+	a->failures++;
+	a->lost += lost;
+	atomic_fetch_add_explicit(&c->counters->journal_records_lost, lost, memory_order_relaxed);
+	if (!atomic_load_explicit(&c->counters->journal_failing, memory_order_relaxed)) {
+		atomic_store_explicit(&c->counters->journal_failing, 1, memory_order_relaxed);
+		atomic_store_explicit(&c->counters->journal_failing_since_unix, (uint64_t)now,
+				      memory_order_relaxed);
+		a->since = now;
+	} else if (now - a->last_log < JOURNAL_ALARM_LOG_SECS) {
+		return;
+	}
+	fprintf(stderr,
+		"leasewired: journal: ALARM: cannot write the lease store %s: %s; no ACK leaves "
+		"until it can (%llu commits failed, %llu ACKs withheld since %llds ago); free "
+		"space or fix the disk, service resumes by itself\n",
+		c->cfg->lease_store.directory, strerror(-err), (unsigned long long)a->failures,
+		(unsigned long long)a->lost, (long long)(now - a->since));
+	a->last_log = now;
+}
+
+static void journal_alarm_clear(struct control *c)
+{
+	struct control_journal_alarm *a = &c->alarm;
+
+	if (!atomic_load_explicit(&c->counters->journal_failing, memory_order_relaxed))
+		return;
+	atomic_store_explicit(&c->counters->journal_failing, 0, memory_order_relaxed);
+	fprintf(stderr,
+		"leasewired: journal: writes succeed again after %llds: %llu commits had failed, "
+		"%llu ACKs were withheld (those clients retry and are answered now)\n",
+		(long long)((int64_t)time(NULL) - a->since), (unsigned long long)a->failures,
+		(unsigned long long)a->lost);
+	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * Every event taken this round is lost: publish it as failed, then as
+ * committed, per worker, so the parked ACKs are dropped now rather than at
+ * their deadline. failed_seq is stored first (the worker reads it after
+ * committed_seq, DESIGN.md sec 4).
+ */
+static void fail_round(struct control *c, const uint64_t *max_seq)
+{
+	for (unsigned w = 0; w < c->n_workers; w++) {
+		if (!max_seq[w])
+			continue;
+		atomic_store_explicit(c->commit[w].failed_seq, max_seq[w], memory_order_release);
+		atomic_store_explicit(c->commit[w].committed_seq, max_seq[w], memory_order_release);
+	}
+}
+
 int control_commit_round(struct control *c)
 {
 	uint64_t max_seq[CONTROL_MAX_WORKERS];
@@ -52,46 +116,55 @@ int control_commit_round(struct control *c)
 	int rc = 0;
 
 	memset(max_seq, 0, sizeof(max_seq));
-	for (unsigned w = 0; w < c->n_workers; w++) {
+	for (unsigned w = 0; w < c->n_workers && rc == 0; w++) {
 		struct lease_event ev;
 		while (taken < batch_limit && spsc_ring_pop(c->from_workers[w], &ev)) {
 			uint64_t jseq;
-			rc = journal_append(c->journal, (enum journal_rec_type)ev.type, &ev.img,
-					    &jseq);
-			if (rc < 0) {
-				/* An image the journal refuses must not be acknowledged. */
-				fprintf(stderr,
-					"leasewired: journal: record refused (%s), worker %u seq "
-					"%llu\n",
-					strerror(-rc), w, (unsigned long long)ev.seq);
-				atomic_store_explicit(c->commit[w].failed_seq, ev.seq,
-						      memory_order_release);
-			}
+			int arc = journal_append(c->journal, (enum journal_rec_type)ev.type,
+						 &ev.img, &jseq);
 			max_seq[w] = ev.seq;
 			taken++;
+			if (arc == -EINVAL) {
+				/* An image the journal refuses must not be acknowledged. */
+				fprintf(stderr,
+					"leasewired: journal: record refused (invalid image), "
+					"worker %u seq %llu\n",
+					w, (unsigned long long)ev.seq);
+				atomic_store_explicit(c->commit[w].failed_seq, ev.seq,
+						      memory_order_release);
+				atomic_fetch_add_explicit(&c->counters->journal_records_lost, 1,
+							  memory_order_relaxed);
+			} else if (arc < 0) {
+				/*
+				 * The early flush failed and the journal dropped every
+				 * record appended since the last commit, from every
+				 * worker: the whole round is lost, not just this event.
+				 * The rest stays in the rings for the next round.
+				 */
+				rc = arc;
+				break;
+			}
 		}
 	}
 	if (!taken)
 		return 0;
 
-	rc = journal_commit(c->journal);
-	for (unsigned w = 0; w < c->n_workers; w++) {
-		if (!max_seq[w])
-			continue;
-		if (rc < 0)
-			/* Nothing of this batch is durable: its ACKs must never leave. */
-			atomic_store_explicit(c->commit[w].failed_seq, max_seq[w],
-					      memory_order_release);
-		atomic_store_explicit(c->commit[w].committed_seq, max_seq[w], memory_order_release);
-	}
-	publish_stats(c);
+	if (rc == 0)
+		rc = journal_commit(c->journal);
 	if (rc < 0) {
-		fprintf(stderr,
-			"leasewired: journal: commit of %u records failed: %s; their ACKs are "
-			"withheld\n",
-			taken, strerror(-rc));
+		/* Nothing of this round is durable: its ACKs must never leave. */
+		fail_round(c, max_seq);
+		journal_alarm(c, rc, taken);
+		publish_stats(c);
 		return rc;
 	}
+	for (unsigned w = 0; w < c->n_workers; w++) {
+		if (max_seq[w])
+			atomic_store_explicit(c->commit[w].committed_seq, max_seq[w],
+					      memory_order_release);
+	}
+	journal_alarm_clear(c);
+	publish_stats(c);
 	return (int)taken;
 }
 

@@ -29,6 +29,14 @@ struct control_commit_slot {
 	_Atomic uint64_t *failed_seq;
 };
 
+/* A failing lease store, while it fails (control thread only). */
+struct control_journal_alarm {
+	int64_t since; /* unix secs of the first failure */
+	int64_t last_log; /* unix secs of the last log line */
+	uint64_t failures; /* commit rounds failed */
+	uint64_t lost; /* events whose records did not become durable */
+};
+
 struct control {
 	const struct lw_config *cfg; /* the live one; reload swaps it (control thread) */
 	struct journal *journal;
@@ -45,6 +53,7 @@ struct control {
 	struct config_snapshot **live; /* RCU pointer: control writes, shell/telemetry read */
 	const struct status_ops *status;
 	int64_t last_snapshot_unix; /* control thread only */
+	struct control_journal_alarm alarm; /* control thread only */
 };
 
 /*
@@ -61,9 +70,14 @@ int control_run(struct control *c);
 int control_drain(struct control *c);
 
 /*
- * Drain the rings once and commit (one group commit). Returns the number of
- * events committed or negative errno. Control thread only; also used by the
- * pipeline benchmark and tests.
+ * Drain the rings once and commit (one group commit), then publish each
+ * worker's committed sequence. When the journal cannot take the round
+ * (a failed write, ENOSPC, EIO at fdatasync), every event taken in it is
+ * published as failed as well, so none of their parked ACKs leaves; the
+ * events still in the rings wait for the next round, and the journal
+ * alarm (counters, one rate-limited log line) stays raised until a round
+ * commits. Returns the number of events committed or negative errno.
+ * Control thread only; also used by the pipeline benchmark and tests.
  */
 int control_commit_round(struct control *c);
 

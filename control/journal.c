@@ -83,6 +83,7 @@ struct journal {
 	size_t snap_len;
 
 	struct journal_stats stats;
+	const struct journal_io *io; /* the system's calls, or a test's faults */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -134,11 +135,19 @@ static bool parse_name(const char *name, const char *kind, bool tmp, uint64_t *g
 	return true;
 }
 
+static const struct journal_io sys_io = {
+	.pwrite = pwrite,
+	.fdatasync = fdatasync,
+	.fsync = fsync,
+	.ftruncate = ftruncate,
+};
+
 /* pwrite all of buf at off, across short writes and EINTR. 0 or -errno. */
-static int write_all(int fd, const uint8_t *buf, size_t len, uint64_t off)
+static int write_all(const struct journal_io *io, int fd, const uint8_t *buf, size_t len,
+		     uint64_t off)
 {
 	while (len) {
-		ssize_t n = pwrite(fd, buf, len, (off_t)off);
+		ssize_t n = io->pwrite(fd, buf, len, (off_t)off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -153,9 +162,9 @@ static int write_all(int fd, const uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static int fsync_fd(int fd)
+static int fsync_fd(const struct journal_io *io, int fd)
 {
-	while (fsync(fd) < 0) {
+	while (io->fsync(fd) < 0) {
 		if (errno != EINTR)
 			return -errno;
 	}
@@ -502,7 +511,7 @@ static int journal_replay(struct recovery *r, const struct mapped *m, const char
 	return 0;
 }
 
-static int fsync_dir(const struct journal *j) { return fsync_fd(j->dirfd); }
+static int fsync_dir(const struct journal *j) { return fsync_fd(j->io, j->dirfd); }
 
 /* Unlink journal.<g> and snapshot.<g> for every g < below. Best effort. */
 static void remove_older(struct journal *j, uint64_t below)
@@ -694,6 +703,7 @@ struct journal *journal_open(const struct cfg_lease_store *store, uint32_t max_c
 		goto fail;
 	}
 	j->fd = j->snap_fd = -1;
+	j->io = &sys_io;
 	j->durability = store->durability;
 	j->dirfd = open(store->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (j->dirfd < 0) {
@@ -754,7 +764,7 @@ static void rollback(struct journal *j)
 	j->buf_len = 0;
 	j->pending = 0;
 	j->stats.write_errors++;
-	j->needs_truncate = ftruncate(j->fd, (off_t)j->committed_off) < 0;
+	j->needs_truncate = j->io->ftruncate(j->fd, (off_t)j->committed_off) < 0;
 	j->write_off = j->committed_off;
 }
 
@@ -762,11 +772,11 @@ static void rollback(struct journal *j)
 static int flush_buf(struct journal *j)
 {
 	if (j->needs_truncate) {
-		if (ftruncate(j->fd, (off_t)j->committed_off) < 0)
+		if (j->io->ftruncate(j->fd, (off_t)j->committed_off) < 0)
 			return -errno;
 		j->needs_truncate = false;
 	}
-	int rc = write_all(j->fd, j->buf, j->buf_len, j->write_off);
+	int rc = write_all(j->io, j->fd, j->buf, j->buf_len, j->write_off);
 	if (rc < 0)
 		return rc;
 	j->write_off += j->buf_len;
@@ -817,7 +827,7 @@ int journal_commit(struct journal *j)
 		return 0;
 	rc = flush_buf(j); /* also retries a rollback's failed truncate */
 	if (rc == 0 && j->durability == CFG_DURABILITY_FSYNC) {
-		while (fdatasync(j->fd) < 0) {
+		while (j->io->fdatasync(j->fd) < 0) {
 			if (errno != EINTR) {
 				rc = -errno;
 				break;
@@ -917,7 +927,7 @@ fail:
 
 static int snap_flush(struct journal *j)
 {
-	int rc = write_all(j->snap_fd, j->snap_buf, j->snap_len, j->snap_off);
+	int rc = write_all(j->io, j->snap_fd, j->snap_buf, j->snap_len, j->snap_off);
 	if (rc < 0)
 		return rc;
 	j->snap_crc = crc32c(j->snap_crc, j->snap_buf, j->snap_len);
@@ -978,11 +988,11 @@ int journal_compact_finish(struct journal *j)
 	put_le32(trl + 16, crc32c(crc, trl, 16));
 	put_le32(trl + 20, 0);
 
-	rc = write_all(j->snap_fd, trl, sizeof(trl), j->snap_off);
+	rc = write_all(j->io, j->snap_fd, trl, sizeof(trl), j->snap_off);
 	if (rc == 0)
-		rc = write_all(j->snap_fd, hdr, sizeof(hdr), 0);
+		rc = write_all(j->io, j->snap_fd, hdr, sizeof(hdr), 0);
 	if (rc == 0)
-		rc = fsync_fd(j->snap_fd);
+		rc = fsync_fd(j->io, j->snap_fd);
 	if (rc < 0)
 		goto fail;
 
@@ -1011,6 +1021,8 @@ fail:
 }
 
 void journal_get_stats(const struct journal *j, struct journal_stats *stats) { *stats = j->stats; }
+
+void journal_set_io(struct journal *j, const struct journal_io *io) { j->io = io ? io : &sys_io; }
 
 void journal_close(struct journal *j)
 {

@@ -13,6 +13,7 @@
 #define LW_JOURNAL_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "journal_record.h"
@@ -116,5 +117,19 @@ struct journal_stats {
 	uint64_t records_since_snapshot;
 };
 void journal_get_stats(const struct journal *j, struct journal_stats *stats);
+
+/*
+ * The calls the journal makes on its open files once it is open (appends,
+ * commits, rollbacks, snapshots). Tests substitute them to inject a failed,
+ * short or ENOSPC write or an EIO at fdatasync at an exact point.
+ */
+struct journal_io {
+	ssize_t (*pwrite)(int fd, const void *buf, size_t len, off_t off);
+	int (*fdatasync)(int fd);
+	int (*fsync)(int fd);
+	int (*ftruncate)(int fd, off_t len);
+};
+/* Use io for every later call (NULL: the system's again). Control thread only. */
+void journal_set_io(struct journal *j, const struct journal_io *io);
 
 #endif

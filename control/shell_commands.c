@@ -236,6 +236,11 @@ static int cmd_show_journal(struct cli_def *cli, const char *c, char **argv, int
 	cli_print(cli, "last fsync latency  %.3f ms",
 		  (double)LOAD(journal_last_commit_ns) / NS_PER_MS);
 	cli_print(cli, "write errors        %llu", LOAD(journal_write_errors));
+	if (LOAD(journal_failing))
+		print_duration(cli, "ALARM: failing for ",
+			       time(NULL) - (int64_t)LOAD(journal_failing_since_unix));
+	cli_print(cli, "records not durable %llu (their ACKs withheld)",
+		  LOAD(journal_records_lost));
 	cli_print(cli, "compactions         %llu", LOAD(compactions));
 	uint64_t snap = LOAD(journal_last_snapshot_unix);
 	if (snap)

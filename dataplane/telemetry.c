@@ -87,6 +87,8 @@ static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_
 	CONTROL_ADD(compactions)
 	CONTROL_ADD(recovered_leases)
 	CONTROL_ADD(recovery_ms)
+	CONTROL_ADD(journal_failing)
+	CONTROL_ADD(journal_records_lost)
 #undef CONTROL_ADD
 	return 0;
 }
@@ -394,6 +396,9 @@ static int tel_journal_locked(const char *cmd, const char *params, struct rte_te
 	JOURNAL_ADD("last_commit_ns", journal_last_commit_ns)
 	JOURNAL_ADD("write_errors", journal_write_errors)
 	JOURNAL_ADD("compactions", compactions)
+	JOURNAL_ADD("failing", journal_failing)
+	JOURNAL_ADD("failing_since_unix", journal_failing_since_unix)
+	JOURNAL_ADD("records_lost", journal_records_lost)
 #undef JOURNAL_ADD
 	uint64_t snap =
 	    atomic_load_explicit(&tel_control->journal_last_snapshot_unix, memory_order_relaxed);

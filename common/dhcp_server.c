@@ -1067,14 +1067,22 @@ int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t 
 		lease_table_release_ip(table, writer, old->ip, old);
 	if (holds && !(old && old->ip == newv->ip && holds_slot(table, old))) {
 		const struct lease *holder = lease_table_find_ip(table, newv->ip);
-		if (holder && holder != old) {
-			/* Two records claim the address: the later one is the truth, so
-			 * the earlier holder keeps its record but not the address. */
+		/*
+		 * Two records claim the address. Workers journal through their
+		 * own rings, so file order is not the real order: the address
+		 * goes to the higher address version (the later change of
+		 * hands), and on a tie (format 0 records, version 0) to the
+		 * later record. The other keeps its record but not the address.
+		 */
+		if (holder && holder != old && holder->addr_version > newv->addr_version)
+			holds = false;
+		else if (holder && holder != old)
 			lease_table_release_ip(table, writer, newv->ip, holder);
-		}
-		if (lease_table_claim_ip(table, newv->ip, NULL, newv) != 0)
+		if (holds && lease_table_restore_ip(table, newv->ip, newv) != 0)
 			holds = false; /* not in any configured range any more */
 	}
+	if (newv->ip)
+		lease_table_note_version(table, newv->ip, newv->addr_version);
 	if (!holds && newv->state == LEASE_BOUND && newv->expire <= now)
 		newv->state = LEASE_EXPIRED;
 	if (lease_table_publish(table, newv, old) != 0) {

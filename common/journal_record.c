@@ -16,6 +16,9 @@
  *   48 i64 partner_expire
  *   56 u8  key_len
  *   57 u8  key[key_len]
+ * format 1 adds, after the key:
+ *      u32 addr_version   the address's version (struct lease), which
+ *                         orders records of one address across workers
  *
  * The writer runs the same validation as the reader (journal_record_validate)
  * so nothing is written that recovery would refuse: ISC dhcpd wrote leases
@@ -31,6 +34,7 @@
 #include "wire.h"
 
 #define JOURNAL_BODY_FIXED 57u
+#define JOURNAL_BODY_V1_EXTRA 4u /* addr_version */
 
 void lease_image_from_lease(struct lease_image *img, const struct lease *l)
 {
@@ -47,6 +51,7 @@ void lease_image_from_lease(struct lease_image *img, const struct lease *l)
 	img->expire = l->expire;
 	img->lease_secs = l->lease_secs;
 	img->partner_expire = l->partner_expire;
+	img->addr_version = l->addr_version;
 	img->key_len = l->key_len <= LEASE_KEY_MAX ? l->key_len : LEASE_KEY_MAX;
 	memcpy(img->key, l->key, img->key_len);
 }
@@ -66,6 +71,7 @@ void lease_image_to_lease(struct lease *l, const struct lease_image *img)
 	l->expire = img->expire;
 	l->lease_secs = img->lease_secs;
 	l->partner_expire = img->partner_expire;
+	l->addr_version = img->addr_version;
 	l->key_len = key_len;
 	memcpy(l->key, img->key, key_len);
 	memset(l->key + key_len, 0, sizeof(l->key) - key_len);
@@ -100,7 +106,7 @@ int journal_record_encode(uint8_t *buf, size_t cap, uint64_t seq, enum journal_r
 	if (journal_record_validate(type, img) < 0)
 		return -EINVAL;
 
-	size_t body_len = JOURNAL_BODY_FIXED + img->key_len;
+	size_t body_len = JOURNAL_BODY_FIXED + img->key_len + JOURNAL_BODY_V1_EXTRA;
 	size_t total = JOURNAL_HEADER_LEN + body_len;
 	if (cap < total)
 		return -ENOSPC;
@@ -119,12 +125,14 @@ int journal_record_encode(uint8_t *buf, size_t cap, uint64_t seq, enum journal_r
 	put_le64(b + 48, (uint64_t)img->partner_expire);
 	b[56] = img->key_len;
 	memcpy(b + 57, img->key, img->key_len);
+	put_le32(b + 57 + img->key_len, img->addr_version);
 
 	put_le32(buf + 0, JOURNAL_RECORD_MAGIC);
 	put_le32(buf + 4, (uint32_t)body_len);
 	put_le64(buf + 8, seq);
 	buf[20] = (uint8_t)type;
-	buf[21] = buf[22] = buf[23] = 0;
+	buf[21] = JOURNAL_FORMAT_VERSION;
+	buf[22] = buf[23] = 0;
 	put_le32(buf + 16, record_crc(buf, b, body_len));
 	return (int)total;
 }
@@ -144,7 +152,7 @@ static int64_t take_le64(struct wire_cursor *c)
 
 /* Parse a CRC-checked body; BAD_BODY when it does not describe a valid image. */
 static enum journal_decode_result decode_body(const uint8_t *body, size_t body_len, uint8_t type,
-					      struct lease_image *img)
+					      uint8_t version, struct lease_image *img)
 {
 	struct wire_cursor c;
 
@@ -165,6 +173,8 @@ static enum journal_decode_result decode_body(const uint8_t *body, size_t body_l
 	if (!wire_ok(&c) || journal_record_validate(type, img) < 0)
 		return JOURNAL_DECODE_BAD_BODY;
 	wire_read(&c, img->key, img->key_len);
+	if (version >= 1)
+		img->addr_version = take_le32(&c);
 	/* Exactly the declared length: trailing bytes would make encoding non-canonical. */
 	if (!wire_ok(&c) || wire_left(&c) != 0)
 		return JOURNAL_DECODE_BAD_BODY;
@@ -205,13 +215,13 @@ enum journal_decode_result journal_record_decode(const uint8_t *buf, size_t len,
 		*consumed = total;
 		return JOURNAL_DECODE_BAD_CRC;
 	}
-	/* The padding is CRC-covered and reserved for a format version: must be 0. */
-	if (buf[21] | buf[22] | buf[23]) {
+	/* A format from a newer writer, or non-zero padding: not ours to guess at. */
+	if (buf[21] > JOURNAL_FORMAT_VERSION || buf[22] | buf[23]) {
 		*consumed = total;
 		return JOURNAL_DECODE_BAD_BODY;
 	}
 	struct lease_image tmp;
-	enum journal_decode_result r = decode_body(body, body_len, buf[20], &tmp);
+	enum journal_decode_result r = decode_body(body, body_len, buf[20], buf[21], &tmp);
 	*consumed = total;
 	if (r != JOURNAL_DECODE_OK)
 		return r;

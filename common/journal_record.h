@@ -13,8 +13,14 @@
  *                20..23 (everything but the crc field), so a flipped seq or
  *                type is caught like a flipped body byte
  *   u8  type     JOURNAL_REC_*
- *   u8  pad[3]   zero (reserved for a format version; non-zero is BAD_BODY)
+ *   u8  version  body format: 0 (the first format, still read) or
+ *                JOURNAL_FORMAT_VERSION; a newer one is BAD_BODY
+ *   u8  pad[2]   zero
  *   body         the lease image (see journal_record.c for field order)
+ *
+ * A new field goes at the end of the body under a new version, so a store
+ * written by any earlier version still recovers (its records decode with
+ * the new fields zero).
  */
 #ifndef LW_JOURNAL_RECORD_H
 #define LW_JOURNAL_RECORD_H
@@ -27,8 +33,10 @@
 #define JOURNAL_RECORD_MAGIC 0x4c57524eu /* "LWRN" */
 #define JOURNAL_HEADER_LEN 24u
 #define JOURNAL_BODY_MAX 512u
-/* Largest record a valid image encodes to (57-byte fixed body + key). */
-#define JOURNAL_RECORD_MAX (JOURNAL_HEADER_LEN + 57u + LEASE_KEY_MAX)
+/* The body format written; decode also reads every earlier one. */
+#define JOURNAL_FORMAT_VERSION 1u
+/* Largest record a valid image encodes to (fixed body + key + version 1 fields). */
+#define JOURNAL_RECORD_MAX (JOURNAL_HEADER_LEN + 57u + LEASE_KEY_MAX + 4u)
 
 enum journal_rec_type {
 	JOURNAL_REC_UPSERT = 1, /* the client's lease is now this image */
@@ -47,6 +55,7 @@ struct lease_image {
 	int64_t expire;
 	uint32_t lease_secs;
 	int64_t partner_expire;
+	uint32_t addr_version; /* format 1: see struct lease; 0 from format 0 */
 	uint8_t key_len;
 	uint8_t key[LEASE_KEY_MAX];
 };

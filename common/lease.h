@@ -55,6 +55,15 @@ struct lease {
 	int64_t cltt; /* client last transaction time, unix secs */
 	int64_t expire; /* unix secs; offer hold, lease end or probation end */
 	uint32_t lease_secs; /* granted lease time, LEASE_INFINITE for BOOTP */
+	/*
+	 * The address's version when this client took it: every change of
+	 * hands of an address (a claim of its empty slot) gives it the next
+	 * version, and the lease keeps it while it holds the address. Workers
+	 * journal through separate rings, so file order is not the real order
+	 * across workers; recovery gives the address to the record with the
+	 * highest version (lease_table.h).
+	 */
+	uint32_t addr_version;
 	int64_t
 	    partner_expire; /* failover: potential expiration the partner acked (0 standalone) */
 	uint8_t slab_id; /* which worker's slab it came from (lease_table.c) */

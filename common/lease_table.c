@@ -84,6 +84,13 @@ struct lt_range {
 	uint32_t subnet_off; /* pool: index of `first` among its subnet's pool addresses */
 	size_t slot_base; /* global slot index of `first`, for scan_slots */
 	_Atomic(struct lease *) *slots; /* any writer: CAS; any reader: load-acquire */
+	/*
+	 * Per address, the version of its last change of hands (struct lease
+	 * addr_version). Written only by the writer whose claim of the empty
+	 * slot succeeded, before it can release it again; the claim CAS
+	 * (acquire) orders it after the previous holder's write.
+	 */
+	_Atomic uint32_t *versions;
 };
 
 struct lease_table {
@@ -197,6 +204,21 @@ static struct lt_subnet *lt_subnet_find(const struct lease_table *t, uint32_t id
 static _Atomic(struct lease *) *lt_slot(const struct lt_range *r, uint32_t ip)
 {
 	return &r->slots[ip - r->first];
+}
+
+/* The address changed hands to newv: its next version. Only the new holder calls it. */
+static void lt_version_bump(const struct lt_range *r, uint32_t ip, struct lease *newv)
+{
+	_Atomic uint32_t *v = &r->versions[ip - r->first];
+	uint32_t next = atomic_load_explicit(v, memory_order_relaxed) + 1;
+
+	atomic_store_explicit(v, next, memory_order_relaxed);
+	/*
+	 * newv is already in the slot, so a reader may see it; none reads this
+	 * field (it is journaled from the owner's copy, and compaction copies
+	 * only published versions, which are published after this).
+	 */
+	newv->addr_version = next;
 }
 
 static uint32_t lt_range_size(const struct lt_range *r) { return r->last - r->first + 1; }
@@ -324,8 +346,10 @@ void lease_table_destroy(struct lease_table *t)
 		free(sn->fl);
 	}
 	free(t->subnets);
-	for (size_t i = 0; i < t->n_ranges; i++)
+	for (size_t i = 0; i < t->n_ranges; i++) {
 		free(t->ranges[i].slots);
+		free(t->ranges[i].versions);
+	}
 	free(t->ranges);
 	for (unsigned w = 0; t->slabs != NULL && w < t->n_writers; w++)
 		free(t->slabs[w].recs);
@@ -427,6 +451,7 @@ int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t fi
 	struct lt_subnet *sn = NULL;
 	struct lt_range *ranges, *r;
 	_Atomic(struct lease *) *slots = NULL;
+	_Atomic uint32_t *versions = NULL;
 	uint32_t size;
 	size_t pos, base;
 	int ret;
@@ -449,6 +474,9 @@ int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t fi
 		goto out;
 	for (uint32_t i = 0; i < size; i++)
 		atomic_init(&slots[i], NULL);
+	versions = calloc(size, sizeof(*versions));
+	if (versions == NULL)
+		goto out;
 	if (kind == ADDR_RANGE_POOL) {
 		sn = lt_subnet_get(t, subnet_id);
 		if (sn == NULL || lt_subnet_grow(t, sn, sn->n_addrs + size) < 0)
@@ -469,7 +497,9 @@ int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t fi
 	r->subnet_id = subnet_id;
 	r->kind = kind;
 	r->slots = slots;
+	r->versions = versions;
 	slots = NULL;
+	versions = NULL;
 	base = 0;
 	for (size_t i = 0; i < t->n_ranges; i++) {
 		t->ranges[i].slot_base = base;
@@ -486,6 +516,7 @@ int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t fi
 	ret = 0;
 out:
 	free(slots);
+	free(versions);
 	return ret;
 }
 
@@ -598,14 +629,21 @@ int lease_table_claim_ip(struct lease_table *t, uint32_t ip, const struct lease 
 		return -EBUSY;
 	prev_ip = newv->ip;
 	newv->ip = ip;
-	if (atomic_compare_exchange_strong_explicit(slot, &cur, newv, memory_order_release,
-						    memory_order_relaxed))
+	if (cur == old && old != NULL)
+		newv->addr_version = old->addr_version; /* the same holder's next version */
+	if (atomic_compare_exchange_strong_explicit(slot, &cur, newv, memory_order_acq_rel,
+						    memory_order_relaxed)) {
+		if (cur == NULL)
+			lt_version_bump(r, ip, newv);
 		return 0;
+	}
 	/* Another writer took it between our load and CAS (cur was NULL), or old lost it. */
-	if (old != NULL && cur == old &&
-	    atomic_compare_exchange_strong_explicit(slot, &cur, newv, memory_order_release,
-						    memory_order_relaxed))
-		return 0;
+	if (old != NULL && cur == old) {
+		newv->addr_version = old->addr_version;
+		if (atomic_compare_exchange_strong_explicit(slot, &cur, newv, memory_order_acq_rel,
+							    memory_order_relaxed))
+			return 0;
+	}
 	newv->ip = prev_ip;
 	return -EBUSY;
 }
@@ -636,9 +674,11 @@ uint32_t lease_table_alloc_ip(struct lease_table *t, unsigned writer, uint32_t s
 		lt_fl_clear(fl, r->subnet_off + (ip - r->first));
 		newv->ip = ip;
 		if (atomic_compare_exchange_strong_explicit(lt_slot(r, ip), &expected, newv,
-							    memory_order_release,
-							    memory_order_relaxed))
+							    memory_order_acq_rel,
+							    memory_order_relaxed)) {
+			lt_version_bump(r, ip, newv);
 			return ip;
+		}
 	}
 	newv->ip = prev_ip;
 	return 0;
@@ -669,6 +709,39 @@ void lease_table_release_ip(struct lease_table *t, unsigned writer, uint32_t ip,
 	fl = &sn->fl[writer];
 	if (!lt_fl_test_and_set(fl, r->subnet_off + (ip - r->first)))
 		fl->addr[fl->n++] = ip;
+}
+
+int lease_table_restore_ip(struct lease_table *t, uint32_t ip, struct lease *newv)
+{
+	struct lt_range *r = lt_range_find(t, ip);
+	struct lease *expected = NULL;
+
+	if (r == NULL)
+		return -ENOENT;
+	newv->ip = ip;
+	if (!atomic_compare_exchange_strong_explicit(lt_slot(r, ip), &expected, newv,
+						     memory_order_acq_rel, memory_order_relaxed))
+		return -EBUSY;
+	lease_table_note_version(t, ip, newv->addr_version);
+	return 0;
+}
+
+void lease_table_note_version(struct lease_table *t, uint32_t ip, uint32_t version)
+{
+	struct lt_range *r = lt_range_find(t, ip);
+
+	if (r == NULL)
+		return;
+	_Atomic uint32_t *v = &r->versions[ip - r->first];
+	if (atomic_load_explicit(v, memory_order_relaxed) < version)
+		atomic_store_explicit(v, version, memory_order_relaxed);
+}
+
+uint32_t lease_table_ip_version(struct lease_table *t, uint32_t ip)
+{
+	struct lt_range *r = lt_range_find(t, ip);
+
+	return r ? atomic_load_explicit(&r->versions[ip - r->first], memory_order_relaxed) : 0;
 }
 
 /* Defensive: empty a slot that still points to a dying version. */

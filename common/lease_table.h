@@ -90,6 +90,22 @@ uint32_t lease_table_alloc_ip(struct lease_table *table, unsigned writer, uint32
 			      struct lease *newv);
 
 /*
+ * Address versions (struct lease addr_version): claim_ip and alloc_ip give
+ * newv the address's next version when the address changes hands (its
+ * slot was empty), and the holder's own version when the slot moves from
+ * old to newv.
+ *
+ * Recovery: claim ip's empty slot for newv keeping newv->addr_version
+ * (the journaled one) and raise the address's version to it. Returns 0,
+ * -EBUSY (held) or -ENOENT (in no range). Recovery writer only.
+ */
+int lease_table_restore_ip(struct lease_table *t, uint32_t ip, struct lease *newv);
+/* Raise ip's version to at least version (a journaled record seen). Recovery writer only. */
+void lease_table_note_version(struct lease_table *t, uint32_t ip, uint32_t version);
+/* ip's current version, 0 when in no range or never claimed. Any thread. */
+uint32_t lease_table_ip_version(struct lease_table *t, uint32_t ip);
+
+/*
  * Give ip back: the slot is emptied if it still points to holder, and a
  * pool address returns to writer's free list. Owner worker only.
  */

@@ -21,9 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client_key.h"
 #include "control.h"
 #include "dhcp_server.h"
 #include "journal.h"
+#include "lease_table.h"
 
 #define N_WORKERS 3
 #define RING_SLOTS 65536
@@ -457,6 +459,179 @@ START_TEST(sustained_failure_then_recovery)
 }
 END_TEST
 
+/* ---- record order across workers ------------------------------------- */
+
+#define X_IP 0x0a4d0105u /* 10.77.1.5 */
+#define NOW 1800000000
+
+static struct lease_table *order_table(void)
+{
+	struct lease_table_params p = { .n_writers = N_WORKERS, .max_leases = 64 };
+	struct lease_table *t = lease_table_create(&p);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(lease_table_add_range(t, 1, 0x0a4d0100u, 0x0a4d01ffu, ADDR_RANGE_POOL), 0);
+	return t;
+}
+
+/* A client record of writer w (not yet published). */
+static struct lease *client(struct lease_table *t, unsigned w, uint8_t mac_last)
+{
+	struct lease *l = lease_table_alloc(t, w);
+	ck_assert_ptr_nonnull(l);
+	l->subnet_id = 1;
+	l->state = LEASE_BOUND;
+	l->htype = 1;
+	l->hlen = 6;
+	l->chaddr[0] = 0x02;
+	l->chaddr[5] = mac_last;
+	l->cltt = NOW;
+	l->expire = NOW + 3600;
+	l->lease_secs = 3600;
+	l->key_len = 8;
+	l->key[0] = LEASE_KEY_HWADDR;
+	l->key[1] = 1;
+	memcpy(l->key + 2, l->chaddr, 6);
+	l->key_hash = client_key_hash(l->key, l->key_len);
+	return l;
+}
+
+static void push_image(unsigned w, const struct lease *l)
+{
+	struct lease_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = ++rig->next_seq[w];
+	ev.type = JOURNAL_REC_UPSERT;
+	ev.worker = (uint8_t)w;
+	lease_image_from_lease(&ev.img, l);
+	ck_assert(spsc_ring_push(rig->rings[w], &ev));
+}
+
+struct apply_ctx {
+	struct lease_table *t;
+};
+
+static int apply_one(uint8_t type, const struct lease_image *img, void *arg)
+{
+	struct apply_ctx *ac = arg;
+	return dhcp_server_apply_image(ac->t, N_WORKERS - 1, type, img, NOW + 10);
+}
+
+/*
+ * The real order: B (worker 1) binds X, B releases X, then A (worker 0)
+ * binds X and holds a durable ACK. The control thread drains worker 0's
+ * ring first, so the journal reads "A bound X, B bound X, B released X".
+ * Recovery must give X to A, not leave it free (or give it to B).
+ */
+START_TEST(cross_worker_order)
+{
+	struct lease_table *live = order_table();
+
+	rcu_register_thread();
+	struct lease *b = client(live, 1, 0xbb);
+	ck_assert_int_eq(lease_table_claim_ip(live, X_IP, NULL, b), 0);
+	ck_assert_int_eq(lease_table_publish(live, b, NULL), 0);
+	push_image(1, b);
+	struct lease *b_rel = lease_table_alloc_copy(live, 1, b);
+	b_rel->state = LEASE_RELEASED;
+	lease_table_release_ip(live, 1, X_IP, b);
+	ck_assert_int_eq(lease_table_publish(live, b_rel, b), 0);
+	push_image(1, b_rel);
+	struct lease *a = client(live, 0, 0xaa);
+	ck_assert_int_eq(lease_table_claim_ip(live, X_IP, NULL, a), 0);
+	ck_assert_int_eq(lease_table_publish(live, a, NULL), 0);
+	push_image(0, a);
+	ck_assert_uint_gt(a->addr_version, b->addr_version);
+
+	ck_assert_int_eq(control_commit_round(&rig->ctl), 3); /* ring 0 first: A, B, B */
+	ck_assert_uint_eq(releasable(0), 1);
+
+	/* Recover into a fresh table, as the daemon does at start. */
+	struct apply_ctx ac = { .t = order_table() };
+	char err[256];
+	journal_close(rig->ctl.journal);
+	rig->ctl.journal =
+	    journal_open(&rig->cfg.lease_store, 0, apply_one, &ac, NULL, err, sizeof(err));
+	ck_assert_msg(rig->ctl.journal, "reopen: %s", err);
+	const struct lease *holder = lease_table_find_ip(ac.t, X_IP);
+	ck_assert_msg(holder != NULL, "X is free after recovery although A holds a durable ACK");
+	ck_assert_uint_eq(holder->chaddr[5], 0xaa);
+	ck_assert_uint_eq(holder->state, LEASE_BOUND);
+	ck_assert_uint_eq(lease_table_ip_version(ac.t, X_IP), a->addr_version);
+
+	/* The next change of hands after recovery outranks everything journaled. */
+	struct lease *c = client(ac.t, 2, 0xcc);
+	lease_table_release_ip(ac.t, 2, X_IP, holder);
+	ck_assert_int_eq(lease_table_claim_ip(ac.t, X_IP, NULL, c), 0);
+	ck_assert_uint_gt(c->addr_version, a->addr_version);
+	lease_table_release_ip(ac.t, 2, X_IP, c);
+	lease_table_discard(ac.t, c);
+
+	rcu_thread_offline();
+	rcu_barrier();
+	rcu_thread_online();
+	lease_table_destroy(ac.t);
+	lease_table_destroy(live);
+	rcu_unregister_thread();
+}
+END_TEST
+
+/*
+ * A store written by the first record format (tests/data/store-v0, made by
+ * lw-make-lease-store before address versions existed) recovers: every
+ * lease, every field, address version 0.
+ */
+struct v0_ctx {
+	uint64_t n;
+	uint64_t bad;
+};
+
+static int check_v0(uint8_t type, const struct lease_image *img, void *arg)
+{
+	struct v0_ctx *vc = arg;
+	uint32_t i = img->ip - 0x0a010000u;
+	bool ok = type == JOURNAL_REC_UPSERT && i < 300 && img->state == LEASE_BOUND &&
+		  img->subnet_id == 1 && img->hlen == 6 && img->chaddr[5] == (uint8_t)i &&
+		  img->chaddr[4] == (uint8_t)(i >> 8) && img->lease_secs == 86400 &&
+		  img->expire == img->cltt + 86400 && img->key_len == 8 && img->addr_version == 0;
+	vc->n++;
+	vc->bad += !ok;
+	return 0;
+}
+
+START_TEST(store_of_format_0_recovers)
+{
+	static const char *files[] = { "journal.00000000000000000001",
+				       "snapshot.00000000000000000001" };
+	char src[512], dst[512], err[256];
+	struct v0_ctx vc = { 0 };
+	struct journal_recovery_stats st;
+
+	rig_close();
+	for (size_t f = 0; f < 2; f++) {
+		snprintf(src, sizeof(src), "%s/store-v0/%s", LW_TEST_DATA, files[f]);
+		snprintf(dst, sizeof(dst), "%s/%s", tmpdir, files[f]);
+		FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+		ck_assert_msg(in && out, "copy %s", src);
+		char buf[4096];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+		fclose(in);
+		fclose(out);
+	}
+	struct cfg_lease_store store = { .durability = CFG_DURABILITY_FSYNC };
+	snprintf(store.directory, sizeof(store.directory), "%s", tmpdir);
+	struct journal *j = journal_open(&store, 0, check_v0, &vc, &st, err, sizeof(err));
+	ck_assert_msg(j, "format 0 store refused: %s", err);
+	ck_assert_uint_eq(st.snapshot_records, 200);
+	ck_assert_uint_eq(st.journal_records, 100);
+	ck_assert_uint_eq(st.corrupt_records + st.torn_tail_records, 0);
+	ck_assert_uint_eq(vc.n, 300);
+	ck_assert_uint_eq(vc.bad, 0);
+	journal_close(j);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("control_commit");
@@ -470,6 +645,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, short_write_completes);
 	tcase_add_test(tc, refused_record_fails_its_worker_only);
 	tcase_add_test(tc, sustained_failure_then_recovery);
+	tcase_add_test(tc, cross_worker_order);
+	tcase_add_test(tc, store_of_format_0_recovers);
 	suite_add_tcase(s, tc);
 	return s;
 }

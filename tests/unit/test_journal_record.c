@@ -15,13 +15,30 @@
 #include "client_key.h"
 #include "journal_record.h"
 
-/* seq 42, UPSERT, 10.0.1.5 in subnet 7, bound, 00:11:22:33:44:55, 3600 s. */
-static const char golden_hex[] = "4e52574c410000002a00000000000000"
-				 "16ffc5e5010000000501000a07000000"
+/*
+ * seq 42, UPSERT, 10.0.1.5 in subnet 7, bound, 00:11:22:33:44:55, 3600 s,
+ * format 1: address version 0x01020304 after the key.
+ */
+static const char golden_hex[] = "4e52574c450000002a00000000000000"
+				 "a8564793010100000501000a07000000"
 				 "02000106001122334455000000000000"
 				 "0000000000f153650000000010ff5365"
 				 "00000000100e00000000000000000000"
-				 "080201001122334455";
+				 "08020100112233445504030201";
+#define GOLDEN_LEN 93u
+#define GOLDEN_ADDR_VERSION 0x01020304u
+#define BODY_KEY_OFF 57u /* key bytes start here in the body, any format */
+
+/*
+ * The same lease as written by format 0 (the first leasewire releases):
+ * no address version. Stores of that format must keep recovering.
+ */
+static const char golden_v0_hex[] = "4e52574c410000002a00000000000000"
+				    "16ffc5e5010000000501000a07000000"
+				    "02000106001122334455000000000000"
+				    "0000000000f153650000000010ff5365"
+				    "00000000100e00000000000000000000"
+				    "080201001122334455";
 
 static void golden_image(struct lease_image *img)
 {
@@ -37,6 +54,7 @@ static void golden_image(struct lease_image *img)
 	img->cltt = 1700000000;
 	img->expire = 1700003600;
 	img->lease_secs = 3600;
+	img->addr_version = GOLDEN_ADDR_VERSION;
 	img->key_len = 8;
 	img->key[0] = LEASE_KEY_HWADDR;
 	img->key[1] = 1;
@@ -110,6 +128,7 @@ static void assert_image_eq(const struct lease_image *a, const struct lease_imag
 	ck_assert_int_eq(a->expire, b->expire);
 	ck_assert_uint_eq(a->lease_secs, b->lease_secs);
 	ck_assert_int_eq(a->partner_expire, b->partner_expire);
+	ck_assert_uint_eq(a->addr_version, b->addr_version);
 	ck_assert_uint_eq(a->key_len, b->key_len);
 	ck_assert_mem_eq(a->key, b->key, a->key_len);
 }
@@ -120,10 +139,10 @@ START_TEST(golden_encode)
 	struct lease_image img;
 
 	size_t n = unhex(golden_hex, want);
-	ck_assert_uint_eq(n, 89);
+	ck_assert_uint_eq(n, GOLDEN_LEN);
 	golden_image(&img);
 	int rc = journal_record_encode(got, sizeof(got), 42, JOURNAL_REC_UPSERT, &img);
-	ck_assert_int_eq(rc, 89);
+	ck_assert_int_eq(rc, GOLDEN_LEN);
 	ck_assert_mem_eq(got, want, n);
 	/* The CRC in the golden bytes agrees with the independent CRC. */
 	uint8_t resealed[128];
@@ -157,10 +176,11 @@ START_TEST(encode_no_room)
 	struct lease_image img;
 
 	golden_image(&img);
-	for (size_t cap = 0; cap < 89; cap++)
+	for (size_t cap = 0; cap < GOLDEN_LEN; cap++)
 		ck_assert_int_eq(journal_record_encode(buf, cap, 1, JOURNAL_REC_UPSERT, &img),
 				 -ENOSPC);
-	ck_assert_int_eq(journal_record_encode(buf, 89, 1, JOURNAL_REC_DELETE, &img), 89);
+	ck_assert_int_eq(journal_record_encode(buf, GOLDEN_LEN, 1, JOURNAL_REC_DELETE, &img),
+			 GOLDEN_LEN);
 }
 END_TEST
 
@@ -220,8 +240,8 @@ START_TEST(decode_rejects_invalid_body)
 	case F_KEY_LEN: {
 		/* Keep length and key_len consistent so only the range check fails. */
 		size_t key_len = c->value;
-		size_t body = 57 + key_len;
-		memset(rec + JOURNAL_HEADER_LEN + 57, 0xab, key_len);
+		size_t body = BODY_KEY_OFF + key_len + 4;
+		memset(rec + JOURNAL_HEADER_LEN + BODY_KEY_OFF, 0xab, key_len + 4);
 		rec[JOURNAL_HEADER_LEN + 56] = (uint8_t)key_len;
 		rec[4] = (uint8_t)body;
 		rec[5] = (uint8_t)(body >> 8);
@@ -236,6 +256,64 @@ START_TEST(decode_rejects_invalid_body)
 	ck_assert_msg(decode_exact(rec, n, &seq, &type, &img, &used) == JOURNAL_DECODE_BAD_BODY,
 		      "%s not rejected", c->name);
 	ck_assert_uint_eq(used, n);
+}
+END_TEST
+
+/* A format 0 record decodes to the same lease, with address version 0. */
+START_TEST(golden_v0_decode)
+{
+	uint8_t rec[128];
+	struct lease_image want, got;
+	uint64_t seq = 0;
+	uint8_t type = 0;
+	size_t used = 0;
+
+	size_t n = unhex(golden_v0_hex, rec);
+	ck_assert_uint_eq(n, 89);
+	golden_image(&want);
+	want.addr_version = 0;
+	ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &got, &used), JOURNAL_DECODE_OK);
+	ck_assert_uint_eq(seq, 42);
+	ck_assert_uint_eq(used, n);
+	assert_image_eq(&got, &want);
+	/* Re-encoded, it is written in today's format. */
+	uint8_t out[JOURNAL_RECORD_MAX];
+	ck_assert_int_eq(journal_record_encode(out, sizeof(out), 42, JOURNAL_REC_UPSERT, &got),
+			 89 + 4);
+	ck_assert_uint_eq(out[21], JOURNAL_FORMAT_VERSION);
+}
+END_TEST
+
+/*
+ * Versions and lengths must agree: a format 0 body with version 1 (or the
+ * reverse), and any version newer than ours, are refused with a good CRC.
+ */
+START_TEST(format_version_mismatch)
+{
+	uint8_t rec[128];
+	struct lease_image img;
+	uint64_t seq;
+	uint8_t type;
+	size_t used;
+	size_t n;
+
+	n = unhex(golden_v0_hex, rec);
+	rec[21] = 1;
+	reseal(rec, n);
+	ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &img, &used), JOURNAL_DECODE_BAD_BODY);
+
+	n = unhex(golden_hex, rec);
+	rec[21] = 0;
+	reseal(rec, n);
+	ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &img, &used), JOURNAL_DECODE_BAD_BODY);
+
+	for (unsigned v = JOURNAL_FORMAT_VERSION + 1; v < 256; v += 37) {
+		n = unhex(golden_hex, rec);
+		rec[21] = (uint8_t)v;
+		reseal(rec, n);
+		ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &img, &used),
+				 JOURNAL_DECODE_BAD_BODY);
+	}
 }
 END_TEST
 
@@ -499,6 +577,8 @@ static Suite *journal_record_suite(void)
 
 	tcase_add_test(tc, golden_encode);
 	tcase_add_test(tc, golden_decode);
+	tcase_add_test(tc, golden_v0_decode);
+	tcase_add_test(tc, format_version_mismatch);
 	tcase_add_test(tc, encode_no_room);
 	tcase_add_loop_test(tc, encode_rejects_invalid, 0,
 			    (int)(sizeof(bad_images) / sizeof(bad_images[0])));

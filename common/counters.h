@@ -52,6 +52,18 @@ struct control_counters {
 	_Atomic uint64_t journal_failing; /* alarm: 1 while the lease store refuses writes */
 	_Atomic uint64_t journal_failing_since_unix; /* start of the current (or last) failure */
 	_Atomic uint64_t journal_records_lost; /* events not made durable: their ACKs withheld */
+	_Atomic uint64_t clock_steps; /* wall-clock steps seen (lease_clock.h) */
+	_Atomic int64_t clock_offset_ms; /* wall clock minus lease clock */
 };
+
+/*
+ * Lease time (lease_clock.h) for a thread that holds no lease clock, such
+ * as the shell and telemetry: the wall clock less the offset the control
+ * thread last measured. Any thread.
+ */
+static inline int64_t control_counters_lease_now(const struct control_counters *cc, int64_t wall)
+{
+	return wall - atomic_load_explicit(&cc->clock_offset_ms, memory_order_relaxed) / 1000;
+}
 
 #endif

@@ -214,6 +214,35 @@ int control_compact(struct control *c)
 	return rc;
 }
 
+#define CLOCK_CHECK_EVERY_NS 1000000000ll
+
+/*
+ * Once a second: has the wall clock stepped? Lease times do not follow a
+ * step (lease_clock.h); say so once per step, with the offset that now
+ * separates lease times from the wall clock.
+ */
+static void check_clock(struct control *c)
+{
+	int64_t mono = (int64_t)now_ns();
+
+	if (!c->clock || mono - c->clock_checked_ns < CLOCK_CHECK_EVERY_NS)
+		return;
+	c->clock_checked_ns = mono;
+	int64_t jump = lease_clock_check(c->clock, LEASE_CLOCK_STEP_NS);
+	int64_t offset = atomic_load_explicit(&c->clock->offset_ns, memory_order_relaxed);
+	atomic_store_explicit(&c->counters->clock_steps,
+			      atomic_load_explicit(&c->clock->steps, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&c->counters->clock_offset_ms, offset / 1000000,
+			      memory_order_relaxed);
+	if (jump)
+		fprintf(stderr,
+			"leasewired: clock: the wall clock stepped by %+.3f s; lease times keep "
+			"counting elapsed time and now differ from the wall clock by %+.3f s "
+			"(until the next restart, which takes the wall clock again)\n",
+			(double)jump / 1e9, (double)offset / 1e9);
+}
+
 int control_run(struct control *c)
 {
 	uint32_t snapshot_every = c->cfg->lease_store.snapshot_every;
@@ -223,6 +252,7 @@ int control_run(struct control *c)
 	while (!atomic_load_explicit(c->stop, memory_order_acquire)) {
 		/* Shell requests first: their worker commands then ride this round. */
 		control_cmd_service(c);
+		check_clock(c);
 		int n = control_commit_round(c);
 		if (n == 0)
 			usleep(CONTROL_IDLE_SLEEP_US);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "counters.h"
 #include "journal.h"
+#include "lease_clock.h"
 #include "lease_table.h"
 #include "spsc_ring.h"
 #include "status.h"
@@ -53,6 +54,8 @@ struct control {
 	struct config_snapshot **live; /* RCU pointer: control writes, shell/telemetry read */
 	const struct status_ops *status;
 	int64_t last_snapshot_unix; /* control thread only */
+	struct lease_clock *clock; /* the lease clock; control checks it for wall-clock steps */
+	int64_t clock_checked_ns; /* control thread only: monotonic time of the last check */
 	struct control_journal_alarm alarm; /* control thread only */
 };
 

@@ -239,7 +239,8 @@ static void pools_read(const struct config_snapshot *snap, void *arg)
 static int cmd_show_pools(struct cli_def *cli, const char *c, char **argv, int argc)
 {
 	struct shell_session *s = shell_session_of(cli);
-	struct pools_job j = { .table = s->env->table, .now = time(NULL) };
+	struct pools_job j = { .table = s->env->table,
+			       .now = control_counters_lease_now(s->env->control, time(NULL)) };
 	(void)c;
 	(void)argv;
 	if (argc) {

@@ -232,8 +232,13 @@ int main(int argc, char **argv)
 
 	/* Recovery: the table must hold every durable binding before a packet is seen. */
 	static struct control_counters ccounters;
+	/* The one clock of every lease time from here on (lease_clock.h). */
+	static struct lease_clock lease_clock;
+	lease_clock_init(&lease_clock, NULL);
 	struct journal_recovery_stats rs;
-	struct recovery_ctx rctx = { .table = table, .n_workers = n_workers, .now = time(NULL) };
+	struct recovery_ctx rctx = { .table = table,
+				     .n_workers = n_workers,
+				     .now = lease_clock_now(&lease_clock) };
 	uint64_t t0 = rte_get_timer_cycles();
 	journal = journal_open(&cfg->lease_store, MAX_CORRUPT_RECORDS, recover_one, &rctx, &rs, err,
 			       sizeof(err));
@@ -298,6 +303,7 @@ int main(int argc, char **argv)
 		wk->to_control = events[w];
 		wk->cmds = &cmdq[w];
 		wk->commit = &commits[w];
+		wk->clock = &lease_clock;
 		wk->view = &view;
 		wk->stop = &stop_requested;
 		wk->ack_timeout_tsc = hz / 1000 * cfg->lease_store.ack_timeout_ms;
@@ -354,6 +360,7 @@ int main(int argc, char **argv)
 		.to_workers = cmdq,
 		.live = &live,
 		.status = status,
+		.clock = &lease_clock,
 	};
 
 	signal(SIGINT, on_signal);

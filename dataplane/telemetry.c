@@ -89,7 +89,11 @@ static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_
 	CONTROL_ADD(recovery_ms)
 	CONTROL_ADD(journal_failing)
 	CONTROL_ADD(journal_records_lost)
+	CONTROL_ADD(clock_steps)
 #undef CONTROL_ADD
+	rte_tel_data_add_dict_int(
+	    d, "clock_offset_ms",
+	    (int)atomic_load_explicit(&tel_control->clock_offset_ms, memory_order_relaxed));
 	return 0;
 }
 
@@ -345,8 +349,9 @@ static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_
 	(void)params;
 
 	rcu_register_thread();
-	size_t n = lease_view_pools_usage(tel_table, rcu_dereference(*tel_live)->cfg, pools,
-					  TEL_POOLS_MAX, time(NULL));
+	size_t n =
+	    lease_view_pools_usage(tel_table, rcu_dereference(*tel_live)->cfg, pools, TEL_POOLS_MAX,
+				   control_counters_lease_now(tel_control, time(NULL)));
 	rcu_unregister_thread();
 	rte_tel_data_start_dict(d);
 	for (size_t i = 0; i < n; i++) {

@@ -430,10 +430,19 @@ static void log_alarms(struct worker *w, uint64_t tsc)
 	}
 }
 
+/*
+ * Every worker reads the one lease clock (vDSO, no system call), so no
+ * two workers disagree on expiry and a wall-clock step moves no lease.
+ */
+static int64_t worker_clock_now(const struct worker *w)
+{
+	return w->clock ? lease_clock_now(w->clock) : (int64_t)time(NULL);
+}
+
 static void housekeeping(struct worker *w)
 {
 	uint64_t tsc = rte_rdtsc();
-	w->now = w->clock_base_unix + (int64_t)((tsc - w->clock_base_tsc) / w->tsc_hz);
+	w->now = worker_clock_now(w);
 	log_alarms(w, tsc);
 	lease_table_scan_slots(w->srv.table, &w->scan_cursor, EXPIRY_SCAN_BUDGET, expire_visit, w);
 	lease_table_scan_slab(w->srv.table, w->id, &w->reclaim_cursor, RECLAIM_SCAN_BUDGET,
@@ -445,9 +454,7 @@ static void housekeeping(struct worker *w)
 void worker_prepare(struct worker *w)
 {
 	w->tsc_hz = rte_get_tsc_hz();
-	w->clock_base_tsc = rte_rdtsc();
-	w->clock_base_unix = (int64_t)time(NULL);
-	w->now = w->clock_base_unix;
+	w->now = worker_clock_now(w);
 }
 
 void worker_after_burst(struct worker *w)

@@ -24,6 +24,7 @@
 #include "counters.h"
 #include "dhcp_server.h"
 #include "failover_view.h"
+#include "lease_clock.h"
 #include "spsc_ring.h"
 #include "worker_cmd.h"
 
@@ -68,12 +69,12 @@ struct worker {
 	const _Atomic bool *stop;
 	uint64_t ack_timeout_tsc;
 	bool wait_for_commit; /* false for durability "none" */
+	/* The process's lease clock (lease_clock.h); NULL only in benchmarks and fuzzing (wall clock). */
+	const struct lease_clock *clock;
 
 	/* Owned by the worker thread. */
 	struct dhcp_server srv;
-	int64_t now; /* unix seconds, refreshed by housekeeping */
-	int64_t clock_base_unix;
-	uint64_t clock_base_tsc;
+	int64_t now; /* lease clock, unix seconds, refreshed by housekeeping */
 	uint64_t tsc_hz;
 	size_t scan_cursor;
 	size_t reclaim_cursor; /* position in this worker's record slab */

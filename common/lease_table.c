@@ -893,6 +893,46 @@ int lease_table_walk(struct lease_table *t, int (*visit)(const struct lease *, v
 	return ret;
 }
 
+size_t lease_table_walk_chunk(struct lease_table *t, size_t *cursor, size_t budget,
+			      int (*visit)(const struct lease *, void *), void *arg, int *rc)
+{
+	size_t pos = *cursor, seen = 0;
+	unsigned w = 0;
+
+	*rc = 0;
+	/* The cursor counts entries over the slabs laid end to end. */
+	while (w < t->n_writers && pos >= t->slabs[w].n_recs)
+		pos -= t->slabs[w++].n_recs;
+	urcu_qsbr_read_lock();
+	while (w < t->n_writers && seen < budget && *rc == 0) {
+		const struct lt_slab *slab = &t->slabs[w];
+		const struct lease *l = &slab->recs[pos].lease;
+		uint8_t key[LEASE_KEY_MAX];
+		uint8_t key_len = l->key_len;
+		uint32_t hash = l->key_hash;
+
+		/*
+		 * The entry may be free, or being filled by its owner: copy its
+		 * key, then keep it only if it is the published version for that
+		 * key. A published version is immutable and, while this thread
+		 * stays online, cannot be reused, so what visit reads is whole.
+		 */
+		if (key_len && key_len <= LEASE_KEY_MAX) {
+			memcpy(key, l->key, key_len);
+			if (lease_table_find_key(t, key, key_len, hash) == l)
+				*rc = visit(l, arg);
+		}
+		seen++;
+		(*cursor)++;
+		if (++pos == slab->n_recs) {
+			pos = 0;
+			w++;
+		}
+	}
+	urcu_qsbr_read_unlock();
+	return seen;
+}
+
 /* Index of the range holding global slot index pos (pos < n_slots). */
 static size_t lt_range_at_slot(const struct lease_table *t, size_t pos)
 {

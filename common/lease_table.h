@@ -135,6 +135,22 @@ int lease_table_walk(struct lease_table *table, int (*visit)(const struct lease 
 		     void *arg);
 
 /*
+ * The same in chunks that hold nothing between calls, for walks over
+ * millions of records that must not hold back grace periods (a snapshot,
+ * a view): visits the published records among up to budget slab entries
+ * from *cursor (a position over every writer's slab, start at 0; it is
+ * advanced), stopping early when visit returns non-zero (in *rc, else 0).
+ * Returns the entries looked at; 0 once past the last slab. The caller may
+ * go quiescent between calls. A record that changes between two calls may
+ * be visited in its old version, its new one, both or neither: right for
+ * a snapshot whose later journal holds the change, and for counts that
+ * are approximate while writers run anyway. Any registered, online QSBR
+ * thread.
+ */
+size_t lease_table_walk_chunk(struct lease_table *table, size_t *cursor, size_t budget,
+			      int (*visit)(const struct lease *, void *), void *arg, int *rc);
+
+/*
  * Incremental scan of address slots for expiry: visit up to `budget` slots
  * starting at *cursor (wrapping), calling visit for each slot that holds a
  * lease. Returns the number of slots examined. Any RCU reader; the visitor

@@ -187,6 +187,8 @@ void lease_view_client_id(const struct lease *l, char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, i > 1 ? ":%02x" : "%02x", l->key[i]);
 }
 
+#define LEASE_VIEW_WALK_CHUNK 4096 /* slab entries between quiescent states */
+
 struct pools_walk {
 	struct pool_usage *pools;
 	size_t n;
@@ -209,6 +211,15 @@ size_t lease_view_pools_usage(struct lease_table *table, const struct lw_config 
 	pw.n = lease_view_pools_init(cfg, out, max);
 	if (pw.n > max)
 		pw.n = max;
-	lease_table_walk(table, pools_walk_visit, &pw);
+	/*
+	 * cfg is not read past this point: the walk goes quiescent between
+	 * chunks so that a view over millions of leases never holds back the
+	 * grace periods the workers' slabs refill from.
+	 */
+	size_t cursor = 0;
+	int rc;
+	while (lease_table_walk_chunk(table, &cursor, LEASE_VIEW_WALK_CHUNK, pools_walk_visit, &pw,
+				      &rc))
+		urcu_qsbr_quiescent_state();
 	return pw.n;
 }

@@ -61,8 +61,10 @@ size_t lease_view_pools_init(const struct lw_config *cfg, struct pool_usage *out
 void lease_view_pools_add(struct pool_usage *pools, size_t n, const struct lease *l, int64_t now);
 /*
  * Usage of every configured pool (at most max, config order) counted over
- * the whole table: lease_view_pools_init plus a walk. RCU read side.
- * Returns the number of entries filled.
+ * the whole table: lease_view_pools_init plus a walk in chunks. The caller
+ * is a registered, online QSBR thread; the walk passes quiescent states,
+ * so cfg, and every other RCU pointer the caller holds, is invalid once
+ * it returns. Returns the number of entries filled.
  */
 size_t lease_view_pools_usage(struct lease_table *table, const struct lw_config *cfg,
 			      struct pool_usage *out, size_t max, int64_t now);

@@ -168,50 +168,54 @@ int control_commit_round(struct control *c)
 	return (int)taken;
 }
 
-struct compact_ctx {
-	struct journal *j;
-	int rc;
-	uint64_t n;
-};
-
-static int compact_visit(const struct lease *l, void *arg)
+int control_compact_start(struct control *c)
 {
-	struct compact_ctx *cc = arg;
-	struct lease_image img;
+	int rc = compaction_start(&c->compaction, c->journal, c->table);
+	if (rc < 0 && rc != -EBUSY)
+		fprintf(stderr, "leasewired: journal: compaction not started: %s\n", strerror(-rc));
+	publish_stats(c);
+	return rc;
+}
 
-	lease_image_from_lease(&img, l);
-	cc->rc = journal_compact_add(cc->j, &img);
-	cc->n++;
-	return cc->rc;
+bool control_compact_poll(struct control *c)
+{
+	struct compaction *cp = &c->compaction;
+
+	if (!compaction_poll(cp))
+		return false;
+	if (cp->rc == 0) {
+		c->last_snapshot_unix = time(NULL);
+		atomic_fetch_add_explicit(&c->counters->compactions, 1, memory_order_relaxed);
+		fprintf(stderr,
+			"leasewired: journal: compacted %llu leases in %.1f ms (commits went on "
+			"meanwhile)\n",
+			(unsigned long long)cp->leases, (double)cp->elapsed_ns / 1e6);
+	} else {
+		fprintf(stderr,
+			"leasewired: journal: compaction failed: %s; the journals stay and "
+			"recovery reads them all\n",
+			strerror(-cp->rc));
+	}
+	publish_stats(c);
+	return true;
+}
+
+/* Keep committing while the snapshot is written, until it is done. */
+static void compact_finish_committing(struct control *c)
+{
+	while (c->compaction.running && !control_compact_poll(c)) {
+		if (control_commit_round(c) <= 0)
+			usleep(CONTROL_IDLE_SLEEP_US);
+	}
 }
 
 int control_compact(struct control *c)
 {
-	struct compact_ctx cc = { .j = c->journal };
-	uint64_t t0 = now_ns();
-	int rc = journal_compact_begin(c->journal);
-
+	int rc = control_compact_start(c);
 	if (rc < 0)
 		return rc;
-	/*
-	 * Everything dequeued so far is in the old generation; the table may hold
-	 * newer versions whose events are still in the rings. Both are fine: the
-	 * new journal replays after the snapshot, so the last record wins.
-	 */
-	rcu_thread_online();
-	lease_table_walk(c->table, compact_visit, &cc);
-	rcu_thread_offline();
-	if (cc.rc < 0)
-		return cc.rc;
-	rc = journal_compact_finish(c->journal);
-	if (rc == 0) {
-		c->last_snapshot_unix = time(NULL);
-		atomic_fetch_add_explicit(&c->counters->compactions, 1, memory_order_relaxed);
-		publish_stats(c);
-		fprintf(stderr, "leasewired: journal: compacted %llu leases in %.1f ms\n",
-			(unsigned long long)cc.n, (double)(now_ns() - t0) / 1e6);
-	}
-	return rc;
+	compact_finish_committing(c);
+	return c->compaction.rc;
 }
 
 #define CLOCK_CHECK_EVERY_NS 1000000000ll
@@ -259,17 +263,14 @@ int control_run(struct control *c)
 		else if (n < 0)
 			usleep(1000); /* back off; the next round retries with fresh events */
 
+		control_compact_poll(c);
 		struct journal_stats js;
 		journal_get_stats(c->journal, &js);
-		if (snapshot_every && js.records_since_snapshot >= snapshot_every) {
-			int crc = control_compact(c);
-			if (crc < 0)
-				fprintf(stderr,
-					"leasewired: journal: compaction failed: %s; old "
-					"generation kept\n",
-					strerror(-crc));
-		}
+		if (snapshot_every && !c->compaction.running &&
+		    js.records_since_snapshot >= snapshot_every)
+			control_compact_start(c);
 	}
+	compact_finish_committing(c);
 	control_cmd_close(c);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "compaction.h"
 #include "config.h"
 #include "counters.h"
 #include "journal.h"
@@ -56,6 +57,7 @@ struct control {
 	int64_t last_snapshot_unix; /* control thread only */
 	struct lease_clock *clock; /* the lease clock; control checks it for wall-clock steps */
 	int64_t clock_checked_ns; /* control thread only: monotonic time of the last check */
+	struct compaction compaction; /* control thread only (see compaction.h) */
 	struct control_journal_alarm alarm; /* control thread only */
 };
 
@@ -84,7 +86,18 @@ int control_drain(struct control *c);
  */
 int control_commit_round(struct control *c);
 
-/* Write a snapshot of the table and start a new journal generation. Control thread only. */
+/*
+ * Start a compaction (compaction.h): a new journal generation now, the
+ * snapshot written by its own thread while rounds go on committing.
+ * 0, -EBUSY while one runs, or -errno (logged). Control thread only.
+ */
+int control_compact_start(struct control *c);
+/* true when a running compaction just ended (logged, counted). Control thread only; never blocks. */
+bool control_compact_poll(struct control *c);
+/*
+ * Compact and wait for the snapshot, committing rounds meanwhile (tests,
+ * benchmarks). Returns 0 or -errno. Control thread only.
+ */
 int control_compact(struct control *c);
 
 #endif

@@ -93,6 +93,36 @@ static void finish(struct control *c, struct control_cmd *cmd, int rc)
 	pthread_mutex_unlock(&mb->lock);
 }
 
+/*
+ * The snapshot is written by the compaction thread while rounds go on
+ * committing: the command stays at the head of the mailbox (later ones
+ * wait) until that thread is done, then answers with its result.
+ */
+static void serve_compact(struct control *c, struct control_cmd *cmd)
+{
+	int rc;
+
+	if (!cmd->started) {
+		if (c->compaction.running)
+			return; /* an automatic one runs: start ours after it */
+		rc = control_compact_start(c);
+		if (rc < 0) {
+			snprintf(cmd->msg, sizeof(cmd->msg), "compaction failed: %s",
+				 strerror(-rc));
+			finish(c, cmd, rc);
+			return;
+		}
+		cmd->started = true;
+		return;
+	}
+	if (c->compaction.running && !control_compact_poll(c))
+		return;
+	rc = c->compaction.rc;
+	snprintf(cmd->msg, sizeof(cmd->msg), rc ? "compaction failed: %s" : "journal compacted%s",
+		 rc ? strerror(-rc) : "");
+	finish(c, cmd, rc);
+}
+
 /* Which worker writes the record with this key (DESIGN.md sec 3). */
 static unsigned owner_of(const struct control *c, const struct lease_image *img)
 {
@@ -236,16 +266,7 @@ void control_cmd_service(struct control *c)
 	case CONTROL_CMD_CLEAR_LEASE: serve_clear_lease(c, cmd); break;
 	case CONTROL_CMD_IMPORT: serve_import(c, cmd); break;
 	case CONTROL_CMD_RELOAD: serve_reload(c, cmd); break;
-	case CONTROL_CMD_COMPACT: {
-		int rc = control_compact(c);
-		if (rc == 0)
-			c->last_snapshot_unix = time(NULL);
-		snprintf(cmd->msg, sizeof(cmd->msg),
-			 rc ? "compaction failed: %s" : "journal compacted%s",
-			 rc ? strerror(-rc) : "");
-		finish(c, cmd, rc);
-		break;
-	}
+	case CONTROL_CMD_COMPACT: serve_compact(c, cmd); break;
 	case CONTROL_CMD_CLEAR_STATS: {
 		struct worker_counters sum;
 		status_sum_counters(c->status, &sum);

@@ -925,6 +925,8 @@ fail:
 	return rc;
 }
 
+void journal_compact_abort(struct journal *j) { compact_discard(j, -ECANCELED); }
+
 static int snap_flush(struct journal *j)
 {
 	int rc = write_all(j->io, j->snap_fd, j->snap_buf, j->snap_len, j->snap_off);

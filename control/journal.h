@@ -104,6 +104,8 @@ uint32_t journal_pending(const struct journal *j);
 int journal_compact_begin(struct journal *j);
 int journal_compact_add(struct journal *j, const struct lease_image *img);
 int journal_compact_finish(struct journal *j);
+/* Give the snapshot up (the new generation stays; recovery reads both journals). */
+void journal_compact_abort(struct journal *j);
 
 struct journal_stats {
 	uint64_t records; /* appended since start */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client_key.h"
@@ -506,6 +507,13 @@ static void push_image(unsigned w, const struct lease *l)
 	ck_assert(spsc_ring_push(rig->rings[w], &ev));
 }
 
+static int count_visit(const struct lease *l, void *arg)
+{
+	(void)l;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
 struct apply_ctx {
 	struct lease_table *t;
 };
@@ -632,6 +640,151 @@ START_TEST(store_of_format_0_recovers)
 }
 END_TEST
 
+/* ---- compaction beside the commit rounds ------------------------------ */
+
+/* The snapshot's fsync (a regular file, on the compaction thread) waits for the test. */
+static _Atomic bool snapshot_fsync_waiting, snapshot_fsync_go;
+
+static int gated_fsync(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		atomic_store(&snapshot_fsync_waiting, true);
+		for (int i = 0; i < 20000 && !atomic_load(&snapshot_fsync_go); i++)
+			usleep(1000);
+	}
+	return fsync(fd);
+}
+
+static const struct journal_io gated_io = {
+	.pwrite = pwrite,
+	.fdatasync = fdatasync,
+	.fsync = gated_fsync,
+	.ftruncate = ftruncate,
+};
+
+#define COMPACT_LEASES 20000u
+
+/*
+ * While the snapshot is written and fsynced, rounds go on committing (so
+ * parked ACKs leave) and grace periods complete (so slabs refill). The
+ * snapshot's fsync is held until the test has seen both; then recovery
+ * finds every lease of the snapshot and every event committed meanwhile.
+ */
+START_TEST(compaction_leaves_commits_running)
+{
+	struct lease_table_params p = { .n_writers = 2, .max_leases = COMPACT_LEASES + 64 };
+	struct lease_table *t = lease_table_create(&p);
+	ck_assert_ptr_nonnull(t);
+	rcu_register_thread();
+	for (uint32_t i = 0; i < COMPACT_LEASES; i++) {
+		struct lease *l = lease_table_alloc(t, i % 2);
+		ck_assert_ptr_nonnull(l);
+		l->ip = 0x0b000000u + i;
+		l->subnet_id = 1;
+		l->state = LEASE_BOUND;
+		l->htype = 1;
+		l->hlen = 6;
+		l->chaddr[0] = 0x06;
+		l->chaddr[3] = (uint8_t)(i >> 16);
+		l->chaddr[4] = (uint8_t)(i >> 8);
+		l->chaddr[5] = (uint8_t)i;
+		l->expire = NOW + 3600;
+		l->lease_secs = 3600;
+		l->key_len = 8;
+		l->key[0] = LEASE_KEY_HWADDR;
+		l->key[1] = 1;
+		memcpy(l->key + 2, l->chaddr, 6);
+		l->key_hash = client_key_hash(l->key, l->key_len);
+		ck_assert_int_eq(lease_table_publish(t, l, NULL), 0);
+	}
+	rig->ctl.table = t;
+	emit_n(0, 5);
+	ck_assert_int_eq(control_commit_round(&rig->ctl), 5);
+
+	atomic_store(&snapshot_fsync_waiting, false);
+	atomic_store(&snapshot_fsync_go, false);
+	journal_set_io(rig->ctl.journal, &gated_io);
+	ck_assert_int_eq(control_compact_start(&rig->ctl), 0);
+	ck_assert_int_eq(control_compact_start(&rig->ctl), -EBUSY);
+	for (int i = 0; i < 10000 && !atomic_load(&snapshot_fsync_waiting); i++)
+		usleep(1000);
+	ck_assert_msg(atomic_load(&snapshot_fsync_waiting), "the snapshot never reached its fsync");
+	ck_assert(rig->ctl.compaction.running);
+
+	/* The snapshot is held in its fsync: rounds still commit. */
+	for (unsigned w = 0; w < N_WORKERS; w++)
+		emit_n(w, 100);
+	ck_assert_int_eq(control_commit_round(&rig->ctl), 300);
+	ck_assert_uint_eq(committed(0), 105);
+	ck_assert_uint_eq(releasable(2), 100);
+	ck_assert(!control_compact_poll(&rig->ctl));
+	/* And a grace period completes: the compaction thread holds no read side. */
+	rcu_thread_offline();
+	synchronize_rcu();
+	rcu_thread_online();
+
+	atomic_store(&snapshot_fsync_go, true);
+	for (int i = 0; i < 10000 && !control_compact_poll(&rig->ctl); i++)
+		usleep(1000);
+	ck_assert(!rig->ctl.compaction.running);
+	ck_assert_int_eq(rig->ctl.compaction.rc, 0);
+	ck_assert_uint_eq(rig->ctl.compaction.leases, COMPACT_LEASES);
+	ck_assert_uint_eq(atomic_load(&rig->counters.compactions), 1);
+	journal_set_io(rig->ctl.journal, NULL);
+
+	char err[256];
+	struct journal_recovery_stats st;
+	struct count_ctx cc;
+	memset(&cc, 0, sizeof(cc));
+	journal_close(rig->ctl.journal);
+	rig->ctl.journal =
+	    journal_open(&rig->cfg.lease_store, 0, count_one, &cc, &st, err, sizeof(err));
+	ck_assert_msg(rig->ctl.journal, "reopen: %s", err);
+	ck_assert_uint_eq(st.snapshot_records, COMPACT_LEASES);
+	ck_assert_uint_eq(st.journal_records, 300); /* the 5 before are in the snapshot's past */
+	ck_assert_uint_eq(st.snapshot_generation, 1);
+
+	rcu_thread_offline();
+	rcu_barrier();
+	rcu_thread_online();
+	lease_table_destroy(t);
+	rcu_unregister_thread();
+}
+END_TEST
+
+/* The chunked walk visits every published record once, in bounded chunks. */
+START_TEST(walk_chunk_covers_table)
+{
+	struct lease_table_params p = { .n_writers = 3, .max_leases = 3000 };
+	struct lease_table *t = lease_table_create(&p);
+	ck_assert_ptr_nonnull(t);
+	rcu_register_thread();
+	for (uint32_t i = 0; i < 2000; i++) {
+		struct lease *l = client(t, i % 3, (uint8_t)i);
+		l->chaddr[4] = (uint8_t)(i >> 8);
+		memcpy(l->key + 2, l->chaddr, 6);
+		l->key_hash = client_key_hash(l->key, l->key_len);
+		ck_assert_int_eq(lease_table_publish(t, l, NULL), 0);
+	}
+	size_t cursor = 0, chunks = 0, n;
+	int rc;
+	uint64_t seen = 0;
+	while ((n = lease_table_walk_chunk(t, &cursor, 128, count_visit, &seen, &rc)) > 0) {
+		ck_assert_uint_le(n, 128);
+		rcu_quiescent_state();
+		chunks++;
+	}
+	ck_assert_uint_eq(seen, 2000);
+	ck_assert_uint_ge(chunks, 3000 / 128);
+	rcu_thread_offline();
+	rcu_barrier();
+	rcu_thread_online();
+	lease_table_destroy(t);
+	rcu_unregister_thread();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("control_commit");
@@ -647,6 +800,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, sustained_failure_then_recovery);
 	tcase_add_test(tc, cross_worker_order);
 	tcase_add_test(tc, store_of_format_0_recovers);
+	tcase_add_test(tc, compaction_leaves_commits_running);
+	tcase_add_test(tc, walk_chunk_covers_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

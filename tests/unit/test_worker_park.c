@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The durability gate on the worker side: worker_flush_parked() may send
+ * a parked ACK only when its sequence is <= committed_seq and > failed_seq
+ * (DESIGN.md sec 4), drops one whose record failed or whose deadline
+ * passed, and keeps the rest parked in order. The last case runs the
+ * whole gate: a worker's parked ACKs, the control thread's real commit
+ * round on a journal whose early flush fails mid-round, then the flush.
+ *
+ * Runs the real worker code on DPDK (EAL in memory, no hugepages, a
+ * net_null port whose opackets count what left).
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "control.h"
+#include "worker.h"
+
+static struct rte_mempool *pool;
+static uint16_t port_id;
+static struct worker *w;
+
+static uint64_t sent_so_far(void)
+{
+	struct rte_eth_stats st;
+	ck_assert_int_eq(rte_eth_stats_get(port_id, &st), 0);
+	return st.opackets;
+}
+
+static void setup(void)
+{
+	w = calloc(1, sizeof(*w));
+	ck_assert_ptr_nonnull(w);
+	w->commit = calloc(1, sizeof(*w->commit));
+	ck_assert_ptr_nonnull(w->commit);
+	w->n_ports = 1;
+	w->ports[0].port_id = port_id;
+	w->ports[0].tx_queue = 0;
+	w->pool = pool;
+	w->wait_for_commit = true;
+	worker_prepare(w);
+	rte_eth_stats_reset(port_id);
+}
+
+static void teardown(void)
+{
+	/* Whatever is still parked goes back to the pool. */
+	while (w->park_tail != w->park_head)
+		rte_pktmbuf_free(w->park[w->park_tail++ % WORKER_PARK_SLOTS].m);
+	free(w->commit);
+	free(w);
+}
+
+/* Park an ACK for event seq, due in deadline_ms from now (negative: overdue). */
+static void park(uint64_t seq, int64_t deadline_ms)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(rte_pktmbuf_append(m, 300));
+	m->port = port_id;
+	m->hash.usr = 5; /* DHCPACK */
+	struct parked_ack *p = &w->park[w->park_head++ % WORKER_PARK_SLOTS];
+	p->m = m;
+	p->seq = seq;
+	p->deadline_tsc =
+	    (uint64_t)((int64_t)rte_rdtsc() + deadline_ms * (int64_t)rte_get_tsc_hz() / 1000);
+	w->ctr.acks_parked++;
+}
+
+static void publish(uint64_t committed, uint64_t failed)
+{
+	atomic_store(&w->commit->failed_seq, failed);
+	atomic_store(&w->commit->committed_seq, committed);
+}
+
+static void flush(void)
+{
+	worker_flush_parked(w);
+	worker_after_burst(w); /* transmits the buffered replies */
+}
+
+static unsigned parked(void) { return w->park_head - w->park_tail; }
+
+START_TEST(committed_leave_in_order)
+{
+	for (uint64_t s = 1; s <= 10; s++)
+		park(s, 10000);
+	flush();
+	ck_assert_uint_eq(sent_so_far(), 0); /* nothing committed yet */
+	ck_assert_uint_eq(parked(), 10);
+	publish(4, 0);
+	flush();
+	ck_assert_uint_eq(sent_so_far(), 4);
+	ck_assert_uint_eq(w->ctr.tx_ack, 4);
+	ck_assert_uint_eq(parked(), 6);
+	publish(10, 0);
+	flush();
+	ck_assert_uint_eq(sent_so_far(), 10);
+	ck_assert_uint_eq(w->ctr.acks_released, 10);
+	ck_assert_uint_eq(w->ctr.drops[DROP_ACK_NOT_DURABLE], 0);
+}
+END_TEST
+
+START_TEST(failed_are_dropped)
+{
+	for (uint64_t s = 1; s <= 8; s++)
+		park(s, 10000);
+	publish(8, 5); /* 1..5 not durable, 6..8 durable */
+	flush();
+	ck_assert_uint_eq(sent_so_far(), 3);
+	ck_assert_uint_eq(w->ctr.drops[DROP_ACK_NOT_DURABLE], 5);
+	ck_assert_uint_eq(parked(), 0);
+}
+END_TEST
+
+START_TEST(overdue_are_dropped_never_sent)
+{
+	park(1, -1);
+	park(2, -1);
+	park(3, 10000);
+	flush();
+	ck_assert_uint_eq(sent_so_far(), 0);
+	ck_assert_uint_eq(w->ctr.drops[DROP_ACK_NOT_DURABLE], 2);
+	ck_assert_uint_eq(parked(), 1);
+	/* Its record committed later: the overdue ones stay dropped, the live one leaves. */
+	publish(3, 0);
+	flush();
+	ck_assert_uint_eq(sent_so_far(), 1);
+}
+END_TEST
+
+/* ---- the whole gate: worker parks, control commits (or not), worker flushes */
+
+static char tmpdir[64];
+
+static void remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char p[512];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+static unsigned pwrite_calls;
+static ssize_t first_write_fails(int fd, const void *buf, size_t len, off_t off)
+{
+	if (++pwrite_calls == 1) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return pwrite(fd, buf, len, off);
+}
+
+static const struct journal_io full_disk_once = {
+	.pwrite = first_write_fails,
+	.fdatasync = fdatasync,
+	.fsync = fsync,
+	.ftruncate = ftruncate,
+};
+
+static void event_for(struct spsc_ring *ring, uint64_t seq)
+{
+	struct lease_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = seq;
+	ev.type = JOURNAL_REC_UPSERT;
+	ev.img.ip = 0x0a000000u + (uint32_t)seq;
+	ev.img.state = LEASE_BOUND;
+	ev.img.htype = 1;
+	ev.img.hlen = 6;
+	ev.img.chaddr[2] = (uint8_t)(seq >> 16);
+	ev.img.chaddr[3] = (uint8_t)(seq >> 8);
+	ev.img.chaddr[4] = (uint8_t)seq;
+	ev.img.key_len = 8;
+	ev.img.key[0] = LEASE_KEY_HWADDR;
+	ev.img.key[1] = 1;
+	memcpy(ev.img.key + 2, ev.img.chaddr, 6);
+	ck_assert(spsc_ring_push(ring, &ev));
+}
+
+/*
+ * Worker 0 (this one) has 3,000 ACKs parked whose events are in its ring;
+ * worker 1's 12,000 events push the journal past its early-flush mark,
+ * and that write fails. None of worker 0's ACKs may leave. With the disk
+ * back, a new ACK of worker 0 leaves once its round commits.
+ */
+START_TEST(gate_with_failing_round)
+{
+	struct lw_config *cfg = calloc(1, sizeof(*cfg));
+	struct spsc_ring *rings[2];
+	struct control_commit_slot slots[2];
+	struct worker_commit other = { 0 };
+	struct control_counters counters;
+	_Atomic bool stop = false;
+	char err[256];
+
+	memset(&counters, 0, sizeof(counters));
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lw-park-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	ck_assert_ptr_nonnull(cfg);
+	snprintf(cfg->lease_store.directory, sizeof(cfg->lease_store.directory), "%s", tmpdir);
+	cfg->lease_store.durability = CFG_DURABILITY_FSYNC;
+	struct journal *j = journal_open(&cfg->lease_store, 0, NULL, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(j, "journal_open: %s", err);
+	for (int i = 0; i < 2; i++) {
+		rings[i] = spsc_ring_create(16384, sizeof(struct lease_event));
+		ck_assert_ptr_nonnull(rings[i]);
+	}
+	slots[0].committed_seq = &w->commit->committed_seq;
+	slots[0].failed_seq = &w->commit->failed_seq;
+	slots[1].committed_seq = &other.committed_seq;
+	slots[1].failed_seq = &other.failed_seq;
+	struct control ctl = {
+		.cfg = cfg,
+		.journal = j,
+		.n_workers = 2,
+		.from_workers = rings,
+		.commit = slots,
+		.counters = &counters,
+		.stop = &stop,
+	};
+
+	for (uint64_t s = 1; s <= 3000; s++) {
+		event_for(rings[0], s);
+		park(s, 60000);
+	}
+	for (uint64_t s = 1; s <= 12000; s++)
+		event_for(rings[1], 100000 + s);
+	journal_set_io(j, &full_disk_once);
+	ck_assert_int_eq(control_commit_round(&ctl), -ENOSPC);
+	flush();
+	ck_assert_uint_eq(sent_so_far(), 0);
+	ck_assert_uint_eq(w->ctr.drops[DROP_ACK_NOT_DURABLE], 3000);
+	ck_assert_uint_eq(parked(), 0);
+
+	journal_set_io(j, NULL);
+	while (control_commit_round(&ctl) > 0) /* worker 1's rest */
+		;
+	event_for(rings[0], 3001);
+	park(3001, 60000);
+	ck_assert_int_eq(control_commit_round(&ctl), 1);
+	flush();
+	ck_assert_uint_eq(sent_so_far(), 1);
+
+	journal_close(j);
+	spsc_ring_free(rings[0]);
+	spsc_ring_free(rings[1]);
+	free(cfg);
+	remove_tree(tmpdir);
+}
+END_TEST
+
+static int eal_up(void)
+{
+	char prefix[32];
+	snprintf(prefix, sizeof(prefix), "lwpark%d", (int)getpid());
+	char *args[] = { "test_worker_park", "--no-huge",     "-m",   "128",	"--no-pci",
+			 "--no-shconf",	     "--file-prefix", prefix, "--vdev", "net_null0",
+			 "--log-level",	     "lib.eal:error" };
+	if (rte_eal_init((int)RTE_DIM(args), args) < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create("park", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
+	if (!pool || rte_eth_dev_count_avail() < 1)
+		return -1;
+	RTE_ETH_FOREACH_DEV(port_id) break;
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure(port_id, 1, 1, &conf) < 0 ||
+	    rte_eth_rx_queue_setup(port_id, 0, 64, (unsigned)rte_socket_id(), NULL, pool) < 0 ||
+	    rte_eth_tx_queue_setup(port_id, 0, 64, (unsigned)rte_socket_id(), NULL) < 0 ||
+	    rte_eth_dev_start(port_id) < 0)
+		return -1;
+	return 0;
+}
+
+int main(void)
+{
+	if (eal_up() < 0) {
+		fprintf(stderr, "test_worker_park: EAL or net_null port not available\n");
+		return 1;
+	}
+	Suite *s = suite_create("worker_park");
+	TCase *tc = tcase_create("park");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, committed_leave_in_order);
+	tcase_add_test(tc, failed_are_dropped);
+	tcase_add_test(tc, overdue_are_dropped_never_sent);
+	tcase_add_test(tc, gate_with_failing_round);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	/* EAL state does not survive fork(): run the cases in this process. */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	rte_eth_dev_stop(port_id);
+	rte_eth_dev_close(port_id);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return failed ? 1 : 0;
+}

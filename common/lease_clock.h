@@ -11,7 +11,7 @@
  * The control thread compares it with the wall clock (lease_clock_check)
  * and reports steps: counted, the offset shown, one log line each. The
  * offset lasts until the next restart, which anchors to the wall clock
- * of that moment (docs/architecture.md, "Time").
+ * of that moment (README, "Durability": time).
  */
 #ifndef LW_LEASE_CLOCK_H
 #define LW_LEASE_CLOCK_H

@@ -203,6 +203,38 @@ static int pools_walk_visit(const struct lease *l, void *arg)
 	return 0;
 }
 
+struct live_walk {
+	int (*visit)(const struct lease *, const struct lw_config *, void *);
+	void *arg;
+	const struct lw_config *cfg;
+};
+
+static int live_walk_visit(const struct lease *l, void *arg)
+{
+	struct live_walk *lw = arg;
+	return lw->visit(l, lw->cfg, lw->arg);
+}
+
+int lease_view_walk(struct lease_table *table, struct config_snapshot *const *live,
+		    int (*visit)(const struct lease *l, const struct lw_config *cfg, void *arg),
+		    void *arg)
+{
+	struct live_walk lw = { .visit = visit, .arg = arg };
+	size_t cursor = 0;
+	int rc = 0;
+
+	for (;;) {
+		const struct config_snapshot *snap = live ? rcu_dereference(*live) : NULL;
+		lw.cfg = snap ? snap->cfg : NULL;
+		if (!lease_table_walk_chunk(table, &cursor, LEASE_VIEW_WALK_CHUNK, live_walk_visit,
+					    &lw, &rc) ||
+		    rc)
+			break;
+		urcu_qsbr_quiescent_state();
+	}
+	return rc;
+}
+
 size_t lease_view_pools_usage(struct lease_table *table, const struct lw_config *cfg,
 			      struct pool_usage *out, size_t max, int64_t now)
 {

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "lease.h"
 #include "lease_table.h"
+#include "status.h"
 
 struct lease_filter {
 	uint32_t subnet_id; /* 0: any */
@@ -73,5 +74,18 @@ void lease_view_ip(uint32_t ip, char *buf, size_t len);
 void lease_view_mac(const struct lease *l, char *buf, size_t len);
 /* Client id in hex with colons, "" when the client is keyed by hardware address. */
 void lease_view_client_id(const struct lease *l, char *buf, size_t len);
+
+/*
+ * Visit every published record in chunks (lease_table_walk_chunk), passing
+ * an RCU quiescent state between chunks so that a walk over millions of
+ * leases never holds back grace periods, and handing visit the live
+ * configuration re-read after each of them (NULL when live is NULL).
+ * Stops when visit returns non-zero and returns that value. The caller is
+ * a registered, online QSBR thread; every RCU pointer it held before the
+ * call is invalid after it.
+ */
+int lease_view_walk(struct lease_table *table, struct config_snapshot *const *live,
+		    int (*visit)(const struct lease *l, const struct lw_config *cfg, void *arg),
+		    void *arg);
 
 #endif

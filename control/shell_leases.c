@@ -55,34 +55,34 @@ static void lease_line(const struct lease *l, const struct lw_config *cfg, char 
 
 struct leases_walk {
 	const struct lease_filter *f;
-	const struct lw_config *cfg;
 	uint64_t matched, first, last; /* rows [first, last) are copied */
 	char (*rows)[LINE_LEN];
 	size_t n_rows;
 };
 
-static int leases_visit(const struct lease *l, void *arg)
+static int leases_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
 {
 	struct leases_walk *w = arg;
 
-	if (!lease_filter_match(w->f, l, w->cfg))
+	if (!lease_filter_match(w->f, l, cfg))
 		return 0;
 	if (w->matched >= w->first && w->matched < w->last)
-		lease_line(l, w->cfg, w->rows[w->n_rows++], LINE_LEN);
+		lease_line(l, cfg, w->rows[w->n_rows++], LINE_LEN);
 	w->matched++;
 	return 0;
 }
 
 struct leases_job {
 	struct lease_table *table;
+	struct config_snapshot **live;
 	struct leases_walk walk;
 };
 
 static void leases_read(const struct config_snapshot *snap, void *arg)
 {
 	struct leases_job *j = arg;
-	j->walk.cfg = snap->cfg;
-	lease_table_walk(j->table, leases_visit, &j->walk);
+	(void)snap; /* the walk re-reads the live config after each quiescent state */
+	lease_view_walk(j->table, j->live, leases_visit, &j->walk);
 }
 
 static int cmd_show_leases(struct cli_def *cli, const char *c, char **argv, int argc)
@@ -114,7 +114,7 @@ static int cmd_show_leases(struct cli_def *cli, const char *c, char **argv, int 
 			  argv[used]);
 		return CLI_ERROR;
 	}
-	struct leases_job j = { .table = s->env->table };
+	struct leases_job j = { .table = s->env->table, .live = s->env->live };
 	j.walk.f = &f;
 	j.walk.first = (page - 1) * PAGE_LINES;
 	j.walk.last = page * PAGE_LINES;
@@ -138,15 +138,17 @@ static int cmd_show_leases(struct cli_def *cli, const char *c, char **argv, int 
 
 struct one_lease {
 	struct lease_table *table;
+	struct config_snapshot **live;
 	uint32_t ip;
 	bool found;
 	struct lease copy; /* table linkage not used */
 	char hostname[64];
 };
 
-static int find_ip_visit(const struct lease *l, void *arg)
+static int find_ip_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
 {
 	struct one_lease *o = arg;
+	(void)cfg;
 	if (l->ip == o->ip && (!o->found || l->cltt > o->copy.cltt)) {
 		o->copy = *l;
 		o->found = true;
@@ -163,7 +165,9 @@ static void one_lease_read(const struct config_snapshot *snap, void *arg)
 		o->copy = *l;
 		o->found = true;
 	} else {
-		lease_table_walk(o->table, find_ip_visit, o); /* released or expired records */
+		/* Released or expired records: the walk goes quiescent, snap is gone after it. */
+		lease_view_walk(o->table, o->live, find_ip_visit, o);
+		snap = rcu_dereference(*o->live);
 	}
 	if (o->found)
 		snprintf(o->hostname, sizeof(o->hostname), "%s",
@@ -184,7 +188,7 @@ static int parse_ip_arg(struct cli_def *cli, char **argv, int argc, uint32_t *ip
 static int cmd_show_lease(struct cli_def *cli, const char *c, char **argv, int argc)
 {
 	struct shell_session *s = shell_session_of(cli);
-	struct one_lease o = { .table = s->env->table };
+	struct one_lease o = { .table = s->env->table, .live = s->env->live };
 	char buf[2 * LEASE_KEY_MAX + 8], t[32];
 	(void)c;
 
@@ -293,9 +297,10 @@ struct export_job {
 	int rc;
 };
 
-static int export_visit(const struct lease *l, void *arg)
+static int export_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
 {
 	struct export_job *j = arg;
+	(void)cfg;
 	struct lease_import_rec r;
 
 	if (lease_import_from_lease(l, &r) < 0)
@@ -309,7 +314,7 @@ static void export_read(const struct config_snapshot *snap, void *arg)
 {
 	struct export_job *j = arg;
 	(void)snap;
-	lease_table_walk(j->table, export_visit, j);
+	lease_view_walk(j->table, NULL, export_visit, j);
 }
 
 static int cmd_export_leases(struct cli_def *cli, const char *c, char **argv, int argc)

@@ -99,7 +99,6 @@ static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_
 
 struct leases_walk {
 	const struct lease_filter *filter;
-	const struct lw_config *cfg;
 	uint64_t matched;
 	uint64_t by_state[LEASE_STATE__COUNT];
 	uint64_t total;
@@ -107,12 +106,12 @@ struct leases_walk {
 	unsigned sampled;
 };
 
-static int leases_visit(const struct lease *l, void *arg)
+static int leases_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
 {
 	struct leases_walk *lw = arg;
 
 	lw->total++;
-	if (lw->filter && lease_filter_match(lw->filter, l, lw->cfg))
+	if (lw->filter && lease_filter_match(lw->filter, l, cfg))
 		lw->matched++;
 	if (l->state < LEASE_STATE__COUNT)
 		lw->by_state[l->state]++;
@@ -150,9 +149,7 @@ static int tel_leases_locked(const char *cmd, const char *params, struct rte_tel
 		return -ENOMEM;
 	rte_tel_data_start_array(lw.sample, RTE_TEL_STRING_VAL);
 	rcu_register_thread();
-	if (tel_live)
-		lw.cfg = rcu_dereference(*tel_live)->cfg;
-	lease_table_walk(tel_table, leases_visit, &lw);
+	lease_view_walk(tel_table, tel_live, leases_visit, &lw);
 	rcu_unregister_thread();
 
 	rte_tel_data_start_dict(d);
@@ -167,14 +164,18 @@ static int tel_leases_locked(const char *cmd, const char *params, struct rte_tel
 
 struct find_ip {
 	uint32_t ip;
-	const struct lease *found;
+	bool found;
+	struct lease copy; /* the walk goes quiescent: keep a copy, not a pointer */
 };
 
-static int find_ip_visit(const struct lease *l, void *arg)
+static int find_ip_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
 {
 	struct find_ip *f = arg;
-	if (l->ip == f->ip && (!f->found || l->cltt > f->found->cltt))
-		f->found = l;
+	(void)cfg;
+	if (l->ip == f->ip && (!f->found || l->cltt > f->copy.cltt)) {
+		f->copy = *l;
+		f->found = true;
+	}
 	return 0;
 }
 
@@ -210,11 +211,15 @@ static int tel_lease_locked(const char *cmd, const char *params, struct rte_tel_
 
 	rte_tel_data_start_dict(d);
 	rcu_register_thread();
-	f.found = lease_table_find_ip(tel_table, f.ip);
-	if (!f.found)
-		lease_table_walk(tel_table, find_ip_visit, &f); /* released/expired records */
+	const struct lease *held = lease_table_find_ip(tel_table, f.ip);
+	if (held) {
+		f.copy = *held;
+		f.found = true;
+	} else {
+		lease_view_walk(tel_table, NULL, find_ip_visit, &f); /* released/expired records */
+	}
 	if (f.found) {
-		lease_dict(d, f.found);
+		lease_dict(d, &f.copy);
 	} else {
 		rte_tel_data_add_dict_string(d, "ip", params);
 		rte_tel_data_add_dict_string(d, "state", "none");

@@ -1552,6 +1552,16 @@ static const struct cfg_key shell_keys[] = {
 };
 static const struct cfg_schema shell_schema = SCHEMA(shell_keys, NULL);
 
+static const struct cfg_key rate_limit_keys[] = {
+	K_U32(struct cfg_rate_limit, client_pps, "client-packets-per-sec", 0, 1000000, 50, 0,
+	      "Packets per second one client (client identifier, else hardware address) may "
+	      "send; the excess is dropped and counted as client-rate. 0: no limit."),
+	K_U32(struct cfg_rate_limit, client_burst, "client-burst", 1, 1000000, 100, 0,
+	      "Packets one client may send back to back before client-packets-per-sec "
+	      "applies."),
+};
+static const struct cfg_schema rate_limit_schema = SCHEMA(rate_limit_keys, NULL);
+
 static const struct cfg_key relay_keys[] = {
 	K_ADDRS(struct cfg_subnet, relay_addresses, "ip-addresses", 64,
 		"Relay agent addresses (giaddr) whose requests belong to this subnet; unique "
@@ -1669,6 +1679,8 @@ static const struct cfg_key dhcp4_keys[] = {
 	      lease_store_schema, 0, "Lease journal and snapshots."),
 	K_OBJ(struct lw_config, offsetof(struct lw_config, shell), "shell", shell_schema, 0,
 	      "Operator control shell (telnet-style, see README \"Shell\")."),
+	K_OBJ(struct lw_config, offsetof(struct lw_config, rate_limit), "rate-limit",
+	      rate_limit_schema, 0, "Per-client packet rate limit in the fast path."),
 	K_OPTIONS(struct lw_config),
 	K_ARR(struct lw_config, subnets, "subnet4", subnet_schema, 0, 65535, 0, "Subnets served."),
 };

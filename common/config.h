@@ -78,6 +78,12 @@ struct cfg_lease_store {
 	uint32_t ack_timeout_ms; /* a parked ACK older than this is dropped, counted */
 };
 
+/* Per-client packet rate limit in the fast path (client_rate.h). */
+struct cfg_rate_limit {
+	uint32_t client_pps; /* packets per second per client; 0: no limit */
+	uint32_t client_burst; /* packets a client may send back to back */
+};
+
 /* The operator shell (control/shell.c); it is off while password_hash is empty. */
 struct cfg_shell {
 	char address[16]; /* IPv4 address the TCP listener binds, dotted quad */
@@ -110,6 +116,7 @@ struct lw_config {
 	uint32_t hold_reclaimed_time;
 	struct cfg_lease_store lease_store;
 	struct cfg_shell shell;
+	struct cfg_rate_limit rate_limit;
 };
 
 /*

@@ -175,6 +175,23 @@ static bool is_our_address(const struct lw_config *cfg, uint32_t ip)
 	return false;
 }
 
+/*
+ * RFC 1542 sec 4.1.1: a relay agent puts the address of the interface the
+ * request came in on into giaddr and forwards the request from an address
+ * of its own. A giaddr on a frame sent from 0.0.0.0 came from no relay; a
+ * giaddr that is ours, or that no host can have (this network, loopback,
+ * multicast, broadcast: RFC 1122 sec 3.2.1.3), would have us send the
+ * reply to ourselves or to an address nobody answers for. Either way the
+ * reply would go to whatever MAC the frame came from.
+ */
+static bool giaddr_plausible(const struct lw_config *cfg, uint32_t giaddr, uint32_t src_ip)
+{
+	uint8_t first = (uint8_t)(giaddr >> 24);
+
+	return src_ip != 0 && first != 0 && first != 127 && first < 224 &&
+	       !is_our_address(cfg, giaddr);
+}
+
 static struct lease *new_version(struct dhcp_server *srv, const struct lease *old,
 				 const struct client_key *key, const struct dhcp_msg *req)
 {
@@ -933,6 +950,8 @@ enum drop_reason dhcp_server_handle_keyed(struct dhcp_server *srv, const struct 
 	memset(res, 0, offsetof(struct dhcp_result, events));
 
 	uint32_t server_ip = link->iface ? link->iface->address : 0;
+	if (req->giaddr && !giaddr_plausible(srv->cfg, req->giaddr, link->src_ip))
+		return DROP_GIADDR;
 	if (req->msg_type == DHCPINFORM)
 		return handle_inform(srv, req, link, server_ip, buf, cap, res);
 	if (req->msg_type == DHCPRELEASE)

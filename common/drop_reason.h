@@ -42,8 +42,10 @@
 	X(NO_IDENTITY,       "no-identity",       "neither client identifier nor hardware address") \
 	X(RAI,               "rai",               "option 82 malformed (RFC 3046 sec 2)") \
 	X(HOPS,              "hops",              "hops above the relay limit (RFC 1542 sec 4.1.1)") \
+	X(CLIENT_RATE,       "client-rate",       "client over its packet rate limit (rate-limit)") \
 	/* semantics (dhcp_server.c) */ \
 	X(NO_SUBNET,         "no-subnet",         "no configured subnet for the link") \
+	X(GIADDR,            "giaddr",            "giaddr ours, not a host address, or on a frame from 0.0.0.0 (RFC 1542 sec 4.1.1)") \
 	X(RFC_VIOLATION,     "rfc-violation",     "field combination RFC 2131 table 5 forbids") \
 	X(NOT_FOR_US,        "not-for-us",        "REQUEST carries another server's identifier") \
 	X(NOT_OUR_BUCKET,    "not-our-bucket",    "RFC 3074 bucket served by the failover partner") \

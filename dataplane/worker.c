@@ -14,6 +14,7 @@
 #include <urcu-qsbr.h>
 
 #include "client_key.h"
+#include "client_rate.h"
 #include "dhcp_msg.h"
 #include "frame.h"
 
@@ -214,6 +215,13 @@ static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
 			drop(w, m, DROP_STEER_RING_FULL);
 		else
 			w->ctr.steered_out++;
+		return;
+	}
+	/* One client flooding must not starve the others (client_rate.h). */
+	const struct cfg_rate_limit *rl = &w->srv.cfg->rate_limit;
+	if (!client_rate_check(&w->rate, rl->client_pps, rl->client_burst, w->tsc_hz, key.hash,
+			       rte_rdtsc())) {
+		drop(w, m, DROP_CLIENT_RATE);
 		return;
 	}
 	count_request(w, &msg);

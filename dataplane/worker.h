@@ -20,6 +20,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "client_rate.h"
 #include "config.h"
 #include "counters.h"
 #include "dhcp_server.h"
@@ -84,6 +85,7 @@ struct worker {
 	uint64_t alarm_seen[8];
 	uint32_t backlog_head, backlog_tail;
 	struct lease_event backlog[WORKER_EVENT_BACKLOG];
+	struct client_rate rate; /* per-client packet rate limit */
 
 	/* worker: rw, readers (telemetry): ro. */
 	struct worker_counters ctr;

@@ -68,6 +68,8 @@ START_TEST(test_default_config)
 	ck_assert_uint_eq(cfg->lease_store.commit_max_batch, 4096);
 	ck_assert_uint_eq(cfg->lease_store.snapshot_every, 1000000);
 	ck_assert_uint_eq(cfg->lease_store.ack_timeout_ms, 2000);
+	ck_assert_uint_eq(cfg->rate_limit.client_pps, 50);
+	ck_assert_uint_eq(cfg->rate_limit.client_burst, 100);
 	ck_assert_uint_eq(cfg->n_options, 0);
 
 	ck_assert_uint_eq(cfg->n_subnets, 1);
@@ -380,6 +382,11 @@ static const struct {
 	{ D4(",'authoritative':'yes'"), "Dhcp4.authoritative: must be true or false" },
 	{ D4(",'offer-lifetime':0"),
 	  "Dhcp4.offer-lifetime: must be an integer between 1 and 3600" },
+	{ D4(",'rate-limit':{'client-packets-per-sec':-1}"),
+	  "Dhcp4.rate-limit.client-packets-per-sec: must be an integer between 0 and 1000000" },
+	{ D4(",'rate-limit':{'client-burst':0}"),
+	  "Dhcp4.rate-limit.client-burst: must be an integer between 1 and 1000000" },
+	{ D4(",'rate-limit':{'client-bucket':5}"), "Dhcp4.rate-limit.client-bucket: unknown key" },
 	{ D4(",'max-leases':100"),
 	  "Dhcp4.max-leases: must be an integer between 1024 and 67108864" },
 	{ D4(",'lease-store':{'durability':'maybe'}"),
@@ -584,6 +591,25 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The per-client rate limit: set, and 0 turns it off. */
+START_TEST(test_rate_limit)
+{
+	char err[CFG_ERR_LEN];
+	struct lw_config *cfg =
+	    load(D4(",'rate-limit':{'client-packets-per-sec':10,'client-burst':20}"), err);
+
+	ck_assert_msg(cfg, "%s", err);
+	ck_assert_uint_eq(cfg->rate_limit.client_pps, 10);
+	ck_assert_uint_eq(cfg->rate_limit.client_burst, 20);
+	config_free(cfg);
+	cfg = load(D4(",'rate-limit':{'client-packets-per-sec':0}"), err);
+	ck_assert_msg(cfg, "%s", err);
+	ck_assert_uint_eq(cfg->rate_limit.client_pps, 0);
+	ck_assert_uint_eq(cfg->rate_limit.client_burst, 100);
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_option_too_long)
 {
 	/* 300 addresses = 1200 bytes > CFG_MAX_OPTION_LEN. */
@@ -734,6 +760,7 @@ static Suite *config_suite(void)
 
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(error_cases) / sizeof(error_cases[0]));
+	tcase_add_test(tc, test_rate_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("docs");

@@ -344,7 +344,11 @@ static enum drop_reason send_req(const struct req *r)
 	ck_assert_msg(d == DROP_NONE, "request does not parse: %s", drop_reason_name(d));
 	rcu_quiescent_state();
 	memset(&env.res, 0xa5, sizeof(env.res));
-	d = dhcp_server_handle(&env.srv, &msg, &env.link, env.view, env.now, env.reply, env.cap,
+	/* A relay forwards from an address of its own (RFC 1542 sec 4.1.1). */
+	struct dhcp_link link = env.link;
+	if (msg.giaddr && !link.src_ip)
+		link.src_ip = msg.giaddr;
+	d = dhcp_server_handle(&env.srv, &msg, &link, env.view, env.now, env.reply, env.cap,
 			       &env.res);
 	memset(&env.rep, 0, sizeof(env.rep));
 	if (d != DROP_NONE) {
@@ -1322,6 +1326,54 @@ START_TEST(test_relay_no_subnet)
 }
 END_TEST
 
+/*
+ * giaddr spoofing (reliability.md Appendix A 25): a relayed request from
+ * 0.0.0.0, or whose giaddr is ours or no host address, is dropped as
+ * DROP_GIADDR; the same request from the configured relay is answered.
+ */
+static const struct {
+	uint32_t giaddr, src_ip;
+	enum drop_reason want;
+} giaddr_cases[] = {
+	{ RELAY2, RELAY2, DROP_NONE },
+	{ RELAY2, 0, DROP_GIADDR }, /* no relay sends from 0.0.0.0 */
+	{ SERVER_IP, RELAY2, DROP_GIADDR }, /* ours: the reply would loop */
+	{ IP(255, 255, 255, 255), RELAY2, DROP_GIADDR },
+	{ IP(127, 0, 0, 1), RELAY2, DROP_GIADDR },
+	{ IP(0, 1, 2, 3), RELAY2, DROP_GIADDR },
+	{ IP(224, 0, 0, 9), RELAY2, DROP_GIADDR },
+	{ IP(10, 200, 0, 1), IP(10, 200, 0, 1), DROP_NO_SUBNET }, /* plausible, not ours to serve */
+};
+
+START_TEST(test_giaddr_spoof)
+{
+	const struct client a = { .mac = 1, .giaddr = giaddr_cases[_i].giaddr };
+	struct req r;
+
+	env_start(cfg_main);
+	env.link.src_ip = giaddr_cases[_i].src_ip;
+	/* send_req() stands in a relay's address for a zero source: bypass it for that row. */
+	req_for(&r, &a, DHCPDISCOVER, 1);
+	if (giaddr_cases[_i].want == DROP_NONE) {
+		expect_reply(&r, DHCPOFFER);
+	} else if (giaddr_cases[_i].src_ip == 0) {
+		struct dhcp_msg msg;
+		uint8_t buf[sizeof(r.b) + 1];
+
+		memcpy(buf, r.b, r.len);
+		buf[r.len] = DHO_END;
+		ck_assert_int_eq(dhcp_msg_parse(buf, r.len + 1, &msg), DROP_NONE);
+		ck_assert_int_eq(dhcp_server_handle(&env.srv, &msg, &env.link, env.view, env.now,
+						    env.reply, env.cap, &env.res),
+				 DROP_GIADDR);
+		ck_assert_uint_eq(env.res.reply_len, 0);
+	} else {
+		expect_drop(&r, giaddr_cases[_i].want);
+	}
+	env_stop();
+}
+END_TEST
+
 /* ---- reservations ---- */
 
 static const uint8_t cid_resv_in[] = { 0xff, 0x01, 0x02, 0x03 };
@@ -2038,6 +2090,8 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_apply_image);
 	tcase_add_test(tc, test_apply_image_replay);
 	tcase_add_test(tc, test_failover_buckets);
+	tcase_add_loop_test(tc, test_giaddr_spoof, 0,
+			    sizeof(giaddr_cases) / sizeof(giaddr_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -20,7 +20,7 @@ enum telnet_state {
 
 void shell_input_init(struct shell_input *in, uint32_t max_line)
 {
-	*in = (struct shell_input){ .max_line = max_line };
+	*in = (struct shell_input){ .max_line = max_line, .cursor_at_end = true };
 }
 
 const char *shell_input_reject_name(enum shell_input_reject r)
@@ -66,11 +66,54 @@ static size_t end_line(struct shell_input *in, uint8_t out[SHELL_INPUT_OUT_MAX],
 	if (in->reject != SHELL_INPUT_OK) {
 		out[n++] = CTRL('U'); /* erase what the editor holds of the line */
 		*rejected = in->reject;
+	} else if (in->len > in->longest) {
+		in->longest = in->len;
 	}
 	out[n++] = '\r';
 	in->len = 0;
 	in->reject = SHELL_INPUT_OK;
+	in->esc = 0;
+	in->cursor_at_end = true;
 	return n;
+}
+
+/* The line may have grown to n bytes: refuse it past the limit. */
+static void grow_to(struct shell_input *in, uint32_t n)
+{
+	if (n > in->max_line)
+		in->reject = SHELL_INPUT_TOO_LONG;
+	else if (n > in->len)
+		in->len = n;
+}
+
+/* An editing key: what it may do to the editor's line, as an upper bound. */
+static void account_key(struct shell_input *in, uint8_t c)
+{
+	switch (c) {
+	case CTRL('H'):
+	case 127:
+		if (in->cursor_at_end && in->len)
+			in->len--;
+		break;
+	case CTRL('U'):
+		in->len = 0;
+		in->cursor_at_end = true;
+		break;
+	case CTRL('P'):
+	case CTRL('N'): /* history: the line becomes one accepted before */
+		in->cursor_at_end = false;
+		grow_to(in, in->longest);
+		break;
+	case CTRL('I'): /* completion */
+		in->cursor_at_end = false;
+		grow_to(in, in->len + SHELL_INPUT_COMPLETION_MAX);
+		break;
+	case CTRL('A'):
+	case CTRL('B'):
+	case CTRL('E'):
+	case CTRL('F'): in->cursor_at_end = false; break;
+	default: break; /* ^C ^D ^K ^L ^W ^Z shrink the line or leave it */
+	}
 }
 
 size_t shell_input_feed(struct shell_input *in, uint8_t c, uint8_t out[SHELL_INPUT_OUT_MAX],
@@ -109,19 +152,28 @@ size_t shell_input_feed(struct shell_input *in, uint8_t c, uint8_t out[SHELL_INP
 	if (in->reject != SHELL_INPUT_OK)
 		return 0; /* the rest of a refused line goes nowhere */
 	if (c >= 0x20 && c < 0x7f) {
+		/* ESC [ A/B recall history, ESC [ C/D move the cursor (the bytes count too). */
+		uint8_t esc = in->esc;
+		in->esc = esc == 1 && c == '[' ? 2 : 0;
 		if (in->len >= in->max_line) {
 			in->reject = SHELL_INPUT_TOO_LONG;
 			return 0;
 		}
 		in->len++;
+		if (esc == 2 && (c == 'A' || c == 'B'))
+			account_key(in, CTRL('P'));
+		else if (esc == 2 && (c == 'C' || c == 'D'))
+			account_key(in, CTRL('F'));
+		if (in->reject != SHELL_INPUT_OK)
+			return 0;
 		out[0] = c;
 		return 1;
 	}
 	if (is_editing_key(c)) {
-		if ((c == CTRL('H') || c == 127) && in->len)
-			in->len--;
-		else if (c == CTRL('U'))
-			in->len = 0;
+		in->esc = c == 27 ? 1 : 0;
+		account_key(in, c);
+		if (in->reject != SHELL_INPUT_OK)
+			return 0;
 		out[0] = c;
 		return 1;
 	}

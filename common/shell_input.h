@@ -11,6 +11,13 @@
  *  - a line holding any other control byte or byte >= 0x80, or longer than
  *    the limit, is rejected as a whole: the editor gets ^U (erase line) and
  *    CR, so nothing of it runs, and the caller is told why.
+ * The length the filter keeps is an upper bound of what the editor holds,
+ * never an estimate: a deletion counts only while the cursor is known to
+ * be at the end of the line (no cursor key, history recall or completion
+ * since the line began or was erased with ^U); a recalled history line
+ * counts as the longest line accepted so far, a completion as
+ * SHELL_INPUT_COMPLETION_MAX bytes. So no sequence of editing keys can
+ * build a line longer than the limit.
  * Pure; one struct per session, owned by that session's thread.
  */
 #ifndef LW_SHELL_INPUT_H
@@ -21,6 +28,7 @@
 #include <stdint.h>
 
 #define SHELL_INPUT_OUT_MAX 2 /* bytes one input byte can turn into */
+#define SHELL_INPUT_COMPLETION_MAX 32 /* bytes a Tab completion may add, at most */
 
 enum shell_input_reject {
 	SHELL_INPUT_OK = 0,
@@ -30,10 +38,13 @@ enum shell_input_reject {
 
 struct shell_input {
 	uint32_t max_line; /* printable bytes per line */
-	uint32_t len; /* printable bytes in the current line (approximate under editing) */
+	uint32_t len; /* upper bound of the printable bytes in the editor's line */
+	uint32_t longest; /* longest line accepted: what a history recall may bring back */
 	enum shell_input_reject reject; /* why the current line will be refused */
 	uint8_t telnet; /* IAC parser state */
+	uint8_t esc; /* 0, 1 after ESC, 2 after ESC [ */
 	bool after_cr;
+	bool cursor_at_end; /* deletions may be counted */
 };
 
 /* Start a session's filter with a line limit. */

@@ -14,6 +14,7 @@ struct input_case {
 	size_t out_len; /* 0: strlen(out) */
 	enum shell_input_reject reject; /* last refusal reported */
 	unsigned rejects; /* refusals reported */
+	uint32_t limit; /* max_line; 0: 8 */
 };
 
 #define IAC "\xff"
@@ -31,7 +32,7 @@ static const struct input_case cases[] = {
 	      "x\r",
 	  11, "x\r", 0, SHELL_INPUT_OK, 0 },
 	{ "editing keys pass", "ab\x7f\x08\x15\t?\x1b[A\r", 0, "ab\x7f\x08\x15\t?\x1b[A\r", 0,
-	  SHELL_INPUT_OK, 0 },
+	  SHELL_INPUT_OK, 0, 40 },
 	{ "control byte refuses the line", "sh\x07ow\r", 0, "sh\x15\r", 0, SHELL_INPUT_CONTROL_BYTE,
 	  1 },
 	{ "high byte refuses the line", "sh\xc3\xa9\r", 0, "sh\x15\r", 0, SHELL_INPUT_CONTROL_BYTE,
@@ -50,6 +51,29 @@ static const struct input_case cases[] = {
 	  "12345678\x7f"
 	  "9\r",
 	  0, SHELL_INPUT_OK, 0 },
+	/*
+	 * Editing keys never make room they may not have made: once the cursor
+	 * may have left the end of the line, a deletion may delete nothing.
+	 */
+	{ "home then DEL makes no room", "abcdefgh\x01\x7fx\x01\x7fx\r", 0,
+	  "abcdefgh\x01\x7f\x15\r", 0, SHELL_INPUT_TOO_LONG, 1 },
+	{ "arrow left then DEL makes no room", "abcdef\x1b[D\x7fx\r", 0, "abcdef\x1b[D\x7f\x15\r",
+	  0, SHELL_INPUT_TOO_LONG, 1 },
+	{ "^U after cursor keys counts exactly again",
+	  "ab\x01\x15"
+	  "12345678\r",
+	  0,
+	  "ab\x01\x15"
+	  "12345678\r",
+	  0, SHELL_INPUT_OK, 0 },
+	{ "history recall counts as the longest line", "123456\rab\x10x\r", 0, "123456\rab\x10x\r",
+	  0, SHELL_INPUT_OK, 0 },
+	{ "history recall then typing past the limit", "1234567\r\x10xy\r", 0,
+	  "1234567\r\x10x\x15\r", 0, SHELL_INPUT_TOO_LONG, 1 },
+	{ "arrow up is a recall too", "12345678\r\x1b[Ax\r", 0, "12345678\r\x1b[A\x15\r", 0,
+	  SHELL_INPUT_TOO_LONG, 1 },
+	{ "Tab counts as a whole completion", "ab\t\r", 0, "ab\x15\r", 0, SHELL_INPUT_TOO_LONG, 1 },
+	{ "Tab within a long limit", "sh\tver\t\r", 0, "sh\tver\t\r", 0, SHELL_INPUT_OK, 0, 80 },
 };
 
 START_TEST(input_table)
@@ -62,7 +86,7 @@ START_TEST(input_table)
 	enum shell_input_reject last = SHELL_INPUT_OK;
 	unsigned rejects = 0;
 
-	shell_input_init(&in, 8);
+	shell_input_init(&in, c->limit ? c->limit : 8);
 	for (size_t i = 0; i < in_len; i++) {
 		enum shell_input_reject why;
 		size_t m = shell_input_feed(&in, (uint8_t)c->in[i], tmp, &why);

@@ -206,6 +206,7 @@ static struct lease *new_version(struct dhcp_server *srv, const struct lease *ol
 		l->expire = old->expire;
 		l->lease_secs = old->lease_secs;
 		l->partner_expire = old->partner_expire;
+		l->addr_version = old->addr_version; /* the same holder keeps its version */
 		l->state = old->state;
 	}
 	l->key_len = key->len;

@@ -806,6 +806,9 @@ int lease_table_publish(struct lease_table *t, struct lease *newv, const struct 
 		struct lt_range *r = lt_range_find(t, old->ip);
 		struct lease *expected = dead;
 
+		/* Still the same holder of the address: it cannot lose its version. */
+		if (newv->addr_version < old->addr_version)
+			newv->addr_version = old->addr_version;
 		if (r != NULL)
 			atomic_compare_exchange_strong_explicit(lt_slot(r, old->ip), &expected,
 								newv, memory_order_release,

@@ -951,6 +951,39 @@ static void release(const struct client *c, uint32_t ciaddr, uint32_t server_id,
 	ck_assert_uint_eq(env.res.reply_len, 0);
 }
 
+/*
+ * Every journaled version of a binding carries its address version: the
+ * same one while the client keeps the address (renewal, release), a
+ * higher one once the address changes hands (recovery orders records of
+ * one address by it, across workers).
+ */
+START_TEST(test_addr_version_journaled)
+{
+	const struct client a = { .mac = 1 }, b = { .mac = 2 };
+	struct req r;
+
+	env_start(cfg_main);
+	uint32_t ip = bind(&a);
+	uint32_t v = env.res.events[env.res.n_events - 1].img.addr_version;
+	ck_assert_uint_gt(v, 0);
+	env.now += 100;
+	ck_assert_uint_eq(renew(&a, ip, true, DHCPACK), ip);
+	ck_assert_uint_eq(env.res.events[env.res.n_events - 1].img.addr_version, v);
+	env.now += 10;
+	release(&a, ip, SERVER_IP, DROP_NONE);
+	ck_assert_uint_eq(env.res.events[0].img.addr_version, v);
+
+	req_for(&r, &b, DHCPDISCOVER, 0x7001);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	ck_assert_uint_eq(expect_reply(&r, DHCPOFFER), ip);
+	ck_assert_uint_eq(select_ip(&b, ip), ip);
+	ck_assert_uint_gt(env.res.events[env.res.n_events - 1].img.addr_version, v);
+	ck_assert_uint_eq(find_client(&b)->addr_version,
+			  env.res.events[env.res.n_events - 1].img.addr_version);
+	env_stop();
+}
+END_TEST
+
 START_TEST(test_release)
 {
 	const struct client a = { .mac = 1 }, b = { .mac = 2 };
@@ -2055,6 +2088,7 @@ static Suite *dhcp_server_suite(void)
 	tc = tcase_create("release_decline_inform");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_release);
+	tcase_add_test(tc, test_addr_version_journaled);
 	tcase_add_test(tc, test_reclaim_after_hold);
 	tcase_add_test(tc, test_reclaim_disabled);
 	tcase_add_test(tc, test_release_not_owner);

@@ -303,6 +303,15 @@ static int export_visit(const struct lease *l, const struct lw_config *cfg, void
 	(void)cfg;
 	struct lease_import_rec r;
 
+	/*
+	 * Kea's lease4 file has one lease per address, the last row winning: a
+	 * released or expired record whose address another client now holds
+	 * would override that client's binding on import, so it is left out.
+	 */
+	const struct lease *holder = l->ip ? lease_table_find_ip(j->table, l->ip) : NULL;
+	if (holder && holder != l &&
+	    (holder->key_len != l->key_len || memcmp(holder->key, l->key, l->key_len) != 0))
+		return 0; /* (the same client's next version, being published, is not another) */
 	if (lease_import_from_lease(l, &r) < 0)
 		return 0;
 	j->rc = lease_export_kea_line(j->mem, &r);

@@ -11,6 +11,7 @@
  * net_null port whose opackets count what left).
  */
 #include <check.h>
+#include <stdalign.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -39,10 +40,13 @@ static uint64_t sent_so_far(void)
 
 static void setup(void)
 {
-	w = calloc(1, sizeof(*w));
+	/* Both hold cache-line aligned members (as rte_zmalloc gives the daemon). */
+	w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
 	ck_assert_ptr_nonnull(w);
-	w->commit = calloc(1, sizeof(*w->commit));
+	memset(w, 0, sizeof(*w));
+	w->commit = aligned_alloc(64, (sizeof(*w->commit) + 63) & ~(size_t)63);
 	ck_assert_ptr_nonnull(w->commit);
+	memset(w->commit, 0, sizeof(*w->commit));
 	w->n_ports = 1;
 	w->ports[0].port_id = port_id;
 	w->ports[0].tx_queue = 0;
@@ -208,7 +212,7 @@ START_TEST(gate_with_failing_round)
 	struct lw_config *cfg = calloc(1, sizeof(*cfg));
 	struct spsc_ring *rings[2];
 	struct control_commit_slot slots[2];
-	struct worker_commit other = { 0 };
+	alignas(64) struct worker_commit other = { 0 };
 	struct control_counters counters;
 	_Atomic bool stop = false;
 	char err[256];

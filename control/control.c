@@ -10,7 +10,7 @@
 #include <urcu-qsbr.h>
 
 #include "control_cmd.h"
-#include "dhcp_server.h"
+#include "dhcp/dhcp_server.h"
 
 #define CONTROL_IDLE_SLEEP_US 50
 #define CONTROL_MAX_ROUND 65536u

@@ -13,15 +13,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "compaction.h"
-#include "config.h"
-#include "counters.h"
-#include "journal.h"
-#include "lease_clock.h"
-#include "lease_table.h"
-#include "spsc_ring.h"
-#include "status.h"
-#include "worker_cmd.h"
+#include "journal/compaction.h"
+#include "config/config.h"
+#include "mgmt/counters.h"
+#include "journal/journal.h"
+#include "lease/lease_clock.h"
+#include "lease/lease_table.h"
+#include "base/spsc_ring.h"
+#include "mgmt/status.h"
+#include "mgmt/worker_cmd.h"
 
 #define CONTROL_MAX_WORKERS 128
 

@@ -10,12 +10,12 @@
 #include <jansson.h>
 #include <urcu-qsbr.h>
 
-#include "client_key.h"
-#include "config.h"
+#include "dhcp/client_key.h"
+#include "config/config.h"
 #include "control.h"
-#include "dhcp_server.h"
-#include "lease_table.h"
-#include "lease_view.h"
+#include "dhcp/dhcp_server.h"
+#include "lease/lease_table.h"
+#include "mgmt/lease_view.h"
 
 void control_mailbox_init(struct control_mailbox *mb)
 {

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "counters.h"
-#include "journal_record.h"
-#include "status.h"
+#include "mgmt/counters.h"
+#include "lease/journal_record.h"
+#include "mgmt/status.h"
 
 enum control_cmd_type {
 	CONTROL_CMD_CLEAR_LEASE, /* delete the record holding ip, journaled */

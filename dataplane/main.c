@@ -26,18 +26,18 @@
 
 #include <urcu-qsbr.h>
 
-#include "client_key.h"
-#include "config.h"
-#include "crc32c.h"
+#include "dhcp/client_key.h"
+#include "config/config.h"
+#include "base/crc32c.h"
 #include "control.h"
 #include "control_cmd.h"
-#include "dp_status.h"
-#include "dhcp_server.h"
-#include "journal.h"
-#include "lease_table.h"
+#include "telemetry/dp_status.h"
+#include "dhcp/dhcp_server.h"
+#include "journal/journal.h"
+#include "lease/lease_table.h"
 #include "port.h"
-#include "shell.h"
-#include "telemetry.h"
+#include "shell/shell.h"
+#include "telemetry/telemetry.h"
 #include "worker.h"
 
 #define MBUFS_PER_WORKER 16384

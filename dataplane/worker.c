@@ -13,10 +13,10 @@
 
 #include <urcu-qsbr.h>
 
-#include "client_key.h"
-#include "client_rate.h"
-#include "dhcp_msg.h"
-#include "frame.h"
+#include "dhcp/client_key.h"
+#include "dhcp/client_rate.h"
+#include "dhcp/dhcp_msg.h"
+#include "wire/frame.h"
 
 #define HOUSEKEEPING_EVERY 256u /* loop iterations between clock/expiry/gauge rounds */
 #define EXPIRY_SCAN_BUDGET 128u /* address slots looked at per housekeeping round */

@@ -20,14 +20,14 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
-#include "client_rate.h"
-#include "config.h"
-#include "counters.h"
-#include "dhcp_server.h"
-#include "failover_view.h"
-#include "lease_clock.h"
-#include "spsc_ring.h"
-#include "worker_cmd.h"
+#include "dhcp/client_rate.h"
+#include "config/config.h"
+#include "mgmt/counters.h"
+#include "dhcp/dhcp_server.h"
+#include "failover/failover_view.h"
+#include "lease/lease_clock.h"
+#include "base/spsc_ring.h"
+#include "mgmt/worker_cmd.h"
 
 #define WORKER_MAX_PORTS 8
 #define WORKER_BURST 32

@@ -10,7 +10,7 @@
 
 #include <rte_common.h>
 
-#include "dhcp_server.h"
+#include "dhcp/dhcp_server.h"
 #include "worker.h"
 
 #define CMDS_PER_POLL 32u /* bounds the time a burst of imports takes from packets */

@@ -13,7 +13,7 @@ PKGS=(
 	libclang-rt-14-dev
 	libdpdk-dev dpdk liburcu-dev libssl-dev libldns-dev libjansson-dev
 	check
-	# the operator shell's command line (control/shell.c)
+	# the operator shell's command line (control/shell/shell.c)
 	libcli-dev
 	# integration tests: real peers and wire decoding
 	isc-dhcp-client kea-admin kea-dhcp4-server tshark tcpdump iproute2 iputils-ping ethtool

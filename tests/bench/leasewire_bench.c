@@ -53,14 +53,14 @@
 
 #include <urcu-qsbr.h>
 
-#include "client_key.h"
-#include "config.h"
+#include "dhcp/client_key.h"
+#include "config/config.h"
 #include "control.h"
-#include "dhcp_msg.h"
-#include "dhcp_server.h"
-#include "frame.h"
-#include "journal.h"
-#include "lease_table.h"
+#include "dhcp/dhcp_msg.h"
+#include "dhcp/dhcp_server.h"
+#include "wire/frame.h"
+#include "journal/journal.h"
+#include "lease/lease_table.h"
 #include "port.h"
 #include "worker.h"
 

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "journal.h"
-#include "lease.h"
+#include "config/config.h"
+#include "journal/journal.h"
+#include "lease/lease.h"
 
 #define COMMIT_BATCH 4096
 #define FIRST_IP 0x0a010000u /* 10.1.0.0 */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fuzz target for common/dhcp_msg.c. Besides "does not crash", it checks
+ * Fuzz target for common/dhcp/dhcp_msg.c. Besides "does not crash", it checks
  * properties a later module relies on, and aborts when one breaks:
  *  - the log line is NUL terminated, printable and within its buffer, at
  *    every buffer size (CVE-2015-8373 class);
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dhcp_msg.h"
+#include "dhcp/dhcp_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Deep fuzz target for the server semantics, common/dhcp_server.c
+ * Deep fuzz target for the server semantics, common/dhcp/dhcp_server.c
  * (reliability.md P02, after Kea's fuzz_dhcp_pkt_process4): the harness
  * builds a valid BOOTP header and cookie and forces the message type, so
  * inputs get past the parser into the decision code, and it keeps one
@@ -30,11 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_key.h"
-#include "config.h"
-#include "dhcp_server.h"
-#include "journal_record.h"
-#include "lease_table.h"
+#include "dhcp/client_key.h"
+#include "config/config.h"
+#include "dhcp/dhcp_server.h"
+#include "lease/journal_record.h"
+#include "lease/lease_table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

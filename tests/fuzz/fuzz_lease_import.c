@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal_record.h"
-#include "lease_import.h"
+#include "lease/journal_record.h"
+#include "lease/lease_import.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

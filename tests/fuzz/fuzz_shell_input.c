@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Fuzz target for the shell's input filter, common/shell_input.c: every
+ * Fuzz target for the shell's input filter, common/mgmt/shell_input.c: every
  * input is fed byte by byte through one session's filter for each of a few
  * line limits, and the target aborts when the editor would be handed
  * something the filter's contract (shell_input.h) rules out:
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell_input.h"
+#include "mgmt/shell_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

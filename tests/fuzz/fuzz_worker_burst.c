@@ -20,7 +20,7 @@
  *
  * After each burst it aborts when
  *  - a transmitted frame is not well formed: it must parse back with
- *    common/frame.c (IPv4 header checksum, lengths), its UDP checksum must
+ *    common/wire/frame.c (IPv4 header checksum, lengths), its UDP checksum must
  *    verify, and a DHCP reply must be a BOOTREPLY with the cookie whose
  *    yiaddr is 0 or inside a configured pool; ARP and ICMP replies must
  *    pass the parser up to "not a request";
@@ -54,11 +54,11 @@
 
 #include <urcu-qsbr.h>
 
-#include "config.h"
-#include "dhcp_msg.h"
-#include "frame.h"
-#include "journal_record.h"
-#include "lease_table.h"
+#include "config/config.h"
+#include "dhcp/dhcp_msg.h"
+#include "wire/frame.h"
+#include "lease/journal_record.h"
+#include "lease/lease_table.h"
 #include "port.h"
 #include "worker.h"
 

@@ -26,9 +26,9 @@
  * Exit status: 0 when every client got its lease (and its renewal), 1 when
  * some failed, 2 on a usage or set-up error.
  *
- * Frames are built with common/frame.c (Ethernet/IPv4/UDP headers and
- * checksums) and common/wire.h (bounds-checked cursor). Replies are BOOTREPLYs
- * to port 68, which common/dhcp_msg.c deliberately refuses (it parses what a
+ * Frames are built with common/wire/frame.c (Ethernet/IPv4/UDP headers and
+ * checksums) and common/wire/wire.h (bounds-checked cursor). Replies are BOOTREPLYs
+ * to port 68, which common/dhcp/dhcp_msg.c deliberately refuses (it parses what a
  * server receives), so the small reply reader here walks them with wire.h.
  */
 #define _GNU_SOURCE
@@ -49,9 +49,9 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "dhcp_msg.h"
-#include "frame.h"
-#include "wire.h"
+#include "dhcp/dhcp_msg.h"
+#include "wire/frame.h"
+#include "wire/wire.h"
 
 #define MAX_CLIENTS (1u << 24) /* MAC bytes 3..5 carry the index */
 #define BURST 32u

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration: one JSON file shaped like ISC Kea's "Dhcp4" where the
+ * concept is the same, plus leasewire's own keys. Loaded into an immutable
+ * snapshot; every error names the key path and the reason (STYLE rule 14/15).
+ * Unknown keys are errors. Pure code (jansson), any thread.
+ */
+#ifndef LW_CONFIG_H
+#define LW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CFG_ERR_LEN 512
+#define CFG_MAX_OPTION_LEN 1024 /* one option's value, before RFC 3396 splitting */
+
+enum cfg_durability {
+	CFG_DURABILITY_FSYNC = 0, /* fdatasync before ACK (default) */
+	CFG_DURABILITY_WRITE, /* write(2) before ACK: survives kill -9, not power loss */
+	CFG_DURABILITY_NONE, /* no wait: benchmarks and labs only */
+};
+
+struct cfg_option {
+	uint8_t code;
+	uint16_t len;
+	uint8_t *data; /* encoded wire value */
+	bool always_send; /* Kea "always-send": send even when not in option 55 */
+};
+
+struct cfg_reservation {
+	uint8_t hlen; /* 0 when matched by client id only */
+	uint8_t hw_address[16];
+	uint8_t client_id_len; /* 0 when matched by hardware address only */
+	uint8_t client_id[255];
+	uint32_t ip_address; /* host order */
+	char hostname[64];
+};
+
+struct cfg_pool {
+	uint32_t first, last; /* host order, inclusive */
+};
+
+struct cfg_subnet {
+	uint32_t id; /* Kea "id", unique, > 0 */
+	uint32_t prefix; /* host order network address */
+	uint8_t prefix_len;
+	char interface[32]; /* port name this subnet is directly on, "" for relayed only */
+	uint32_t *relay_addresses; /* Kea "relay": {"ip-addresses": [...]}; giaddr matching */
+	size_t n_relay_addresses;
+	struct cfg_pool *pools;
+	size_t n_pools;
+	struct cfg_option *options; /* subnet options override global ones by code */
+	size_t n_options;
+	struct cfg_reservation *reservations;
+	size_t n_reservations;
+	uint32_t valid_lifetime; /* secs */
+	uint32_t renew_timer; /* T1 secs */
+	uint32_t rebind_timer; /* T2 secs */
+	bool authoritative; /* NAK unknown INIT-REBOOT clients (RFC 2131 sec 4.3.2) */
+	bool dynamic_bootp; /* answer BOOTP with infinite leases (RFC 1534) */
+};
+
+struct cfg_interface {
+	char name[32]; /* "port0" ... as in subnet "interface" */
+	uint16_t port_id; /* DPDK port */
+	uint32_t address; /* server address on this port, host order */
+	uint8_t prefix_len;
+};
+
+struct cfg_lease_store {
+	char directory[256]; /* journal and snapshots live here */
+	enum cfg_durability durability;
+	uint32_t commit_max_delay_us; /* group commit: longest an event waits for a batch */
+	uint32_t commit_max_batch; /* events per fdatasync at most */
+	uint32_t snapshot_every; /* compact after this many journal records */
+	uint32_t ack_timeout_ms; /* a parked ACK older than this is dropped, counted */
+};
+
+/* Per-client packet rate limit in the fast path (client_rate.h). */
+struct cfg_rate_limit {
+	uint32_t client_pps; /* packets per second per client; 0: no limit */
+	uint32_t client_burst; /* packets a client may send back to back */
+};
+
+/* The operator shell (control/shell/shell.c); it is off while password_hash is empty. */
+struct cfg_shell {
+	char address[16]; /* IPv4 address the TCP listener binds, dotted quad */
+	uint16_t port; /* TCP port; 0: no TCP listener */
+	char unix_socket[108]; /* absolute path of a Unix socket listener, "" for none */
+	char username[32];
+	char password_hash[160]; /* control/shell/password.h format, never clear text */
+	char enable_password_hash[160]; /* for state-changing commands; "" disables them */
+	uint32_t idle_timeout; /* secs without input before a session is closed */
+	uint32_t max_sessions; /* concurrent sessions; the next one is refused */
+	uint32_t max_login_failures; /* consecutive failures before the lockout delay */
+	uint32_t lockout_secs; /* delay before each attempt once locked out */
+	uint32_t max_line; /* bytes per command line; a longer one is refused */
+};
+
+struct lw_config {
+	struct cfg_interface *interfaces;
+	size_t n_interfaces;
+	struct cfg_subnet *subnets;
+	size_t n_subnets;
+	struct cfg_option *options; /* global option-data */
+	size_t n_options;
+	uint32_t valid_lifetime, renew_timer, rebind_timer; /* global defaults */
+	bool authoritative;
+	uint32_t offer_lifetime; /* secs an OFFERed address is held */
+	uint32_t decline_probation_period; /* secs */
+	uint32_t max_leases; /* lease records to preallocate */
+	/* secs a released or expired lease record is kept (for address
+	 * affinity) before it is deleted; 0 = kept until the table needs it */
+	uint32_t hold_reclaimed_time;
+	struct cfg_lease_store lease_store;
+	struct cfg_shell shell;
+	struct cfg_rate_limit rate_limit;
+};
+
+/*
+ * Parse a config document. On success returns a new snapshot; on error
+ * returns NULL and writes "<key path>: <reason>" into err (e.g.
+ * "Dhcp4.subnet4[0].pools[1].pool: 10.0.1.5 is outside subnet 10.0.0.0/24").
+ */
+struct lw_config *config_load_file(const char *path, char err[CFG_ERR_LEN]);
+struct lw_config *config_load_string(const char *json, char err[CFG_ERR_LEN]);
+void config_free(struct lw_config *cfg);
+
+/* The lab default (embedded), serving port0 as 10.77.0.1/24. */
+extern const char config_default_json[];
+
+/* Find a subnet by id; NULL if none. */
+const struct cfg_subnet *config_subnet_by_id(const struct lw_config *cfg, uint32_t id);
+
+/* Look up an option for a subnet: subnet-level first, then global. NULL if absent. */
+const struct cfg_option *config_option(const struct lw_config *cfg, const struct cfg_subnet *subnet,
+				       uint8_t code);
+
+/*
+ * Write the configuration reference (docs/config-reference.md) generated
+ * from the schema tables to out. Returns 0, or -EIO if out has an error.
+ * Any thread.
+ */
+int config_schema_markdown(FILE *out);
+
+#endif

@@ -1,6 +1,0 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
-#include "failover_view.h"
-
-const struct failover_view failover_view_standalone = {
-	.mode = FAILOVER_STANDALONE,
-};

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * On-disk record format shared by the journal and snapshots (DESIGN.md sec 4).
+ * Pure encode/decode on buffers so the loader is unit-tested and fuzzed, and
+ * so the writer validates each record with the same code that reads it
+ * (reliability.md finding 4, CVE-2019-6474).
+ *
+ * Record layout, all integers little-endian:
+ *   u32 magic    JOURNAL_RECORD_MAGIC
+ *   u32 length   bytes of body that follow the 24-byte header
+ *   u64 seq      journal sequence, strictly increasing within a file
+ *   u32 crc      CRC-32C of the body, continued over header bytes 0..15 and
+ *                20..23 (everything but the crc field), so a flipped seq or
+ *                type is caught like a flipped body byte
+ *   u8  type     JOURNAL_REC_*
+ *   u8  version  body format: 0 (the first format, still read) or
+ *                JOURNAL_FORMAT_VERSION; a newer one is BAD_BODY
+ *   u8  pad[2]   zero
+ *   body         the lease image (see journal_record.c for field order)
+ *
+ * A new field goes at the end of the body under a new version, so a store
+ * written by any earlier version still recovers (its records decode with
+ * the new fields zero).
+ */
+#ifndef LW_JOURNAL_RECORD_H
+#define LW_JOURNAL_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lease/lease.h"
+
+#define JOURNAL_RECORD_MAGIC 0x4c57524eu /* "LWRN" */
+#define JOURNAL_HEADER_LEN 24u
+#define JOURNAL_BODY_MAX 512u
+/* The body format written; decode also reads every earlier one. */
+#define JOURNAL_FORMAT_VERSION 1u
+/* Largest record a valid image encodes to (fixed body + key + version 1 fields). */
+#define JOURNAL_RECORD_MAX (JOURNAL_HEADER_LEN + 57u + LEASE_KEY_MAX + 4u)
+
+enum journal_rec_type {
+	JOURNAL_REC_UPSERT = 1, /* the client's lease is now this image */
+	JOURNAL_REC_DELETE = 2, /* the client no longer has a record */
+};
+
+/* The durable part of a lease: everything but table linkage. */
+struct lease_image {
+	uint32_t ip;
+	uint32_t subnet_id;
+	uint8_t state;
+	uint8_t flags;
+	uint8_t htype, hlen;
+	uint8_t chaddr[16];
+	int64_t cltt;
+	int64_t expire;
+	uint32_t lease_secs;
+	int64_t partner_expire;
+	uint32_t addr_version; /* format 1: see struct lease; 0 from format 0 */
+	uint8_t key_len;
+	uint8_t key[LEASE_KEY_MAX];
+};
+
+void lease_image_from_lease(struct lease_image *img, const struct lease *l);
+/* Fill the durable fields of l from img (linkage untouched; key_hash computed). */
+void lease_image_to_lease(struct lease *l, const struct lease_image *img);
+
+/*
+ * The one validation shared by encode and decode: type UPSERT or DELETE,
+ * key_len 1..LEASE_KEY_MAX, hlen <= 16, state < LEASE_STATE__COUNT.
+ * Returns 0 or -EINVAL. Pure; any thread.
+ */
+int journal_record_validate(unsigned type, const struct lease_image *img);
+
+/*
+ * Encode one record into buf (cap bytes). Returns bytes written or -ENOSPC /
+ * -EINVAL (image fails validation: key_len 0 or > LEASE_KEY_MAX, hlen > 16,
+ * state out of range).
+ */
+int journal_record_encode(uint8_t *buf, size_t cap, uint64_t seq, enum journal_rec_type type,
+			  const struct lease_image *img);
+
+enum journal_decode_result {
+	JOURNAL_DECODE_OK = 0,
+	JOURNAL_DECODE_SHORT, /* fewer bytes than the header or the length says: torn tail */
+	JOURNAL_DECODE_BAD_MAGIC,
+	JOURNAL_DECODE_BAD_LEN, /* length 0 or > JOURNAL_BODY_MAX */
+	JOURNAL_DECODE_BAD_CRC,
+	JOURNAL_DECODE_BAD_BODY, /* CRC fine but the image fails validation */
+};
+
+/*
+ * Decode the record at buf[0..len). On OK fills seq/type/img and *consumed.
+ * On BAD_CRC or BAD_BODY *consumed is the record's full length so the caller
+ * may skip it; on SHORT/BAD_MAGIC/BAD_LEN *consumed is 0. Never reads past len.
+ */
+enum journal_decode_result journal_record_decode(const uint8_t *buf, size_t len, uint64_t *seq,
+						 uint8_t *type, struct lease_image *img,
+						 size_t *consumed);
+
+const char *journal_decode_result_name(enum journal_decode_result r);
+
+#endif

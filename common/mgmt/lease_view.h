@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Read-only views of the lease table that the shell and telemetry share:
+ * a filter for "show leases", per-pool usage for "show pools", and the
+ * text forms of a record's fields. Pure; callers walk the table as
+ * registered RCU readers and must not block inside a visit.
+ */
+#ifndef LW_LEASE_VIEW_H
+#define LW_LEASE_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "lease/lease.h"
+#include "lease/lease_table.h"
+#include "mgmt/status.h"
+
+struct lease_filter {
+	uint32_t subnet_id; /* 0: any */
+	int state; /* enum lease_state, -1: any */
+	uint8_t hlen; /* 0: any hardware address */
+	uint8_t mac[16];
+	uint8_t client_id_len; /* 0: any */
+	uint8_t client_id[LEASE_KEY_MAX];
+	uint32_t ip; /* 0: any */
+	char hostname[64]; /* "": any; matched against reservations' hostnames */
+};
+
+/*
+ * Parse "subnet N", "state S", "mac M", "client-id C", "hostname H",
+ * "ip A" pairs from argv into f (starting from "match everything").
+ * Unknown words are left for the caller: *used is how many words were
+ * consumed from the start. Returns 0, or -EINVAL with a message in err.
+ */
+int lease_filter_parse(struct lease_filter *f, int argc, char *const argv[], int *used, char *err,
+		       size_t err_len);
+
+/* True when l passes f; cfg resolves hostnames. */
+bool lease_filter_match(const struct lease_filter *f, const struct lease *l,
+			const struct lw_config *cfg);
+
+/* The reservation hostname for ip in subnet_id, or "" (leases keep no hostname). */
+const char *lease_view_hostname(const struct lw_config *cfg, uint32_t subnet_id, uint32_t ip);
+
+int lease_state_parse(const char *name); /* -1 when unknown */
+
+struct pool_usage {
+	uint32_t subnet_id;
+	uint32_t first, last;
+	uint64_t size;
+	uint64_t bound, offered, declined; /* addresses held in each state */
+};
+
+/*
+ * One entry per configured pool, in config order, into out[0..max).
+ * Returns the number of pools (may exceed max: only max are filled).
+ */
+size_t lease_view_pools_init(const struct lw_config *cfg, struct pool_usage *out, size_t max);
+/* Count l into the pool holding its address, if it holds one (visit of a walk). */
+void lease_view_pools_add(struct pool_usage *pools, size_t n, const struct lease *l, int64_t now);
+/*
+ * Usage of every configured pool (at most max, config order) counted over
+ * the whole table: lease_view_pools_init plus a walk in chunks. The caller
+ * is a registered, online QSBR thread; the walk passes quiescent states,
+ * so cfg, and every other RCU pointer the caller holds, is invalid once
+ * it returns. Returns the number of entries filled.
+ */
+size_t lease_view_pools_usage(struct lease_table *table, const struct lw_config *cfg,
+			      struct pool_usage *out, size_t max, int64_t now);
+
+void lease_view_ip(uint32_t ip, char *buf, size_t len);
+void lease_view_mac(const struct lease *l, char *buf, size_t len);
+/* Client id in hex with colons, "" when the client is keyed by hardware address. */
+void lease_view_client_id(const struct lease *l, char *buf, size_t len);
+
+/*
+ * Visit every published record in chunks (lease_table_walk_chunk), passing
+ * an RCU quiescent state between chunks so that a walk over millions of
+ * leases never holds back grace periods, and handing visit the live
+ * configuration re-read after each of them (NULL when live is NULL).
+ * Stops when visit returns non-zero and returns that value. The caller is
+ * a registered, online QSBR thread; every RCU pointer it held before the
+ * call is invalid after it.
+ */
+int lease_view_walk(struct lease_table *table, struct config_snapshot *const *live,
+		    int (*visit)(const struct lease *l, const struct lw_config *cfg, void *arg),
+		    void *arg);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Commands from the control thread to one worker (DESIGN.md sec 3): the
+ * control thread never writes the lease table itself; it asks the owner
+ * worker of a client to apply a change through the same path as a packet,
+ * so the change is journaled like any other. One SPSC ring per worker
+ * (control -> worker), polled by the worker once per loop iteration.
+ */
+#ifndef LW_WORKER_CMD_H
+#define LW_WORKER_CMD_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "lease/journal_record.h"
+#include "base/spsc_ring.h"
+
+#define WORKER_CMD_RING_SIZE 1024
+
+enum worker_cmd_type {
+	/* Apply img (JOURNAL_REC_UPSERT or _DELETE) to the table and journal it. */
+	WORKER_CMD_APPLY_IMAGE = 1,
+	/* Read configuration through cfg from now on (reload). */
+	WORKER_CMD_SET_CONFIG,
+};
+
+struct worker_cmd {
+	uint8_t type; /* enum worker_cmd_type */
+	uint8_t rec_type; /* APPLY_IMAGE: enum journal_rec_type */
+	const struct lw_config *cfg; /* SET_CONFIG */
+	struct lease_image img; /* APPLY_IMAGE */
+};
+
+struct worker_cmd_queue {
+	struct spsc_ring *ring; /* control: push, worker: pop */
+	alignas(64) _Atomic uint64_t done; /* worker: rw (commands finished), control: ro */
+	_Atomic uint64_t failed; /* worker: rw (commands that could not apply), control: ro */
+};
+
+#endif

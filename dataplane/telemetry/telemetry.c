@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "telemetry/telemetry.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <stdlib.h>
+#include <time.h>
+
+#include <rte_telemetry.h>
+#include <rte_version.h>
+#include <urcu-qsbr.h>
+
+#include "config/config.h"
+#include "mgmt/lease_view.h"
+
+#define LEASES_SAMPLE 100
+
+static struct worker *tel_workers;
+static unsigned tel_n_workers;
+static struct lease_table *tel_table;
+static const struct control_counters *tel_control;
+/* Held by every callback while it reads the daemon's state, so that
+ * telemetry_detach() can wait out a query in flight before shutdown frees
+ * what the callbacks point at (DPDK has no way to unregister a command). */
+static const struct status_ops *tel_status;
+static struct config_snapshot **tel_live;
+static int64_t tel_started_unix;
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool tel_attached;
+
+static void ip_str(uint32_t ip, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 0xff, ip >> 8 & 0xff, ip & 0xff);
+}
+
+static void mac_str(const struct lease *l, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < l->hlen && i < 16 && off + 3 < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, i ? ":%02x" : "%02x", l->chaddr[i]);
+}
+
+static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct worker_counters sum;
+	(void)cmd;
+	(void)params;
+
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned w = 0; w < tel_n_workers; w++) {
+		const struct worker_counters *c = &tel_workers[w].ctr;
+#define COUNTER_SUM(name) sum.name += c->name;
+		COUNTER_LIST(COUNTER_SUM)
+#undef COUNTER_SUM
+		for (unsigned r = 0; r < DROP__COUNT; r++)
+			sum.drops[r] += c->drops[r];
+		sum.parked_now += c->parked_now;
+	}
+	rte_tel_data_start_dict(d);
+#define COUNTER_ADD(name) rte_tel_data_add_dict_u64(d, #name, sum.name);
+	COUNTER_LIST(COUNTER_ADD)
+#undef COUNTER_ADD
+	rte_tel_data_add_dict_u64(d, "parked_now", sum.parked_now);
+	for (unsigned r = 1; r < DROP__COUNT; r++) {
+		char key[64] = "drop_";
+		const char *n = drop_reason_name((enum drop_reason)r);
+		size_t k = 5;
+		for (; *n && k < sizeof(key) - 1; n++)
+			key[k++] = *n == '-' ? '_' : *n;
+		key[k] = '\0';
+		rte_tel_data_add_dict_u64(d, key, sum.drops[r]);
+	}
+#define CONTROL_ADD(name) \
+	rte_tel_data_add_dict_u64(d, #name, \
+				  atomic_load_explicit(&tel_control->name, memory_order_relaxed));
+	CONTROL_ADD(journal_records)
+	CONTROL_ADD(journal_commits)
+	CONTROL_ADD(journal_write_errors)
+	CONTROL_ADD(journal_last_commit_ns)
+	CONTROL_ADD(journal_bytes)
+	CONTROL_ADD(journal_generation)
+	CONTROL_ADD(compactions)
+	CONTROL_ADD(recovered_leases)
+	CONTROL_ADD(recovery_ms)
+	CONTROL_ADD(journal_failing)
+	CONTROL_ADD(journal_records_lost)
+	CONTROL_ADD(clock_steps)
+#undef CONTROL_ADD
+	rte_tel_data_add_dict_int(
+	    d, "clock_offset_ms",
+	    (int)atomic_load_explicit(&tel_control->clock_offset_ms, memory_order_relaxed));
+	return 0;
+}
+
+struct leases_walk {
+	const struct lease_filter *filter;
+	uint64_t matched;
+	uint64_t by_state[LEASE_STATE__COUNT];
+	uint64_t total;
+	struct rte_tel_data *sample;
+	unsigned sampled;
+};
+
+static int leases_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
+{
+	struct leases_walk *lw = arg;
+
+	lw->total++;
+	if (lw->filter && lease_filter_match(lw->filter, l, cfg))
+		lw->matched++;
+	if (l->state < LEASE_STATE__COUNT)
+		lw->by_state[l->state]++;
+	if (lw->sampled < LEASES_SAMPLE && l->ip) {
+		char line[96], ip[16], mac[64];
+		ip_str(l->ip, ip, sizeof(ip));
+		mac_str(l, mac, sizeof(mac));
+		snprintf(line, sizeof(line), "%s %s %s", ip, lease_state_name(l->state), mac);
+		rte_tel_data_add_array_string(lw->sample, line);
+		lw->sampled++;
+	}
+	return 0;
+}
+
+static int tel_leases_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct leases_walk lw = { 0 };
+	struct lease_filter f;
+	(void)cmd;
+
+	/* Optional filter, as "show leases": e.g. /leasewire/leases,state bound subnet 1 */
+	if (params && *params) {
+		char buf[256], *argv[16], *save = NULL, err[160];
+		int argc = 0, used;
+		snprintf(buf, sizeof(buf), "%s", params);
+		for (char *t = strtok_r(buf, " ,", &save); t && argc < 16;
+		     t = strtok_r(NULL, " ,", &save))
+			argv[argc++] = t;
+		if (lease_filter_parse(&f, argc, argv, &used, err, sizeof(err)) < 0 || used != argc)
+			return -EINVAL;
+		lw.filter = &f;
+	}
+	lw.sample = rte_tel_data_alloc();
+	if (!lw.sample)
+		return -ENOMEM;
+	rte_tel_data_start_array(lw.sample, RTE_TEL_STRING_VAL);
+	rcu_register_thread();
+	lease_view_walk(tel_table, tel_live, leases_visit, &lw);
+	rcu_unregister_thread();
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "count", lw.total);
+	if (lw.filter)
+		rte_tel_data_add_dict_u64(d, "matched", lw.matched);
+	for (unsigned s = 0; s < LEASE_STATE__COUNT; s++)
+		rte_tel_data_add_dict_u64(d, lease_state_name((uint8_t)s), lw.by_state[s]);
+	rte_tel_data_add_dict_container(d, "sample", lw.sample, 0);
+	return 0;
+}
+
+struct find_ip {
+	uint32_t ip;
+	bool found;
+	struct lease copy; /* the walk goes quiescent: keep a copy, not a pointer */
+};
+
+static int find_ip_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
+{
+	struct find_ip *f = arg;
+	(void)cfg;
+	if (l->ip == f->ip && (!f->found || l->cltt > f->copy.cltt)) {
+		f->copy = *l;
+		f->found = true;
+	}
+	return 0;
+}
+
+static void lease_dict(struct rte_tel_data *d, const struct lease *l)
+{
+	char buf[2 * LEASE_KEY_MAX + 1];
+
+	ip_str(l->ip, buf, sizeof(buf));
+	rte_tel_data_add_dict_string(d, "ip", buf);
+	rte_tel_data_add_dict_string(d, "state", lease_state_name(l->state));
+	mac_str(l, buf, sizeof(buf));
+	rte_tel_data_add_dict_string(d, "hw_address", buf);
+	buf[0] = '\0';
+	if (l->key_len > 1 && l->key[0] == LEASE_KEY_CLIENT_ID)
+		for (unsigned i = 1; i < l->key_len && 2 * i < sizeof(buf); i++)
+			snprintf(buf + 2 * (i - 1), 3, "%02x", l->key[i]);
+	rte_tel_data_add_dict_string(d, "client_id", buf);
+	rte_tel_data_add_dict_u64(d, "subnet_id", l->subnet_id);
+	rte_tel_data_add_dict_int(d, "cltt", (int)l->cltt);
+	rte_tel_data_add_dict_u64(d, "expire", l->expire < 0 ? 0 : (uint64_t)l->expire);
+	rte_tel_data_add_dict_u64(d, "lease_secs", l->lease_secs);
+	rte_tel_data_add_dict_u64(d, "journal_seq", l->journal_seq);
+}
+
+static int tel_lease_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct in_addr a;
+	(void)cmd;
+
+	if (!params || inet_pton(AF_INET, params, &a) != 1)
+		return -EINVAL;
+	struct find_ip f = { .ip = ntohl(a.s_addr) };
+
+	rte_tel_data_start_dict(d);
+	rcu_register_thread();
+	const struct lease *held = lease_table_find_ip(tel_table, f.ip);
+	if (held) {
+		f.copy = *held;
+		f.found = true;
+	} else {
+		lease_view_walk(tel_table, NULL, find_ip_visit, &f); /* released/expired records */
+	}
+	if (f.found) {
+		lease_dict(d, &f.copy);
+	} else {
+		rte_tel_data_add_dict_string(d, "ip", params);
+		rte_tel_data_add_dict_string(d, "state", "none");
+	}
+	rcu_unregister_thread();
+	return 0;
+}
+
+/* ------------------------------------------------------------------ views */
+
+static int tel_version_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "leasewire", LW_TEL_VERSION);
+	rte_tel_data_add_dict_string(d, "dpdk", rte_version());
+	rte_tel_data_add_dict_u64(d, "workers", tel_status->n_workers);
+	rte_tel_data_add_dict_u64(d, "ports", tel_status->n_ports);
+	return 0;
+}
+
+static int tel_uptime_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "started_unix", (uint64_t)tel_started_unix);
+	rte_tel_data_add_dict_u64(d, "uptime_secs", (uint64_t)(time(NULL) - tel_started_unix));
+	return 0;
+}
+
+/* Telemetry strings are short (RTE_TEL_MAX_STRING_LEN): the text goes as lines. */
+static int tel_running_config_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *lines = rte_tel_data_alloc();
+	(void)cmd;
+	(void)params;
+
+	if (!lines)
+		return -ENOMEM;
+	rte_tel_data_start_array(lines, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_dict(d);
+	rcu_register_thread();
+	const struct config_snapshot *snap = rcu_dereference(*tel_live);
+	rte_tel_data_add_dict_string(d, "source", snap->source);
+	rte_tel_data_add_dict_u64(d, "generation", snap->generation);
+	rte_tel_data_add_dict_u64(d, "loaded_unix", (uint64_t)snap->loaded_unix);
+	for (const char *p = snap->text_masked; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		char line[RTE_TEL_MAX_STRING_LEN];
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		if (rte_tel_data_add_array_string(lines, line) < 0)
+			break; /* RTE_TEL_MAX_ARRAY_ENTRIES lines at most */
+		p += n + (p[n] == '\n');
+	}
+	rcu_unregister_thread();
+	rte_tel_data_add_dict_container(d, "lines", lines, 0);
+	return 0;
+}
+
+static int tel_interfaces_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < tel_status->n_ports; i++) {
+		struct port_status p;
+		char ip[16];
+		struct rte_tel_data *c;
+		if (tel_status->port(i, &p) < 0 || !(c = rte_tel_data_alloc()))
+			continue;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "port", p.port_id);
+		rte_tel_data_add_dict_string(c, "driver", p.driver);
+		rte_tel_data_add_dict_string(c, "mac", p.mac);
+		lease_view_ip(p.address, ip, sizeof(ip));
+		rte_tel_data_add_dict_string(c, "address", ip);
+		rte_tel_data_add_dict_u64(c, "prefix_len", p.prefix_len);
+		rte_tel_data_add_dict_string(c, "link", p.link_up ? "up" : "down");
+		rte_tel_data_add_dict_u64(c, "speed_mbps", p.speed_mbps);
+		rte_tel_data_add_dict_u64(c, "rx_queues", p.n_rxq);
+		rte_tel_data_add_dict_u64(c, "tx_queues", p.n_txq);
+		rte_tel_data_add_dict_u64(c, "ipackets", p.ipackets);
+		rte_tel_data_add_dict_u64(c, "opackets", p.opackets);
+		rte_tel_data_add_dict_u64(c, "ibytes", p.ibytes);
+		rte_tel_data_add_dict_u64(c, "obytes", p.obytes);
+		rte_tel_data_add_dict_u64(c, "ierrors", p.ierrors);
+		rte_tel_data_add_dict_u64(c, "oerrors", p.oerrors);
+		rte_tel_data_add_dict_u64(c, "imissed", p.imissed);
+		rte_tel_data_add_dict_u64(c, "rx_nombuf", p.rx_nombuf);
+		rte_tel_data_add_dict_container(d, p.name, c, 0);
+	}
+	return 0;
+}
+
+static int tel_workers_view_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < tel_status->n_workers; i++) {
+		struct worker_status w;
+		char name[24];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		if (!c)
+			continue;
+		tel_status->worker(i, &w);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "lcore", w.lcore);
+		rte_tel_data_add_dict_u64(c, "rx_packets", w.rx_packets);
+		rte_tel_data_add_dict_u64(c, "tx_packets", w.tx_packets);
+		rte_tel_data_add_dict_u64(c, "steer_ring_used", w.steer_ring_used);
+		rte_tel_data_add_dict_u64(c, "steer_ring_size", w.steer_ring_size);
+		rte_tel_data_add_dict_u64(c, "event_ring_used", w.event_ring_used);
+		rte_tel_data_add_dict_u64(c, "event_ring_size", w.event_ring_size);
+		rte_tel_data_add_dict_u64(c, "cmd_ring_used", w.cmd_ring_used);
+		rte_tel_data_add_dict_u64(c, "cmd_ring_size", w.cmd_ring_size);
+		rte_tel_data_add_dict_u64(c, "parked_acks", w.parked_now);
+		snprintf(name, sizeof(name), "worker%u", i);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+#define TEL_POOLS_MAX 64
+
+static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct pool_usage pools[TEL_POOLS_MAX];
+	(void)cmd;
+	(void)params;
+
+	rcu_register_thread();
+	size_t n =
+	    lease_view_pools_usage(tel_table, rcu_dereference(*tel_live)->cfg, pools, TEL_POOLS_MAX,
+				   control_counters_lease_now(tel_control, time(NULL)));
+	rcu_unregister_thread();
+	rte_tel_data_start_dict(d);
+	for (size_t i = 0; i < n; i++) {
+		const struct pool_usage *p = &pools[i];
+		char a[16], b[16], name[48];
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		uint64_t held = p->bound + p->offered + p->declined;
+		if (!c)
+			continue;
+		lease_view_ip(p->first, a, sizeof(a));
+		lease_view_ip(p->last, b, sizeof(b));
+		/* Telemetry names allow letters, digits and '_': the range goes in fields. */
+		size_t nth = 0;
+		for (size_t k = 0; k < i; k++)
+			nth += pools[k].subnet_id == p->subnet_id;
+		snprintf(name, sizeof(name), "subnet%u_pool%zu", p->subnet_id, nth);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "subnet_id", p->subnet_id);
+		rte_tel_data_add_dict_string(c, "first", a);
+		rte_tel_data_add_dict_string(c, "last", b);
+		rte_tel_data_add_dict_u64(c, "size", p->size);
+		rte_tel_data_add_dict_u64(c, "used", p->bound);
+		rte_tel_data_add_dict_u64(c, "free", p->size - held);
+		rte_tel_data_add_dict_u64(c, "offered", p->offered);
+		rte_tel_data_add_dict_u64(c, "declined", p->declined);
+		rte_tel_data_add_dict_u64(c, "utilisation_permille",
+					  p->size ? held * 1000 / p->size : 0);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+static int tel_journal_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+#define JOURNAL_ADD(key, name) \
+	rte_tel_data_add_dict_u64(d, key, \
+				  atomic_load_explicit(&tel_control->name, memory_order_relaxed));
+	JOURNAL_ADD("generation", journal_generation)
+	JOURNAL_ADD("sequence", journal_last_seq)
+	JOURNAL_ADD("committed_sequence", journal_committed_seq)
+	JOURNAL_ADD("records", journal_records)
+	JOURNAL_ADD("commits", journal_commits)
+	JOURNAL_ADD("bytes", journal_bytes)
+	JOURNAL_ADD("last_commit_ns", journal_last_commit_ns)
+	JOURNAL_ADD("write_errors", journal_write_errors)
+	JOURNAL_ADD("compactions", compactions)
+	JOURNAL_ADD("failing", journal_failing)
+	JOURNAL_ADD("failing_since_unix", journal_failing_since_unix)
+	JOURNAL_ADD("records_lost", journal_records_lost)
+#undef JOURNAL_ADD
+	uint64_t snap =
+	    atomic_load_explicit(&tel_control->journal_last_snapshot_unix, memory_order_relaxed);
+	rte_tel_data_add_dict_u64(d, "snapshot_unix", snap);
+	rte_tel_data_add_dict_int(d, "snapshot_age_secs",
+				  snap ? (int)(time(NULL) - (int64_t)snap) : -1);
+	return 0;
+}
+
+#define TEL_GUARDED(fn) \
+	static int fn(const char *cmd, const char *params, struct rte_tel_data *d) \
+	{ \
+		int rc = -ENODEV; \
+		pthread_mutex_lock(&tel_lock); \
+		if (tel_attached) \
+			rc = fn##_locked(cmd, params, d); \
+		pthread_mutex_unlock(&tel_lock); \
+		return rc; \
+	}
+TEL_GUARDED(tel_stats)
+TEL_GUARDED(tel_leases)
+TEL_GUARDED(tel_lease)
+TEL_GUARDED(tel_version)
+TEL_GUARDED(tel_uptime)
+TEL_GUARDED(tel_running_config)
+TEL_GUARDED(tel_interfaces)
+TEL_GUARDED(tel_workers_view)
+TEL_GUARDED(tel_pools)
+TEL_GUARDED(tel_journal)
+#undef TEL_GUARDED
+
+void telemetry_detach(void)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_attached = false;
+	pthread_mutex_unlock(&tel_lock);
+}
+
+int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_table *table,
+		       const struct control_counters *control)
+{
+	tel_workers = workers;
+	tel_n_workers = n_workers;
+	tel_table = table;
+	tel_control = control;
+	pthread_mutex_lock(&tel_lock);
+	tel_attached = true;
+	pthread_mutex_unlock(&tel_lock);
+	int rc = rte_telemetry_register_cmd("/leasewire/stats", tel_stats,
+					    "Counters summed over workers, drops by reason");
+	rc |= rte_telemetry_register_cmd("/leasewire/leases", tel_leases,
+					 "Lease records by state, with a sample");
+	rc |= rte_telemetry_register_cmd("/leasewire/lease", tel_lease,
+					 "One lease by address. Parameters: IPv4 address");
+	return rc;
+}
+
+int telemetry_register_views(const struct status_ops *status, struct config_snapshot **live,
+			     int64_t started_unix)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_status = status;
+	tel_live = live;
+	tel_started_unix = started_unix;
+	pthread_mutex_unlock(&tel_lock);
+	int rc = rte_telemetry_register_cmd("/leasewire/version", tel_version,
+					    "leasewire and DPDK versions (shell: show version)");
+	rc |= rte_telemetry_register_cmd("/leasewire/uptime", tel_uptime,
+					 "Start time and uptime (shell: show uptime)");
+	rc |= rte_telemetry_register_cmd("/leasewire/running_config", tel_running_config,
+					 "Configuration in force, secrets masked, as lines");
+	rc |= rte_telemetry_register_cmd("/leasewire/interfaces", tel_interfaces,
+					 "Ports: link, queues, counters (shell: show interfaces)");
+	rc |= rte_telemetry_register_cmd(
+	    "/leasewire/workers", tel_workers_view,
+	    "Per worker counters and ring occupancy (shell: show workers)");
+	rc |= rte_telemetry_register_cmd("/leasewire/statistics", tel_stats,
+					 "Same as /leasewire/stats (shell: show statistics)");
+	rc |= rte_telemetry_register_cmd(
+	    "/leasewire/pools", tel_pools,
+	    "Pool size, used, free, offered, declined (shell: show pools)");
+	rc |= rte_telemetry_register_cmd(
+	    "/leasewire/journal", tel_journal,
+	    "Journal sequence, commits, latency, snapshot (shell: show journal)");
+	return rc;
+}

@@ -23,6 +23,28 @@ static const char *const durability_names[] = { "fsync", "write", "none", NULL }
 		.def_doc = "empty", .help = "DHCP options to send; one entry per code." \
 	}
 
+/*
+ * The lease times and "authoritative": Dhcp4 sets them, a subnet may
+ * override them. One definition serves both tables so that range and help
+ * cannot drift apart; fl is CFG_INHERIT in a subnet (its finish hooks fill
+ * in what is absent) and the *_doc strings say where a default comes from.
+ */
+#define K_INHERITABLE(T, f, n, t, lo, hi, d, fl, dd, h) \
+	{ \
+		.name = n, .type = t, .flags = fl, .min = lo, .max = hi, .def = d, \
+		.off = offsetof(T, f), .def_doc = dd, .help = h \
+	}
+#define K_LEASE_KEYS(T, fl, valid_def, valid_doc, renew_doc, rebind_doc, auth_doc) \
+	K_INHERITABLE(T, valid_lifetime, "valid-lifetime", CT_U32, 60, U32_MAX_LIFE, valid_def, \
+		      fl, valid_doc, "Lease time, seconds."), \
+	    K_INHERITABLE(T, renew_timer, "renew-timer", CT_U32, 1, U32_MAX_LIFE, 0, CFG_INHERIT, \
+			  renew_doc, "T1, seconds; renew-timer < rebind-timer < valid-lifetime."), \
+	    K_INHERITABLE(T, rebind_timer, "rebind-timer", CT_U32, 1, U32_MAX_LIFE, 0, \
+			  CFG_INHERIT, rebind_doc, "T2, seconds."), \
+	    K_INHERITABLE(T, authoritative, "authoritative", CT_BOOL, 0, 0, false, fl, auth_doc, \
+			  "NAK requests for addresses this server did not give (RFC 2131 sec " \
+			  "4.3.2).")
+
 static const struct cfg_key interface_keys[] = {
 	K_STR(struct cfg_interface, name, "name", 1, NULL, CFG_REQUIRED, cfg_check_ifname,
 	      "Name that subnets use in \"interface\"; unique."),
@@ -173,36 +195,10 @@ static const struct cfg_key subnet_keys[] = {
 	K_OPTIONS(struct cfg_subnet),
 	K_ARR(struct cfg_subnet, reservations, "reservations", reservation_schema, 0, 1048576, 0,
 	      "Fixed addresses for known clients."),
-	{ .name = "valid-lifetime",
-	  .type = CT_U32,
-	  .flags = CFG_INHERIT,
-	  .min = 60,
-	  .max = U32_MAX_LIFE,
-	  .off = offsetof(struct cfg_subnet, valid_lifetime),
-	  .def_doc = "Dhcp4.valid-lifetime",
-	  .help = "Lease time, seconds." },
-	{ .name = "renew-timer",
-	  .type = CT_U32,
-	  .flags = CFG_INHERIT,
-	  .min = 1,
-	  .max = U32_MAX_LIFE,
-	  .off = offsetof(struct cfg_subnet, renew_timer),
-	  .def_doc = "Dhcp4.renew-timer if set, else 50% of valid-lifetime",
-	  .help = "T1, seconds; renew-timer < rebind-timer < valid-lifetime." },
-	{ .name = "rebind-timer",
-	  .type = CT_U32,
-	  .flags = CFG_INHERIT,
-	  .min = 1,
-	  .max = U32_MAX_LIFE,
-	  .off = offsetof(struct cfg_subnet, rebind_timer),
-	  .def_doc = "Dhcp4.rebind-timer if set, else 87.5% of valid-lifetime",
-	  .help = "T2, seconds." },
-	{ .name = "authoritative",
-	  .type = CT_BOOL,
-	  .flags = CFG_INHERIT,
-	  .off = offsetof(struct cfg_subnet, authoritative),
-	  .def_doc = "Dhcp4.authoritative",
-	  .help = "NAK requests for addresses this server did not give (RFC 2131 sec 4.3.2)." },
+	K_LEASE_KEYS(struct cfg_subnet, CFG_INHERIT, 0, "Dhcp4.valid-lifetime",
+		     "Dhcp4.renew-timer if set, else 50% of valid-lifetime",
+		     "Dhcp4.rebind-timer if set, else 87.5% of valid-lifetime",
+		     "Dhcp4.authoritative"),
 	K_BOOL(struct cfg_subnet, dynamic_bootp, "dynamic-bootp", false, 0,
 	       "Answer BOOTP clients with infinite leases from the pools (RFC 1534)."),
 };
@@ -211,26 +207,8 @@ const struct cfg_schema cfg_subnet_schema = SCHEMA(subnet_keys, cfg_subnet_finis
 static const struct cfg_key dhcp4_keys[] = {
 	K_OBJ(struct lw_config, 0, "interfaces-config", ifcfg_schema, CFG_REQUIRED,
 	      "Where the server listens."),
-	K_U32(struct lw_config, valid_lifetime, "valid-lifetime", 60, U32_MAX_LIFE, 3600, 0,
-	      "Lease time, seconds."),
-	{ .name = "renew-timer",
-	  .type = CT_U32,
-	  .flags = CFG_INHERIT,
-	  .min = 1,
-	  .max = U32_MAX_LIFE,
-	  .off = offsetof(struct lw_config, renew_timer),
-	  .def_doc = "50% of valid-lifetime",
-	  .help = "T1, seconds; renew-timer < rebind-timer < valid-lifetime." },
-	{ .name = "rebind-timer",
-	  .type = CT_U32,
-	  .flags = CFG_INHERIT,
-	  .min = 1,
-	  .max = U32_MAX_LIFE,
-	  .off = offsetof(struct lw_config, rebind_timer),
-	  .def_doc = "87.5% of valid-lifetime",
-	  .help = "T2, seconds." },
-	K_BOOL(struct lw_config, authoritative, "authoritative", false, 0,
-	       "NAK requests for addresses this server did not give (RFC 2131 sec 4.3.2)."),
+	K_LEASE_KEYS(struct lw_config, 0, 3600, NULL, "50% of valid-lifetime",
+		     "87.5% of valid-lifetime", NULL),
 	K_U32(struct lw_config, offer_lifetime, "offer-lifetime", 1, 3600, 10, 0,
 	      "Seconds an OFFERed address is held for the client."),
 	K_U32(struct lw_config, decline_probation_period, "decline-probation-period", 1,

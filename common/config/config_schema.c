@@ -168,7 +168,7 @@ static int apply_default(struct walk *w, const struct cfg_key *k, void *target)
 	return 0;
 }
 
-static const struct cfg_key *cfg_schema_find(const struct cfg_schema *s, const char *name)
+static const struct cfg_key *schema_find(const struct cfg_schema *s, const char *name)
 {
 	for (size_t i = 0; i < s->n_keys; i++)
 		if (!strcmp(s->keys[i].name, name))
@@ -178,7 +178,7 @@ static const struct cfg_key *cfg_schema_find(const struct cfg_schema *s, const c
 
 bool cfg_key_seen(const struct cfg_schema *s, uint64_t seen, const char *name)
 {
-	const struct cfg_key *k = cfg_schema_find(s, name);
+	const struct cfg_key *k = schema_find(s, name);
 	return k && (seen >> (k - s->keys) & 1);
 }
 
@@ -196,7 +196,7 @@ int cfg_walk_object(struct walk *w, const struct cfg_schema *s, json_t *obj, voi
 	if (obj) {
 		json_object_foreach(obj, name, v)
 		{
-			if (!cfg_schema_find(s, name)) {
+			if (!schema_find(s, name)) {
 				cfg_path_key(w, name);
 				return cfg_walk_err(w, "unknown key");
 			}

@@ -133,6 +133,12 @@ void cfg_path_pop(struct walk *w, size_t len);
 /* Writes "<path>: <reason>" into w->err; returns -EINVAL. */
 __attribute__((format(printf, 2, 3))) int cfg_walk_err(struct walk *w, const char *fmt, ...);
 int cfg_get_string(struct walk *w, json_t *v, const char **out);
+/*
+ * The start of a CT_CUSTOM key whose value is an array (the hook allocates
+ * what the entries become): v must be an array of at most k->max entries;
+ * their number goes to *n.
+ */
+int cfg_custom_array(struct walk *w, const struct cfg_key *k, json_t *v, size_t *n);
 bool cfg_key_seen(const struct cfg_schema *s, uint64_t seen, const char *name);
 int cfg_walk_object(struct walk *w, const struct cfg_schema *s, json_t *obj, void *target);
 

@@ -257,11 +257,8 @@ int cfg_parse_option_data(struct walk *w, const struct cfg_key *k, json_t *v, vo
 	size_t n;
 	int rc = 0;
 
-	if (!json_is_array(v))
-		return cfg_walk_err(w, "must be an array");
-	n = json_array_size(v);
-	if ((int64_t)n > k->max)
-		return cfg_walk_err(w, "must have at most %lld entries", (long long)k->max);
+	if ((rc = cfg_custom_array(w, k, v, &n)))
+		return rc;
 	if (!n)
 		return 0;
 	*opts = calloc(n, sizeof(**opts));

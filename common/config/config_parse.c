@@ -318,12 +318,10 @@ int cfg_parse_ipv4_array(struct walk *w, const struct cfg_key *k, json_t *v, voi
 	uint32_t **addrs = (uint32_t **)((char *)obj + k->off);
 	size_t *count = (size_t *)((char *)obj + k->off_n);
 	size_t n;
+	int rc;
 
-	if (!json_is_array(v))
-		return cfg_walk_err(w, "must be an array");
-	n = json_array_size(v);
-	if ((int64_t)n > k->max)
-		return cfg_walk_err(w, "must have at most %lld entries", (long long)k->max);
+	if ((rc = cfg_custom_array(w, k, v, &n)))
+		return rc;
 	if (!n)
 		return 0;
 	*addrs = calloc(n, sizeof(**addrs));
@@ -333,7 +331,6 @@ int cfg_parse_ipv4_array(struct walk *w, const struct cfg_key *k, json_t *v, voi
 	for (size_t i = 0; i < n; i++) {
 		size_t saved = w->path_len;
 		const char *s = NULL;
-		int rc;
 
 		cfg_path_index(w, i);
 		if ((rc = cfg_get_string(w, json_array_get(v, i), &s)))
@@ -348,36 +345,40 @@ int cfg_parse_ipv4_array(struct walk *w, const struct cfg_key *k, json_t *v, voi
 	return 0;
 }
 
-int cfg_parse_hw_address(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
+/*
+ * A reservation's hex identifier into out (cap bytes); fewer than min bytes
+ * is an error that says what is wanted. The length goes to *len.
+ */
+static int parse_hex_id(struct walk *w, json_t *v, uint8_t *out, size_t cap, int min,
+			const char *want, uint8_t *len)
 {
-	struct cfg_reservation *r = obj;
 	const char *s = NULL;
 	int rc, n;
 
-	(void)k;
 	if ((rc = cfg_get_string(w, v, &s)))
 		return rc;
-	n = cfg_hex_parse(s, ":-", r->hw_address, sizeof(r->hw_address));
-	if (n < 1)
-		return cfg_walk_err(
-		    w, "\"%.64s\" must be 1 to 16 hex bytes separated by ':' or '-'", s);
-	r->hlen = (uint8_t)n;
+	n = cfg_hex_parse(s, ":-", out, cap);
+	if (n < min)
+		return cfg_walk_err(w, "\"%.64s\" must be %s", s, want);
+	*len = (uint8_t)n;
 	return 0;
+}
+
+int cfg_parse_hw_address(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
+{
+	struct cfg_reservation *r = obj;
+
+	(void)k;
+	return parse_hex_id(w, v, r->hw_address, sizeof(r->hw_address), 1,
+			    "1 to 16 hex bytes separated by ':' or '-'", &r->hlen);
 }
 
 int cfg_parse_client_id(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
 {
 	struct cfg_reservation *r = obj;
-	const char *s = NULL;
-	int rc, n;
 
 	(void)k;
-	if ((rc = cfg_get_string(w, v, &s)))
-		return rc;
 	/* RFC 2132 sec 9.14: at least two octets (type and identifier). */
-	n = cfg_hex_parse(s, ":-", r->client_id, sizeof(r->client_id));
-	if (n < 2)
-		return cfg_walk_err(w, "\"%.64s\" must be 2 to 255 hex bytes", s);
-	r->client_id_len = (uint8_t)n;
-	return 0;
+	return parse_hex_id(w, v, r->client_id, sizeof(r->client_id), 2, "2 to 255 hex bytes",
+			    &r->client_id_len);
 }

@@ -176,6 +176,16 @@ static const struct cfg_key *schema_find(const struct cfg_schema *s, const char 
 	return NULL;
 }
 
+int cfg_custom_array(struct walk *w, const struct cfg_key *k, json_t *v, size_t *n)
+{
+	if (!json_is_array(v))
+		return cfg_walk_err(w, "must be an array");
+	*n = json_array_size(v);
+	if ((int64_t)*n > k->max)
+		return cfg_walk_err(w, "must have at most %lld entries", (long long)k->max);
+	return 0;
+}
+
 bool cfg_key_seen(const struct cfg_schema *s, uint64_t seen, const char *name)
 {
 	const struct cfg_key *k = schema_find(s, name);

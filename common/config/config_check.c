@@ -29,36 +29,47 @@ static const struct cfg_interface *find_interface(const struct lw_config *cfg, c
 	return NULL;
 }
 
+/* qsort hands the comparators pointers to the reservation pointers. */
+static const struct cfg_reservation *res_at(const void *p)
+{
+	return *(const struct cfg_reservation *const *)p;
+}
+
+/* c, or for equal keys the order in the document: duplicates then name the later entry. */
+static int or_by_position(int c, const struct cfg_reservation *x, const struct cfg_reservation *y)
+{
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+/* A hex identifier by length, then by bytes. */
+static int cmp_id(const uint8_t *x, uint8_t xlen, const uint8_t *y, uint8_t ylen)
+{
+	int c = xlen - ylen;
+
+	return c ? c : memcmp(x, y, xlen);
+}
+
 static int cmp_reservation_ip(const void *a, const void *b)
 {
-	const struct cfg_reservation *x = *(const struct cfg_reservation *const *)a;
-	const struct cfg_reservation *y = *(const struct cfg_reservation *const *)b;
+	const struct cfg_reservation *x = res_at(a), *y = res_at(b);
+	int c = x->ip_address == y->ip_address ? 0 : x->ip_address < y->ip_address ? -1 : 1;
 
-	if (x->ip_address != y->ip_address)
-		return x->ip_address < y->ip_address ? -1 : 1;
-	return x < y ? -1 : x > y;
+	return or_by_position(c, x, y);
 }
 
 static int cmp_reservation_hw(const void *a, const void *b)
 {
-	const struct cfg_reservation *x = *(const struct cfg_reservation *const *)a;
-	const struct cfg_reservation *y = *(const struct cfg_reservation *const *)b;
-	int c = x->hlen - y->hlen;
+	const struct cfg_reservation *x = res_at(a), *y = res_at(b);
 
-	if (!c)
-		c = memcmp(x->hw_address, y->hw_address, x->hlen);
-	return c ? c : (x < y ? -1 : x > y);
+	return or_by_position(cmp_id(x->hw_address, x->hlen, y->hw_address, y->hlen), x, y);
 }
 
 static int cmp_reservation_cid(const void *a, const void *b)
 {
-	const struct cfg_reservation *x = *(const struct cfg_reservation *const *)a;
-	const struct cfg_reservation *y = *(const struct cfg_reservation *const *)b;
-	int c = x->client_id_len - y->client_id_len;
+	const struct cfg_reservation *x = res_at(a), *y = res_at(b);
 
-	if (!c)
-		c = memcmp(x->client_id, y->client_id, x->client_id_len);
-	return c ? c : (x < y ? -1 : x > y);
+	return or_by_position(
+	    cmp_id(x->client_id, x->client_id_len, y->client_id, y->client_id_len), x, y);
 }
 
 /*

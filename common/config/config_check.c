@@ -302,6 +302,13 @@ static bool find_overlap(struct span *s, size_t n, struct span *hit, struct span
 	return false;
 }
 
+/*
+ * Kea's defaults for an absent timer: T1 = 50% and T2 = 87.5% of the lease
+ * (RFC 2131 sec 4.4.5), in Dhcp4 and in a subnet where neither sets it.
+ */
+static uint32_t default_renew(uint32_t valid) { return valid / 2; }
+static uint32_t default_rebind(uint32_t valid) { return (uint32_t)((uint64_t)valid * 7 / 8); }
+
 static int check_timers(struct walk *w, uint32_t valid, uint32_t renew, uint32_t rebind,
 			const char *renew_from, const char *rebind_from)
 {
@@ -332,11 +339,10 @@ int cfg_dhcp4_finish(struct walk *w, void *obj, uint64_t seen)
 	int rc = 0;
 
 	(void)seen;
-	/* Kea's defaults: T1 = 50% and T2 = 87.5% of the lease (RFC 2131 sec 4.4.5). */
 	if (!g_renew)
-		cfg->renew_timer = cfg->valid_lifetime / 2;
+		cfg->renew_timer = default_renew(cfg->valid_lifetime);
 	if (!g_rebind)
-		cfg->rebind_timer = (uint32_t)((uint64_t)cfg->valid_lifetime * 7 / 8);
+		cfg->rebind_timer = default_rebind(cfg->valid_lifetime);
 	if ((rc = check_timers(w, cfg->valid_lifetime, cfg->renew_timer, cfg->rebind_timer,
 			       g_renew ? "" : " (50% of valid-lifetime)",
 			       g_rebind ? "" : " (87.5% of valid-lifetime)")))
@@ -350,11 +356,11 @@ int cfg_dhcp4_finish(struct walk *w, void *obj, uint64_t seen)
 		if (!sn->valid_lifetime)
 			sn->valid_lifetime = cfg->valid_lifetime;
 		if (!s_renew)
-			sn->renew_timer = g_renew ? cfg->renew_timer : sn->valid_lifetime / 2;
+			sn->renew_timer =
+			    g_renew ? cfg->renew_timer : default_renew(sn->valid_lifetime);
 		if (!s_rebind)
-			sn->rebind_timer = g_rebind
-					       ? cfg->rebind_timer
-					       : (uint32_t)((uint64_t)sn->valid_lifetime * 7 / 8);
+			sn->rebind_timer =
+			    g_rebind ? cfg->rebind_timer : default_rebind(sn->valid_lifetime);
 		cfg_path_key(w, "subnet4");
 		cfg_path_index(w, i);
 		rc = check_timers(

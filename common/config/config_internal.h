@@ -57,6 +57,12 @@ struct cfg_schema {
 	size_t n_keys;
 	/* Runs after every key; seen has bit i set when keys[i] was present. */
 	int (*finish)(struct walk *w, void *obj, uint64_t seen);
+	/*
+	 * Top-level sections only (cfg_root_schema): frees what the section's
+	 * keys allocated in obj, also after a failed load. config_free()
+	 * calls it; NULL when the keys allocate nothing.
+	 */
+	void (*release)(void *obj);
 };
 
 struct cfg_key {
@@ -79,6 +85,10 @@ struct cfg_key {
 #define SCHEMA(keys_, finish_) \
 	{ \
 		.keys = keys_, .n_keys = ARRAY_SIZE(keys_), .finish = finish_ \
+	}
+#define SECTION_SCHEMA(keys_, finish_, release_) \
+	{ \
+		.keys = keys_, .n_keys = ARRAY_SIZE(keys_), .finish = finish_, .release = release_ \
 	}
 
 /*
@@ -210,6 +220,13 @@ int cfg_dhcp4_finish(struct walk *w, void *obj, uint64_t seen);
 /* config_keys.c: the tables                                                */
 
 extern const struct cfg_schema cfg_subnet_schema;
+/* The document: one CT_OBJECT key per top-level section (see config_keys.c). */
 extern const struct cfg_schema cfg_root_schema;
+
+/* ------------------------------------------------------------------------ */
+/* config_load.c                                                            */
+
+/* Release hook of the Dhcp4 section: interfaces, subnets, options. */
+void cfg_dhcp4_release(void *obj);
 
 #endif

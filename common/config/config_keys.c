@@ -227,9 +227,27 @@ static const struct cfg_key dhcp4_keys[] = {
 	K_ARR(struct lw_config, subnets, "subnet4", cfg_subnet_schema, 0, 65535, 0,
 	      "Subnets served."),
 };
-static const struct cfg_schema dhcp4_schema = SCHEMA(dhcp4_keys, cfg_dhcp4_finish);
+static const struct cfg_schema dhcp4_schema =
+    SECTION_SCHEMA(dhcp4_keys, cfg_dhcp4_finish, cfg_dhcp4_release);
 
-static const struct cfg_key root_keys[] = {
-	K_OBJ(struct lw_config, 0, "Dhcp4", dhcp4_schema, CFG_REQUIRED, "The DHCPv4 server."),
+/*
+ * The top-level sections of the document, one line each, in the order they
+ * are parsed and documented. This table is where a domain registers its
+ * keys: the loader, config_free() and the Markdown generator walk it and
+ * name no section. A new domain (failover, DNS updates):
+ *  1. adds its snapshot struct as a member of struct lw_config (config.h);
+ *  2. writes its key tables and a SECTION_SCHEMA, here or in a file of its
+ *     own (config_keys_<domain>.c, listed in common/meson.build), and
+ *     declares that schema in config_internal.h;
+ *  3. adds one K_SECTION line below, with the member's offset.
+ * The schema's finish hook checks what spans its keys once they are all
+ * parsed; its release hook frees what they allocated.
+ * Keys that Kea keeps inside Dhcp4 go into dhcp4_keys as K_OBJ lines
+ * instead, as "lease-store" and "shell" do.
+ */
+#define K_SECTION(off, n, s, fl, h) K_OBJ(struct lw_config, off, n, s, fl, h)
+static const struct cfg_key section_keys[] = {
+	/* Dhcp4's keys fill struct lw_config itself, hence offset 0. */
+	K_SECTION(0, "Dhcp4", dhcp4_schema, CFG_REQUIRED, "The DHCPv4 server."),
 };
-const struct cfg_schema cfg_root_schema = SCHEMA(root_keys, NULL);
+const struct cfg_schema cfg_root_schema = SCHEMA(section_keys, NULL);

@@ -159,10 +159,10 @@ out:
 	return cfg;
 }
 
-void config_free(struct lw_config *cfg)
+void cfg_dhcp4_release(void *obj)
 {
-	if (!cfg)
-		return;
+	struct lw_config *cfg = obj;
+
 	for (size_t i = 0; i < cfg->n_subnets; i++) {
 		struct cfg_subnet *sn = &cfg->subnets[i];
 		free(sn->relay_addresses);
@@ -173,6 +173,19 @@ void config_free(struct lw_config *cfg)
 	free(cfg->subnets);
 	free(cfg->interfaces);
 	cfg_options_free(cfg->options, cfg->n_options);
+}
+
+void config_free(struct lw_config *cfg)
+{
+	if (!cfg)
+		return;
+	/* Each section frees what its keys allocated; config_keys.c registers them. */
+	for (size_t i = 0; i < cfg_root_schema.n_keys; i++) {
+		const struct cfg_key *k = &cfg_root_schema.keys[i];
+
+		if (k->sub->release)
+			k->sub->release((char *)cfg + k->off);
+	}
 	free(cfg);
 }
 

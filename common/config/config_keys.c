@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The key tables: one per JSON object (STYLE rule 15). Each line is a key's
+ * name, type, range, default and help; the engine parses and checks by it
+ * and the reference documentation is generated from it, so a key is added
+ * in exactly one place: its table.
+ */
+#include <stddef.h>
+
+#include "config/config_internal.h"
+
+static const char *const durability_names[] = { "fsync", "write", "none", NULL };
+
+#define U32_MAX_LIFE 4294967294LL /* 0xffffffff is "infinite" (RFC 2131 sec 3.3) */
+
+/* "option-data", the same in Dhcp4 and in a subnet; entries follow cfg_option_schema. */
+#define K_OPTIONS(T) \
+	{ \
+		.name = "option-data", .type = CT_CUSTOM, .max = 254, \
+		.parse = cfg_parse_option_data, .off = offsetof(T, options), \
+		.off_n = offsetof(T, n_options), .sub = &cfg_option_schema, \
+		.type_doc = "array of objects", .range_doc = "0 .. 254 entries", \
+		.def_doc = "empty", .help = "DHCP options to send; one entry per code." \
+	}
+
+/*
+ * The lease times and "authoritative": Dhcp4 sets them, a subnet may
+ * override them. One definition serves both tables so that range and help
+ * cannot drift apart; fl is CFG_INHERIT in a subnet (its finish hooks fill
+ * in what is absent) and the *_doc strings say where a default comes from.
+ */
+#define K_INHERITABLE(T, f, n, t, lo, hi, d, fl, dd, h) \
+	{ \
+		.name = n, .type = t, .flags = fl, .min = lo, .max = hi, .def = d, \
+		.off = offsetof(T, f), .def_doc = dd, .help = h \
+	}
+#define K_LEASE_KEYS(T, fl, valid_def, valid_doc, renew_doc, rebind_doc, auth_doc) \
+	K_INHERITABLE(T, valid_lifetime, "valid-lifetime", CT_U32, 60, U32_MAX_LIFE, valid_def, \
+		      fl, valid_doc, "Lease time, seconds."), \
+	    K_INHERITABLE(T, renew_timer, "renew-timer", CT_U32, 1, U32_MAX_LIFE, 0, CFG_INHERIT, \
+			  renew_doc, "T1, seconds; renew-timer < rebind-timer < valid-lifetime."), \
+	    K_INHERITABLE(T, rebind_timer, "rebind-timer", CT_U32, 1, U32_MAX_LIFE, 0, \
+			  CFG_INHERIT, rebind_doc, "T2, seconds."), \
+	    K_INHERITABLE(T, authoritative, "authoritative", CT_BOOL, 0, 0, false, fl, auth_doc, \
+			  "NAK requests for addresses this server did not give (RFC 2131 sec " \
+			  "4.3.2).")
+
+static const struct cfg_key interface_keys[] = {
+	K_STR(struct cfg_interface, name, "name", 1, NULL, CFG_REQUIRED, cfg_check_ifname,
+	      "Name that subnets use in \"interface\"; unique."),
+	{ .name = "port",
+	  .type = CT_U16,
+	  .flags = CFG_REQUIRED,
+	  .min = 0,
+	  .max = 65534,
+	  .off = offsetof(struct cfg_interface, port_id),
+	  .help = "DPDK port id; unique." },
+	K_CUSTOM(struct cfg_interface, address, "address", cfg_parse_if_address, "prefix",
+		 "a.b.c.d/1 .. a.b.c.d/30", CFG_REQUIRED,
+		 "Server address on this port with its prefix length; the source of replies and "
+		 "the server identifier."),
+};
+static const struct cfg_schema interface_schema = SCHEMA(interface_keys, NULL);
+
+static const struct cfg_key ifcfg_keys[] = {
+	K_ARR(struct lw_config, interfaces, "interfaces", interface_schema, 1, 64, CFG_REQUIRED,
+	      "Ports the server answers on."),
+};
+static const struct cfg_schema ifcfg_schema = SCHEMA(ifcfg_keys, cfg_ifcfg_finish);
+
+static const struct cfg_key lease_store_keys[] = {
+	K_STR(struct cfg_lease_store, directory, "directory", 1, "/var/lib/leasewire", 0,
+	      cfg_check_abs_path, "Absolute path of the journal and snapshots."),
+	{ .name = "durability",
+	  .type = CT_ENUM,
+	  .def = CFG_DURABILITY_FSYNC,
+	  .enum_names = durability_names,
+	  .range_doc = "fsync, write, none",
+	  .off = offsetof(struct cfg_lease_store, durability),
+	  .help = "When an ACK may leave: fsync = after fdatasync; write = after write(2), "
+		  "survives a crash of the process but not of the host; none = at once (labs "
+		  "and benchmarks)." },
+	K_U32(struct cfg_lease_store, commit_max_delay_us, "commit-max-delay-us", 0, 100000, 200, 0,
+	      "Group commit: longest a lease event waits for its batch, microseconds."),
+	K_U32(struct cfg_lease_store, commit_max_batch, "commit-max-batch", 1, 65536, 4096, 0,
+	      "Group commit: most lease events per fdatasync."),
+	K_U32(struct cfg_lease_store, snapshot_every, "snapshot-every", 1000, 1000000000, 1000000,
+	      0, "Write a snapshot and trim the journal after this many records."),
+	K_U32(struct cfg_lease_store, ack_timeout_ms, "ack-timeout-ms", 10, 60000, 2000, 0,
+	      "An ACK waiting for its commit longer than this is dropped and counted."),
+};
+static const struct cfg_schema lease_store_schema = SCHEMA(lease_store_keys, NULL);
+
+static const struct cfg_key expired_keys[] = {
+	K_U32(struct lw_config, hold_reclaimed_time, "hold-reclaimed-time", 0, U32_MAX_LIFE, 3600,
+	      0,
+	      "Seconds a released or expired lease record is kept, so a returning client gets its "
+	      "old address back; then it is deleted (journaled) and its record reused. 0 keeps "
+	      "such records for ever (the table fills up to max-leases)."),
+};
+static const struct cfg_schema expired_schema = SCHEMA(expired_keys, NULL);
+
+static const struct cfg_key shell_keys[] = {
+	K_STR(struct cfg_shell, address, "address", 7, "127.0.0.1", 0, cfg_check_ipv4_literal,
+	      "IPv4 address the telnet-style TCP listener binds; keep it on loopback or a "
+	      "management network."),
+	{ .name = "port",
+	  .type = CT_U16,
+	  .min = 0,
+	  .max = 65535,
+	  .def = 2323,
+	  .off = offsetof(struct cfg_shell, port),
+	  .help = "TCP port of the listener; 0: no TCP listener." },
+	K_STR(struct cfg_shell, unix_socket, "unix-socket", 0, "", 0, cfg_check_abs_path_or_empty,
+	      "Absolute path of an additional Unix stream socket listener; empty: none."),
+	K_STR(struct cfg_shell, username, "username", 1, "admin", 0, NULL, "Login name."),
+	K_STR(struct cfg_shell, password_hash, "password-hash", 0, "", 0, cfg_check_password_hash,
+	      "Login password as made by `leasewired --hash-password` (PBKDF2-HMAC-SHA256, "
+	      "salted); empty: the shell does not start."),
+	K_STR(struct cfg_shell, enable_password_hash, "enable-password-hash", 0, "", 0,
+	      cfg_check_password_hash,
+	      "Password of the `enable` level that state-changing commands need, same format; "
+	      "empty: no state-changing commands."),
+	K_U32(struct cfg_shell, idle_timeout, "idle-timeout", 2, 86400, 600, 0,
+	      "Seconds without input after which a session is closed."),
+	K_U32(struct cfg_shell, max_sessions, "max-sessions", 1, 64, 4, 0,
+	      "Concurrent sessions; one more is refused with a message."),
+	K_U32(struct cfg_shell, max_login_failures, "max-login-failures", 1, 100, 3, 0,
+	      "Consecutive failed logins (any session) before every attempt is delayed; a "
+	      "session is closed after this many failures."),
+	K_U32(struct cfg_shell, lockout_secs, "lockout-secs", 0, 3600, 30, 0,
+	      "Delay before each login attempt is checked once failures reached "
+	      "max-login-failures; a successful login resets it."),
+	K_U32(struct cfg_shell, max_line, "max-line", 64, 4000, 1024, 0,
+	      "Longest command line in bytes; a longer line, or one with control bytes, is "
+	      "refused whole."),
+};
+static const struct cfg_schema shell_schema = SCHEMA(shell_keys, NULL);
+
+static const struct cfg_key rate_limit_keys[] = {
+	K_U32(struct cfg_rate_limit, client_pps, "client-packets-per-sec", 0, 1000000, 50, 0,
+	      "Packets per second one client (client identifier, else hardware address) may "
+	      "send; the excess is dropped and counted as client-rate. 0: no limit."),
+	K_U32(struct cfg_rate_limit, client_burst, "client-burst", 1, 1000000, 100, 0,
+	      "Packets one client may send back to back before client-packets-per-sec "
+	      "applies."),
+};
+static const struct cfg_schema rate_limit_schema = SCHEMA(rate_limit_keys, NULL);
+
+static const struct cfg_key relay_keys[] = {
+	K_ADDRS(struct cfg_subnet, relay_addresses, "ip-addresses", 64,
+		"Relay agent addresses (giaddr) whose requests belong to this subnet; unique "
+		"across subnets."),
+};
+static const struct cfg_schema relay_schema = SCHEMA(relay_keys, NULL);
+
+static const struct cfg_key pool_keys[] = {
+	K_CUSTOM(struct cfg_pool, first, "pool", cfg_parse_pool, "address range",
+		 "\"first - last\" or \"prefix/len\"", CFG_REQUIRED,
+		 "Dynamic addresses; inside the subnet, without its network and broadcast "
+		 "addresses or the interface address, and not overlapping any other pool."),
+};
+static const struct cfg_schema pool_schema = SCHEMA(pool_keys, NULL);
+
+static const struct cfg_key reservation_keys[] = {
+	K_CUSTOM(struct cfg_reservation, hw_address, "hw-address", cfg_parse_hw_address, "hex",
+		 "1 .. 16 bytes, packed or ':'/'-' separated", 0,
+		 "Client hardware address (chaddr). Give this, client-id, or both."),
+	K_CUSTOM(struct cfg_reservation, client_id, "client-id", cfg_parse_client_id, "hex",
+		 "2 .. 255 bytes", 0, "Client identifier (option 61), type byte first."),
+	{ .name = "ip-address",
+	  .type = CT_IPV4,
+	  .flags = CFG_REQUIRED,
+	  .off = offsetof(struct cfg_reservation, ip_address),
+	  .help = "Address always given to this client; inside the subnet, unique in it, in "
+		  "or out of the pools." },
+	K_STR(struct cfg_reservation, hostname, "hostname", 1, NULL, 0, cfg_check_hostname,
+	      "Host name for the client."),
+};
+static const struct cfg_schema reservation_schema =
+    SCHEMA(reservation_keys, cfg_reservation_finish);
+
+static const struct cfg_key subnet_keys[] = {
+	K_U32(struct cfg_subnet, id, "id", 1, UINT32_MAX, 0, CFG_REQUIRED,
+	      "Subnet id, unique; lease records refer to it."),
+	K_CUSTOM(struct cfg_subnet, prefix, "subnet", cfg_parse_subnet_prefix, "prefix",
+		 "a.b.c.d/1 .. a.b.c.d/32, no host bits", CFG_REQUIRED,
+		 "The subnet; must not overlap another subnet."),
+	K_STR(struct cfg_subnet, interface, "interface", 1, NULL, 0, cfg_check_ifname,
+	      "Interface the subnet is directly on; the subnet must contain its address. "
+	      "Without it the subnet is served through relays only."),
+	K_OBJ(struct cfg_subnet, 0, "relay", relay_schema, 0,
+	      "Relay agents serving this subnet; required when \"interface\" is absent."),
+	K_ARR(struct cfg_subnet, pools, "pools", pool_schema, 0, 1024, 0, "Dynamic address pools."),
+	K_OPTIONS(struct cfg_subnet),
+	K_ARR(struct cfg_subnet, reservations, "reservations", reservation_schema, 0, 1048576, 0,
+	      "Fixed addresses for known clients."),
+	K_LEASE_KEYS(struct cfg_subnet, CFG_INHERIT, 0, "Dhcp4.valid-lifetime",
+		     "Dhcp4.renew-timer if set, else 50% of valid-lifetime",
+		     "Dhcp4.rebind-timer if set, else 87.5% of valid-lifetime",
+		     "Dhcp4.authoritative"),
+	K_BOOL(struct cfg_subnet, dynamic_bootp, "dynamic-bootp", false, 0,
+	       "Answer BOOTP clients with infinite leases from the pools (RFC 1534)."),
+};
+const struct cfg_schema cfg_subnet_schema = SCHEMA(subnet_keys, cfg_subnet_finish);
+
+static const struct cfg_key dhcp4_keys[] = {
+	K_OBJ(struct lw_config, 0, "interfaces-config", ifcfg_schema, CFG_REQUIRED,
+	      "Where the server listens."),
+	K_LEASE_KEYS(struct lw_config, 0, 3600, NULL, "50% of valid-lifetime",
+		     "87.5% of valid-lifetime", NULL),
+	K_U32(struct lw_config, offer_lifetime, "offer-lifetime", 1, 3600, 10, 0,
+	      "Seconds an OFFERed address is held for the client."),
+	K_U32(struct lw_config, decline_probation_period, "decline-probation-period", 1,
+	      U32_MAX_LIFE, 86400, 0, "Seconds a DECLINEd address stays out of use."),
+	K_U32(struct lw_config, max_leases, "max-leases", 1024, 67108864, 1048576, 0,
+	      "Lease records preallocated at start-up."),
+	K_OBJ(struct lw_config, 0, "expired-leases-processing", expired_schema, 0,
+	      "What happens to lease records after they end (Kea's key of the same name)."),
+	K_OBJ(struct lw_config, offsetof(struct lw_config, lease_store), "lease-store",
+	      lease_store_schema, 0, "Lease journal and snapshots."),
+	K_OBJ(struct lw_config, offsetof(struct lw_config, shell), "shell", shell_schema, 0,
+	      "Operator control shell (telnet-style, see README \"Shell\")."),
+	K_OBJ(struct lw_config, offsetof(struct lw_config, rate_limit), "rate-limit",
+	      rate_limit_schema, 0, "Per-client packet rate limit in the fast path."),
+	K_OPTIONS(struct lw_config),
+	K_ARR(struct lw_config, subnets, "subnet4", cfg_subnet_schema, 0, 65535, 0,
+	      "Subnets served."),
+};
+static const struct cfg_schema dhcp4_schema =
+    SECTION_SCHEMA(dhcp4_keys, cfg_dhcp4_finish, cfg_dhcp4_release);
+
+/*
+ * The top-level sections of the document, one line each, in the order they
+ * are parsed and documented. This table is where a domain registers its
+ * keys: the loader, config_free() and the Markdown generator walk it and
+ * name no section. A new domain (failover, DNS updates):
+ *  1. adds its snapshot struct as a member of struct lw_config (config.h);
+ *  2. writes its key tables and a SECTION_SCHEMA, here or in a file of its
+ *     own (config_keys_<domain>.c, listed in common/meson.build), and
+ *     declares that schema in config_internal.h;
+ *  3. adds one K_SECTION line below, with the member's offset.
+ * The schema's finish hook checks what spans its keys once they are all
+ * parsed; its release hook frees what they allocated.
+ * Keys that Kea keeps inside Dhcp4 go into dhcp4_keys as K_OBJ lines
+ * instead, as "lease-store" and "shell" do.
+ */
+#define K_SECTION(off, n, s, fl, h) K_OBJ(struct lw_config, off, n, s, fl, h)
+static const struct cfg_key section_keys[] = {
+	/* Dhcp4's keys fill struct lw_config itself, hence offset 0. */
+	K_SECTION(0, "Dhcp4", dhcp4_schema, CFG_REQUIRED, "The DHCPv4 server."),
+};
+const struct cfg_schema cfg_root_schema = SCHEMA(section_keys, NULL);

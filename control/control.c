@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The durability gate: the group commit round, the journal alarm and the
+ * journal counters, and the commit round as a control module. This file
+ * calls into no other file of control/: the mailbox, the compaction and
+ * the loop sit above it (control_module.h).
+ */
 #include "control.h"
 
 #include <errno.h>
@@ -9,18 +15,9 @@
 
 #include <urcu-qsbr.h>
 
-#include "control_cmd.h"
 #include "dhcp/dhcp_server.h"
 
-#define CONTROL_IDLE_SLEEP_US 50
 #define CONTROL_MAX_ROUND 65536u
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void publish_stats(struct control *c)
 {
@@ -168,112 +165,28 @@ int control_commit_round(struct control *c)
 	return (int)taken;
 }
 
-int control_compact_start(struct control *c)
-{
-	int rc = compaction_start(&c->compaction, c->journal, c->table);
-	if (rc < 0 && rc != -EBUSY)
-		fprintf(stderr, "leasewired: journal: compaction not started: %s\n", strerror(-rc));
-	publish_stats(c);
-	return rc;
-}
-
-bool control_compact_poll(struct control *c)
-{
-	struct compaction *cp = &c->compaction;
-
-	if (!compaction_poll(cp))
-		return false;
-	if (cp->rc == 0) {
-		c->last_snapshot_unix = time(NULL);
-		atomic_fetch_add_explicit(&c->counters->compactions, 1, memory_order_relaxed);
-		fprintf(stderr,
-			"leasewired: journal: compacted %llu leases in %.1f ms (commits went on "
-			"meanwhile)\n",
-			(unsigned long long)cp->leases, (double)cp->elapsed_ns / 1e6);
-	} else {
-		fprintf(stderr,
-			"leasewired: journal: compaction failed: %s; the journals stay and "
-			"recovery reads them all\n",
-			strerror(-cp->rc));
-	}
-	publish_stats(c);
-	return true;
-}
-
-/* Keep committing while the snapshot is written, until it is done. */
-static void compact_finish_committing(struct control *c)
-{
-	while (c->compaction.running && !control_compact_poll(c)) {
-		if (control_commit_round(c) <= 0)
-			usleep(CONTROL_IDLE_SLEEP_US);
-	}
-}
-
-int control_compact(struct control *c)
-{
-	int rc = control_compact_start(c);
-	if (rc < 0)
-		return rc;
-	compact_finish_committing(c);
-	return c->compaction.rc;
-}
-
-#define CLOCK_CHECK_EVERY_NS 1000000000ll
+void control_publish_stats(struct control *c) { publish_stats(c); }
 
 /*
- * Once a second: has the wall clock stepped? Lease times do not follow a
- * step (lease_clock.h); say so once per step, with the offset that now
- * separates lease times from the wall clock.
+ * One commit round per loop iteration. An idle round sleeps so the thread
+ * does not spin on empty rings; a failed one backs off, and the next round
+ * retries with fresh events.
  */
-static void check_clock(struct control *c)
+static void commit_poll(struct control *c)
 {
-	int64_t mono = (int64_t)now_ns();
-
-	if (!c->clock || mono - c->clock_checked_ns < CLOCK_CHECK_EVERY_NS)
-		return;
-	c->clock_checked_ns = mono;
-	int64_t jump = lease_clock_check(c->clock, LEASE_CLOCK_STEP_NS);
-	int64_t offset = atomic_load_explicit(&c->clock->offset_ns, memory_order_relaxed);
-	atomic_store_explicit(&c->counters->clock_steps,
-			      atomic_load_explicit(&c->clock->steps, memory_order_relaxed),
-			      memory_order_relaxed);
-	atomic_store_explicit(&c->counters->clock_offset_ms, offset / 1000000,
-			      memory_order_relaxed);
-	if (jump)
-		fprintf(stderr,
-			"leasewired: clock: the wall clock stepped by %+.3f s; lease times keep "
-			"counting elapsed time and now differ from the wall clock by %+.3f s "
-			"(until the next restart, which takes the wall clock again)\n",
-			(double)jump / 1e9, (double)offset / 1e9);
+	int n = control_commit_round(c);
+	if (n == 0)
+		usleep(CONTROL_IDLE_SLEEP_US);
+	else if (n < 0)
+		usleep(1000);
 }
 
-int control_run(struct control *c)
-{
-	uint32_t snapshot_every = c->cfg->lease_store.snapshot_every;
-	int rc = 0;
-
-	publish_stats(c);
-	while (!atomic_load_explicit(c->stop, memory_order_acquire)) {
-		/* Shell requests first: their worker commands then ride this round. */
-		control_cmd_service(c);
-		check_clock(c);
-		int n = control_commit_round(c);
-		if (n == 0)
-			usleep(CONTROL_IDLE_SLEEP_US);
-		else if (n < 0)
-			usleep(1000); /* back off; the next round retries with fresh events */
-
-		control_compact_poll(c);
-		struct journal_stats js;
-		journal_get_stats(c->journal, &js);
-		if (snapshot_every && !c->compaction.running &&
-		    js.records_since_snapshot >= snapshot_every)
-			control_compact_start(c);
-	}
-	compact_finish_committing(c);
-	control_cmd_close(c);
-	return rc;
-}
+/* start: the counters are right before the first round. */
+const struct control_module control_commit_module = {
+	.name = "commit",
+	.start = publish_stats,
+	.poll = commit_poll,
+};
 
 int control_drain(struct control *c)
 {

@@ -22,8 +22,11 @@
 #include "base/spsc_ring.h"
 #include "mgmt/status.h"
 #include "mgmt/worker_cmd.h"
+#include "control_module.h"
 
 #define CONTROL_MAX_WORKERS 128
+/* An idle commit round sleeps this long, so the thread does not spin on empty rings. */
+#define CONTROL_IDLE_SLEEP_US 50
 
 /* What control publishes to one worker; layout shared with dataplane/worker.h. */
 struct control_commit_slot {
@@ -56,15 +59,16 @@ struct control {
 	const struct status_ops *status;
 	int64_t last_snapshot_unix; /* control thread only */
 	struct lease_clock *clock; /* the lease clock; control checks it for wall-clock steps */
-	int64_t clock_checked_ns; /* control thread only: monotonic time of the last check */
 	struct compaction compaction; /* control thread only (see compaction.h) */
 	struct control_journal_alarm alarm; /* control thread only */
 };
 
 /*
- * Run the control loop until *stop is set. Control thread only; the caller
- * has registered it as a QSBR reader and put it offline: it goes online only
- * while it walks the table for compaction. Returns 0.
+ * Run the control loop until *stop is set: every control module of
+ * control_modules.c, in order, each iteration (control_loop.c). Control
+ * thread only; the caller has registered it as a QSBR reader and put it
+ * offline: it goes online only while it walks the table for compaction.
+ * Returns 0.
  */
 int control_run(struct control *c);
 
@@ -86,18 +90,10 @@ int control_drain(struct control *c);
  */
 int control_commit_round(struct control *c);
 
-/*
- * Start a compaction (compaction.h): a new journal generation now, the
- * snapshot written by its own thread while rounds go on committing.
- * 0, -EBUSY while one runs, or -errno (logged). Control thread only.
- */
-int control_compact_start(struct control *c);
-/* true when a running compaction just ended (logged, counted). Control thread only; never blocks. */
-bool control_compact_poll(struct control *c);
-/*
- * Compact and wait for the snapshot, committing rounds meanwhile (tests,
- * benchmarks). Returns 0 or -errno. Control thread only.
- */
-int control_compact(struct control *c);
+/* Publish the journal counters (control_counters). Control thread only. */
+void control_publish_stats(struct control *c);
+
+/* The commit round as a control module (control_modules.c). */
+extern const struct control_module control_commit_module;
 
 #endif

@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The shell's mailbox (control_cmd.h): the shell side posts and waits, the
+ * control thread serves the head request as a control module. It calls
+ * down into control_compact.c for "journal compact", never back into the
+ * loop.
+ */
 #include "control_cmd.h"
 
 #include <errno.h>
@@ -13,6 +19,7 @@
 #include "dhcp/client_key.h"
 #include "config/config.h"
 #include "control.h"
+#include "control_compact.h"
 #include "dhcp/dhcp_server.h"
 #include "lease/lease_table.h"
 #include "mgmt/lease_view.h"
@@ -250,7 +257,7 @@ static void serve_reload(struct control *c, struct control_cmd *cmd)
 	finish(c, cmd, 0);
 }
 
-void control_cmd_service(struct control *c)
+static void control_cmd_service(struct control *c)
 {
 	struct control_mailbox *mb = c->mailbox;
 	struct control_cmd *cmd;
@@ -281,7 +288,7 @@ void control_cmd_service(struct control *c)
 	}
 }
 
-void control_cmd_close(struct control *c)
+static void control_cmd_close(struct control *c)
 {
 	struct control_mailbox *mb = c->mailbox;
 
@@ -298,6 +305,12 @@ void control_cmd_close(struct control *c)
 	pthread_cond_broadcast(&mb->answered);
 	pthread_mutex_unlock(&mb->lock);
 }
+
+const struct control_module control_mailbox_module = {
+	.name = "mailbox",
+	.poll = control_cmd_service,
+	.stop = control_cmd_close,
+};
 
 /* Replace the shell's secrets in the config text so that showing it leaks nothing. */
 static char *mask_secrets(const char *text)

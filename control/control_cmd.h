@@ -16,6 +16,7 @@
 #include "mgmt/counters.h"
 #include "lease/journal_record.h"
 #include "mgmt/status.h"
+#include "control_module.h"
 
 enum control_cmd_type {
 	CONTROL_CMD_CLEAR_LEASE, /* delete the record holding ip, journaled */
@@ -68,11 +69,12 @@ int control_cmd_call(struct control_mailbox *mb, struct control_cmd *cmd);
 void control_mailbox_since_clear(struct control_mailbox *mb, const struct worker_counters *now,
 				 struct worker_counters *out);
 
-struct control;
-/* Control thread: advance the request at the head of the queue. Never blocks for long. */
-void control_cmd_service(struct control *c);
-/* Control thread, when it stops: answer everything queued with -ESHUTDOWN. */
-void control_cmd_close(struct control *c);
+/*
+ * The mailbox as a control module (control_modules.c). poll: advance the
+ * request at the head of the queue, never blocking for long. stop: answer
+ * everything queued with -ESHUTDOWN.
+ */
+extern const struct control_module control_mailbox_module;
 
 /*
  * A snapshot owning cfg, with the text of path (NULL: the embedded lab

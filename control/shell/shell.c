@@ -2,7 +2,8 @@
 /*
  * Shell transport and safety: listeners, the session limit, login with
  * lockout, the enable level, the idle timeout and the byte filter in front
- * of libcli. Commands live in shell_commands.c and shell_leases.c.
+ * of libcli. Commands live in the groups of shell_groups.c; the session
+ * helpers they share in shell_session.c.
  *
  * Why libcli sits behind a socketpair: it reads the socket itself, ends a
  * line only on CR and keeps any byte it does not know. A pump thread per
@@ -17,7 +18,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +34,7 @@
 #include "config/config.h"
 #include "shell/password.h"
 #include "mgmt/shell_input.h"
+#include "shell/shell_group.h"
 #include "shell/shell_session.h"
 
 #define ACCEPT_POLL_MS 200
@@ -55,21 +56,6 @@ struct shell {
 /* libcli's login and enable callbacks take no context: the session thread says who asks. */
 static __thread struct shell_session *tls_session;
 
-void shell_log(const struct shell_session *s, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "leasewired: shell: %s@%s: %s\n", s->user[0] ? s->user : "-", s->peer,
-		line);
-	fflush(stderr);
-}
-
-struct shell_session *shell_session_of(struct cli_def *cli) { return cli_get_context(cli); }
-
 struct shell_settings {
 	struct cfg_shell sh;
 };
@@ -78,14 +64,6 @@ static void copy_settings(const struct config_snapshot *snap, void *arg)
 {
 	struct shell_settings *st = arg;
 	st->sh = snap->cfg->shell;
-}
-
-void shell_read_side(void (*fn)(const struct config_snapshot *snap, void *arg), void *arg,
-		     const struct shell_env *env)
-{
-	rcu_thread_online();
-	fn(rcu_dereference(*env->live), arg);
-	rcu_thread_offline();
 }
 
 static void settings(const struct shell_env *env, struct cfg_shell *out)
@@ -250,7 +228,7 @@ static void *session_main(void *arg)
 		cli_set_auth_callback(cli, on_login);
 		cli_set_enable_callback(cli, on_enable);
 		cli_set_idle_timeout_callback(cli, cs.idle_timeout, on_idle);
-		shell_commands_register(cli);
+		shell_groups_install(cli);
 		cli_loop(cli, s->cli_fd); /* closes cli_fd */
 		cli_done(cli);
 	} else {

@@ -21,6 +21,7 @@
 #include "lease/lease_table.h"
 #include "config/config.h"
 #include "mgmt/lease_view.h"
+#include "shell/shell_group.h"
 #include "shell/shell_session.h"
 
 #define PAGE_LINES 100u
@@ -508,26 +509,28 @@ static int cmd_import_leases(struct cli_def *cli, const char *c, char **argv, in
 	return rc;
 }
 
-void shell_leases_register(struct cli_def *cli, struct cli_command *show, struct cli_command *clear)
+static void install(const struct shell_tree *t)
 {
 	const int U = PRIVILEGE_UNPRIVILEGED, P = PRIVILEGE_PRIVILEGED;
 	struct cli_command *exp, *imp;
 
-	cli_register_command(cli, show, "leases", cmd_show_leases, U, MODE_EXEC,
+	cli_register_command(t->cli, t->show, "leases", cmd_show_leases, U, MODE_EXEC,
 			     "Leases [subnet N] [state S] [mac M] [client-id C] [hostname H] "
 			     "[ip A] [page N]");
-	cli_register_command(cli, show, "lease", cmd_show_lease, U, MODE_EXEC,
+	cli_register_command(t->cli, t->show, "lease", cmd_show_lease, U, MODE_EXEC,
 			     "One lease, whole record: show lease A.B.C.D");
-	cli_register_command(cli, show, "pools", cmd_show_pools, U, MODE_EXEC,
+	cli_register_command(t->cli, t->show, "pools", cmd_show_pools, U, MODE_EXEC,
 			     "Pools: size, used, free, offered, declined, utilisation");
-	cli_register_command(cli, clear, "lease", cmd_clear_lease, P, MODE_EXEC,
+	cli_register_command(t->cli, t->clear, "lease", cmd_clear_lease, P, MODE_EXEC,
 			     "Delete the lease on an address (journaled): clear lease A.B.C.D");
-	exp = cli_register_command(cli, NULL, "export", NULL, P, MODE_EXEC,
+	exp = cli_register_command(t->cli, NULL, "export", NULL, P, MODE_EXEC,
 				   "Write data to a file (enable)");
-	cli_register_command(cli, exp, "leases", cmd_export_leases, P, MODE_EXEC,
+	cli_register_command(t->cli, exp, "leases", cmd_export_leases, P, MODE_EXEC,
 			     "Leases as Kea memfile CSV: export leases /path/file.csv");
-	imp = cli_register_command(cli, NULL, "import", NULL, P, MODE_EXEC,
+	imp = cli_register_command(t->cli, NULL, "import", NULL, P, MODE_EXEC,
 				   "Read data from a file (enable)");
-	cli_register_command(cli, imp, "leases", cmd_import_leases, P, MODE_EXEC,
+	cli_register_command(t->cli, imp, "leases", cmd_import_leases, P, MODE_EXEC,
 			     "Leases from a Kea CSV or ISC dhcpd.leases file: import leases FILE");
 }
+
+const struct shell_command_group shell_leases_group = { .name = "leases", .install = install };

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* What shell.c shares with the command files (shell_commands.c, shell_leases.c). */
+/*
+ * The lowest layer of the shell: a session and the helpers every command
+ * file uses (shell_session.c). Command files include this and
+ * shell/shell_group.h, never shell.c's transport, so the calls go one way:
+ * shell.c -> shell_groups.c -> command files -> shell_session.c.
+ */
 #ifndef LW_SHELL_SESSION_H
 #define LW_SHELL_SESSION_H
 
@@ -28,11 +33,6 @@ struct shell_session *shell_session_of(struct cli_def *cli);
 void shell_log(const struct shell_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Register every command on a session's command tree. */
-void shell_commands_register(struct cli_def *cli);
-void shell_leases_register(struct cli_def *cli, struct cli_command *show,
-			   struct cli_command *clear);
-
 /*
  * Run fn with the calling session thread online as a QSBR reader and the
  * live config snapshot; fn must not block (no output to the client).
@@ -42,5 +42,15 @@ void shell_read_side(void (*fn)(const struct config_snapshot *snap, void *arg), 
 
 /* Post a request to the control thread, log it and print its answer. */
 int shell_control_call(struct cli_def *cli, struct control_cmd *cmd, const char *what);
+
+/* A command without arguments that is one request to the control thread. */
+int shell_control_call_no_args(struct cli_def *cli, int argc, enum control_cmd_type type,
+			       const char *what);
+
+/* 0 when a command got no arguments; else says so and returns -1. */
+int shell_no_args(struct cli_def *cli, int argc);
+
+/* "<what> 1d 02:03:04". */
+void shell_print_duration(struct cli_def *cli, const char *what, int64_t secs);
 
 #endif

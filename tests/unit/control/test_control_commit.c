@@ -24,6 +24,7 @@
 
 #include "dhcp/client_key.h"
 #include "control.h"
+#include "control_compact.h"
 #include "dhcp/dhcp_server.h"
 #include "journal/journal.h"
 #include "lease/lease_table.h"

@@ -65,7 +65,7 @@ struct dhcp_result {
 
 struct dhcp_reply_memo {
 	const struct cfg_subnet *subnet; /* NULL: empty slot */
-	uint8_t shape; /* reply_shape bits (dhcp_server.c) */
+	uint8_t shape; /* reply_shape bits (dhcp_reply.c) */
 	uint8_t prl_len;
 	uint16_t block_len; /* UINT16_MAX: too large, do not memoise */
 	uint8_t prl[DHCP_REPLY_MEMO_PRL_MAX];

@@ -101,6 +101,28 @@ static struct lease_times lease_times_for(const struct dhcp_server *srv, const s
 	return t;
 }
 
+/*
+ * The client's next version for a claim on s (an OFFER, a BOOTP binding,
+ * an ACK): no address yet, on s since now; *times are the lease times it
+ * will be given. The caller completes the record before its claim makes
+ * it visible through find_ip. NULL when the slab is empty.
+ */
+static struct lease *claim_version(struct dhcp_server *srv, const struct lease *old,
+				   const struct client_key *key, const struct dhcp_msg *req,
+				   const struct cfg_subnet *s, const struct failover_view *view,
+				   int64_t now, struct lease_times *times)
+{
+	struct lease *newv = new_version(srv, old, key, req);
+
+	if (!newv)
+		return NULL;
+	newv->ip = 0;
+	*times = lease_times_for(srv, s, view, now, old);
+	newv->subnet_id = s->id;
+	newv->cltt = now;
+	return newv;
+}
+
 static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dhcp_msg *req,
 					const struct client_key *key, const struct cfg_subnet *s,
 					uint32_t server_ip, const struct failover_view *view,
@@ -125,14 +147,10 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 		return ds_reply(srv, req, &p, buf, cap, res);
 	}
 
-	struct lease *newv = new_version(srv, old, key, req);
+	struct lease_times times;
+	struct lease *newv = claim_version(srv, old, key, req, s, view, now, &times);
 	if (!newv)
 		return DROP_TABLE_FULL;
-	newv->ip = 0;
-	/* Complete the record before a claim makes it visible through find_ip. */
-	struct lease_times times = lease_times_for(srv, s, view, now, old);
-	newv->subnet_id = s->id;
-	newv->cltt = now;
 	newv->flags = resv ? LEASE_F_RESERVED : 0;
 	if (bootp) {
 		/* BOOTP has no REQUEST: the reply is the binding (RFC 1534). */
@@ -187,15 +205,11 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	if (!subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id))
 		return ds_nak(srv, req, server_ip, buf, cap, res);
 	const struct cfg_reservation *resv = ds_find_reservation(s, req);
-	struct lease *newv = new_version(srv, old, key, req);
+	struct lease_times times;
+	struct lease *newv = claim_version(srv, old, key, req, s, view, now, &times);
 	if (!newv)
 		return DROP_TABLE_FULL;
-	newv->ip = 0;
-	/* Complete the record before a claim makes it visible through find_ip. */
-	struct lease_times times = lease_times_for(srv, s, view, now, old);
-	newv->subnet_id = s->id;
 	newv->state = LEASE_BOUND;
-	newv->cltt = now;
 	newv->lease_secs = times.lease_secs;
 	newv->expire = now + times.lease_secs;
 	if (resv)

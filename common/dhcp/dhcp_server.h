@@ -94,6 +94,15 @@ struct dhcp_server {
 	struct dhcp_reply_memo memo[DHCP_REPLY_MEMO_SLOTS];
 };
 
+/*
+ * Register cfg's address ranges in table, as every table the server reads
+ * must be built: each subnet's pools, then each reservation outside a pool
+ * as a range of its own (one inside a pool is served by the pool's slot).
+ * Returns 0 or lease_table_add_range()'s error. Start-up only, before any
+ * writer runs.
+ */
+int dhcp_server_add_ranges(struct lease_table *table, const struct lw_config *cfg);
+
 /* Replace the configuration the server reads (reload). Owner worker only. */
 static inline void dhcp_server_set_config(struct dhcp_server *srv, const struct lw_config *cfg)
 {

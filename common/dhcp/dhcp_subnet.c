@@ -2,7 +2,8 @@
 /*
  * DHCP server: which configured subnet a request belongs to (RFC 3527,
  * RFC 3011, the relay's giaddr, the receiving interface) and which
- * reservation of that subnet is the client's.
+ * reservation of that subnet is the client's; and, at start-up, the
+ * lease-table ranges that the subnets' pools and reservations make.
  */
 #include <stddef.h>
 #include <string.h>
@@ -114,4 +115,27 @@ const struct cfg_reservation *ds_find_reservation(const struct cfg_subnet *s,
 			return r;
 	}
 	return NULL;
+}
+
+int dhcp_server_add_ranges(struct lease_table *table, const struct lw_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_subnets; i++) {
+		const struct cfg_subnet *s = &cfg->subnets[i];
+		for (size_t p = 0; p < s->n_pools; p++) {
+			int rc = lease_table_add_range(table, s->id, s->pools[p].first,
+						       s->pools[p].last, ADDR_RANGE_POOL);
+			if (rc < 0)
+				return rc;
+		}
+		for (size_t r = 0; r < s->n_reservations; r++) {
+			uint32_t ip = s->reservations[r].ip_address;
+			if (lease_table_ip_known(table, ip, 0))
+				continue; /* inside a pool: the pool's slot serves it */
+			int rc =
+			    lease_table_add_range(table, s->id, ip, ip, ADDR_RANGE_RESERVATION);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
 }

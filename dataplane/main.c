@@ -90,29 +90,6 @@ static int recover_one(uint8_t type, const struct lease_image *img, void *arg)
 	return 0;
 }
 
-static int add_ranges(struct lease_table *table, const struct lw_config *cfg)
-{
-	for (size_t i = 0; i < cfg->n_subnets; i++) {
-		const struct cfg_subnet *s = &cfg->subnets[i];
-		for (size_t p = 0; p < s->n_pools; p++) {
-			int rc = lease_table_add_range(table, s->id, s->pools[p].first,
-						       s->pools[p].last, ADDR_RANGE_POOL);
-			if (rc < 0)
-				return rc;
-		}
-		for (size_t r = 0; r < s->n_reservations; r++) {
-			uint32_t ip = s->reservations[r].ip_address;
-			if (lease_table_ip_known(table, ip, 0))
-				continue; /* inside a pool: the pool's slot serves it */
-			int rc =
-			    lease_table_add_range(table, s->id, ip, ip, ADDR_RANGE_RESERVATION);
-			if (rc < 0)
-				return rc;
-		}
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *config_path = NULL, *lease_dir = NULL;
@@ -224,7 +201,7 @@ int main(int argc, char **argv)
 			cfg->max_leases, strerror(errno));
 		goto out;
 	}
-	int rc = add_ranges(table, cfg);
+	int rc = dhcp_server_add_ranges(table, cfg);
 	if (rc < 0) {
 		fprintf(stderr, "leasewired: address ranges: %s\n", strerror(-rc));
 		goto out;

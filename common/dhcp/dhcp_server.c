@@ -1,179 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "dhcp/dhcp_server.h"
-
-#include <errno.h>
+/*
+ * DHCP server, per-message semantics (RFC 2131 sec 4.3, RFC 951/1542/1534
+ * for BOOTP): dispatch of a request and its handlers, DISCOVER and BOOTP,
+ * REQUEST in each client state, RELEASE, DECLINE, INFORM. The handlers
+ * stay in one file with the dispatch so the compiler can inline them into
+ * it, as before the split; subnet selection, allocation, reply building,
+ * expiry and recovery are in the files dhcp_server_internal.h lists.
+ */
 #include <stddef.h>
 #include <string.h>
 
 #include "dhcp/client_key.h"
+#include "dhcp/dhcp_server_internal.h"
 #include "failover/lb_hash.h"
-
-#define IP_HDR_PLUS_UDP 28u
-#define RAI_RESERVE_MAX 257u
-
-static bool subnet_contains(const struct cfg_subnet *s, uint32_t ip)
-{
-	uint32_t mask = s->prefix_len ? ~0u << (32 - s->prefix_len) : 0;
-	return (ip & mask) == s->prefix;
-}
-
-static uint32_t subnet_mask(const struct cfg_subnet *s)
-{
-	return s->prefix_len ? ~0u << (32 - s->prefix_len) : 0;
-}
-
-static const struct cfg_subnet *subnet_containing(const struct lw_config *cfg, uint32_t ip)
-{
-	for (size_t i = 0; i < cfg->n_subnets; i++)
-		if (subnet_contains(&cfg->subnets[i], ip))
-			return &cfg->subnets[i];
-	return NULL;
-}
-
-static const struct cfg_subnet *subnet_by_relay(const struct lw_config *cfg, uint32_t giaddr)
-{
-	for (size_t i = 0; i < cfg->n_subnets; i++) {
-		const struct cfg_subnet *s = &cfg->subnets[i];
-		for (size_t r = 0; r < s->n_relay_addresses; r++)
-			if (s->relay_addresses[r] == giaddr)
-				return s;
-	}
-	return subnet_containing(cfg, giaddr);
-}
-
-/* Drop everything derived from a previous configuration (dhcp_server.h). */
-static void cache_sync(struct dhcp_server *srv)
-{
-	if (srv->cache_cfg == srv->cfg)
-		return;
-	srv->sel_iface = NULL;
-	srv->sel_first = NULL;
-	srv->sel_count = 0;
-	for (unsigned i = 0; i < DHCP_REPLY_MEMO_SLOTS; i++)
-		srv->memo[i].subnet = NULL;
-	srv->memo_next = 0;
-	srv->memo_last = 0;
-	srv->cache_cfg = srv->cfg;
-}
-
-/* The subnets configured on iface, by name: the first one and how many. */
-static void iface_subnets(struct dhcp_server *srv, const struct cfg_interface *iface)
-{
-	const struct lw_config *cfg = srv->cfg;
-
-	srv->sel_iface = iface;
-	srv->sel_first = NULL;
-	srv->sel_count = 0;
-	for (size_t i = 0; i < cfg->n_subnets; i++) {
-		if (strcmp(cfg->subnets[i].interface, iface->name) != 0)
-			continue;
-		if (!srv->sel_first)
-			srv->sel_first = &cfg->subnets[i];
-		srv->sel_count++;
-	}
-}
-
-/*
- * Subnet selection, most specific hint first: RFC 3527 link selection (only
- * trusted from a relay), RFC 3011 subnet selection, the relay's giaddr
- * (RFC 2131 sec 4.3.1), then the receiving interface; on an interface with
- * several subnets the one containing the client's current address wins.
- */
-static const struct cfg_subnet *select_subnet(struct dhcp_server *srv, const struct dhcp_msg *req,
-					      const struct dhcp_link *link)
-{
-	const struct lw_config *cfg = srv->cfg;
-
-	if (req->giaddr && req->link_selection)
-		return subnet_containing(cfg, req->link_selection);
-	if (req->subnet_selection)
-		return subnet_containing(cfg, req->subnet_selection);
-	if (req->giaddr)
-		return subnet_by_relay(cfg, req->giaddr);
-
-	const struct cfg_subnet *first = NULL;
-	uint32_t hint = req->ciaddr ? req->ciaddr : req->requested_ip;
-	if (link->iface) {
-		cache_sync(srv);
-		if (srv->sel_iface != link->iface)
-			iface_subnets(srv, link->iface);
-		first = srv->sel_first;
-	}
-	size_t n_on_iface = link->iface ? srv->sel_count : 0;
-	if (n_on_iface > 1) {
-		/* Several subnets on this interface: the hint picks one, by name as configured. */
-		for (size_t i = 0; i < cfg->n_subnets; i++) {
-			const struct cfg_subnet *s = &cfg->subnets[i];
-			if (strcmp(s->interface, link->iface->name) != 0)
-				continue;
-			if (hint && subnet_contains(s, hint))
-				return s;
-		}
-	} else if (first && hint && subnet_contains(first, hint)) {
-		return first;
-	}
-	/*
-	 * A RENEWING client unicasts straight to us, past the relay that
-	 * carried its DISCOVER (RFC 2131 sec 4.3.2, 4.4.5): giaddr is 0 and
-	 * only ciaddr names its subnet, which is none of this interface's.
-	 * Without this an authoritative server NAKs every relayed client at T1.
-	 */
-	if (req->msg_type == DHCPREQUEST && link->dst_unicast && req->ciaddr) {
-		const struct cfg_subnet *s = subnet_containing(cfg, req->ciaddr);
-		if (s)
-			return s;
-	}
-	return first;
-}
-
-static const struct cfg_reservation *find_reservation(const struct cfg_subnet *s,
-						      const struct dhcp_msg *req)
-{
-	uint16_t cid_len = 0;
-	const uint8_t *cid = dhcp_msg_opt(req, DHO_CLIENT_ID, &cid_len);
-
-	for (size_t i = 0; i < s->n_reservations; i++) {
-		const struct cfg_reservation *r = &s->reservations[i];
-		if (r->client_id_len && cid && r->client_id_len == cid_len &&
-		    memcmp(r->client_id, cid, cid_len) == 0)
-			return r;
-		if (r->hlen && r->hlen == req->hlen &&
-		    memcmp(r->hw_address, req->chaddr, r->hlen) == 0)
-			return r;
-	}
-	return NULL;
-}
-
-/*
- * True when ip is reserved in s for a client other than the one whose
- * reservation is `mine` (NULL: it has none). A reservation is its client's
- * explicit configuration (RFC 2131 sec 4.3.1, first choice) and nobody
- * else's address. Reserved addresses inside a pool share the pool's slots
- * and free lists (the lease table knows nothing of reservations), so every
- * claim path has to ask.
- */
-static bool reserved_for_other(const struct cfg_subnet *s, uint32_t ip,
-			       const struct cfg_reservation *mine)
-{
-	for (size_t i = 0; i < s->n_reservations; i++)
-		if (s->reservations[i].ip_address == ip && &s->reservations[i] != mine)
-			return true;
-	return false;
-}
-
-/* True when `l` is the version currently holding its address slot. */
-static bool holds_slot(struct lease_table *t, const struct lease *l)
-{
-	return l && l->ip && lease_table_find_ip(t, l->ip) == l;
-}
-
-static bool is_our_address(const struct lw_config *cfg, uint32_t ip)
-{
-	for (size_t i = 0; i < cfg->n_interfaces; i++)
-		if (cfg->interfaces[i].address == ip)
-			return true;
-	return false;
-}
 
 /*
  * RFC 1542 sec 4.1.1: a relay agent puts the address of the interface the
@@ -230,13 +69,6 @@ static int swap_version(struct dhcp_server *srv, const struct lease *old, struct
 	return lease_table_publish(srv->table, newv, old);
 }
 
-/*
- * Give a version that will be journaled its event sequence before it is
- * published, so the record shows which journal event made it (immutable
- * once published).
- */
-static void stamp(struct dhcp_server *srv, struct lease *l) { l->journal_seq = ++srv->next_seq; }
-
 static void emit_event(struct dhcp_result *res, uint8_t type, const struct lease *l,
 		       unsigned worker)
 {
@@ -248,10 +80,6 @@ static void emit_event(struct dhcp_result *res, uint8_t type, const struct lease
 	ev->worker = (uint8_t)worker;
 	lease_image_from_lease(&ev->img, l);
 }
-
-struct lease_times {
-	uint32_t lease_secs, t1, t2;
-};
 
 static struct lease_times lease_times_for(const struct dhcp_server *srv, const struct cfg_subnet *s,
 					  const struct failover_view *view, int64_t now,
@@ -273,325 +101,26 @@ static struct lease_times lease_times_for(const struct dhcp_server *srv, const s
 	return t;
 }
 
-/* Reply options (RFC 2131 sec 4.3.1 table 3, RFC 2132), honouring option 55 and 57. */
-struct reply_plan {
-	uint8_t type;
-	uint32_t server_ip;
-	uint32_t yiaddr;
-	uint32_t ciaddr;
-	const struct cfg_subnet *subnet;
-	struct lease_times times;
-	bool with_lease; /* OFFER, ACK, BOOTP reply */
-};
-
-static void mark(uint8_t *done, uint8_t code) { done[code >> 3] |= (uint8_t)(1u << (code & 7)); }
-static bool marked(const uint8_t *done, uint8_t code) { return done[code >> 3] >> (code & 7) & 1; }
-
-static bool server_managed(uint8_t code)
-{
-	switch (code) {
-	case DHO_PAD:
-	case DHO_END:
-	case DHO_REQUESTED_ADDRESS:
-	case DHO_LEASE_TIME:
-	case DHO_OVERLOAD:
-	case DHO_MESSAGE_TYPE:
-	case DHO_SERVER_ID:
-	case DHO_PARAMETER_REQUEST_LIST:
-	case DHO_MAX_MESSAGE_SIZE:
-	case DHO_RENEWAL_TIME:
-	case DHO_REBINDING_TIME:
-	case DHO_CLIENT_ID:
-	case DHO_RELAY_AGENT_INFO:
-	case DHO_SUBNET_SELECTION: return true;
-	default: return false;
-	}
-}
-
-static void add_configured(struct dhcp_server *srv, struct dhcp_reply *b,
-			   const struct cfg_subnet *subnet, uint8_t code, uint8_t *done)
-{
-	if (marked(done, code) || server_managed(code))
-		return;
-	mark(done, code);
-	const struct cfg_option *o = config_option(srv->cfg, subnet, code);
-	if (o) {
-		dhcp_reply_add(b, code, o->data, o->len);
-		return;
-	}
-	if (code == DHO_BROADCAST_ADDRESS && subnet)
-		dhcp_reply_add_u32(b, code, subnet->prefix | ~subnet_mask(subnet));
-}
-
-/* What the subnet part of a reply depends on, besides the subnet and option 55. */
-enum reply_shape {
-	SHAPE_MASK = 1, /* subnet mask first (every reply but an INFORM's ACK) */
-	SHAPE_DEFAULTS = 2, /* routers, DNS, domain: BOOTP, or no option 55 */
-	SHAPE_PRL = 4, /* option 55 present (it may be empty) */
-};
-
 /*
- * The subnet's options in reply order, option by option (RFC 2131 sec 4.3.1
- * table 3, RFC 2132): mask, what option 55 asks for in its order, the RFC
- * 1497 basics when it asks for nothing, then always-send options. An
- * option that does not fit is left out and the next one tried.
+ * The client's next version for a claim on s (an OFFER, a BOOTP binding,
+ * an ACK): no address yet, on s since now; *times are the lease times it
+ * will be given. The caller completes the record before its claim makes
+ * it visible through find_ip. NULL when the slab is empty.
  */
-static void add_subnet_options(struct dhcp_server *srv, struct dhcp_reply *b,
-			       const struct cfg_subnet *subnet, unsigned shape, const uint8_t *prl,
-			       uint16_t prl_len)
+static struct lease *claim_version(struct dhcp_server *srv, const struct lease *old,
+				   const struct client_key *key, const struct dhcp_msg *req,
+				   const struct cfg_subnet *s, const struct failover_view *view,
+				   int64_t now, struct lease_times *times)
 {
-	uint8_t done[32] = { 0 };
+	struct lease *newv = new_version(srv, old, key, req);
 
-	if (shape & SHAPE_MASK) {
-		mark(done, DHO_SUBNET_MASK);
-		dhcp_reply_add_u32(b, DHO_SUBNET_MASK, subnet_mask(subnet));
-	}
-	for (uint16_t i = 0; prl && i < prl_len; i++)
-		add_configured(srv, b, subnet, prl[i], done);
-	if (shape & SHAPE_DEFAULTS) {
-		/* BOOTP and clients without option 55 get the basics (RFC 1497 set). */
-		add_configured(srv, b, subnet, DHO_ROUTERS, done);
-		add_configured(srv, b, subnet, DHO_DNS_SERVERS, done);
-		add_configured(srv, b, subnet, DHO_DOMAIN_NAME, done);
-	}
-	for (size_t i = 0; i < subnet->n_options; i++)
-		if (subnet->options[i].always_send)
-			add_configured(srv, b, subnet, subnet->options[i].code, done);
-	for (size_t i = 0; i < srv->cfg->n_options; i++)
-		if (srv->cfg->options[i].always_send)
-			add_configured(srv, b, subnet, srv->cfg->options[i].code, done);
-}
-
-/* Equal option 55 lists; short, so compared eight bytes at a time without a libc call. */
-static bool prl_equal(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	uint64_t x, y;
-
-	if (n < 8) {
-		while (n--)
-			if (*a++ != *b++)
-				return false;
-		return true;
-	}
-	/* The last eight bytes first (they may overlap the words compared below). */
-	memcpy(&x, a + n - 8, 8);
-	memcpy(&y, b + n - 8, 8);
-	if (x != y)
-		return false;
-	for (; n > 8; a += 8, b += 8, n -= 8) {
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
-static bool memo_matches(const struct dhcp_reply_memo *m, const struct cfg_subnet *subnet,
-			 unsigned shape, const uint8_t *prl, uint16_t prl_len)
-{
-	return m->subnet == subnet && m->shape == shape && m->prl_len == prl_len &&
-	       prl_equal(m->prl, prl, prl_len);
-}
-
-/*
- * The encoded subnet block for this request shape: found, or built once
- * with add_subnet_options() into a reply with room for DHCP_REPLY_MEMO_BLOCK_MAX
- * bytes. With room for the whole block every option fits, so copying it is
- * byte for byte what the option-by-option path writes whenever it fits the
- * reply. NULL: answer option by option (long option 55, or a block too large).
- */
-static const struct dhcp_reply_memo *memo_get(struct dhcp_server *srv,
-					      const struct cfg_subnet *subnet, unsigned shape,
-					      const uint8_t *prl, uint16_t prl_len)
-{
-	if (prl_len > DHCP_REPLY_MEMO_PRL_MAX)
+	if (!newv)
 		return NULL;
-	cache_sync(srv);
-	for (unsigned i = 0; i < DHCP_REPLY_MEMO_SLOTS; i++) {
-		unsigned slot = (srv->memo_last + i) % DHCP_REPLY_MEMO_SLOTS;
-		const struct dhcp_reply_memo *m = &srv->memo[slot];
-
-		if (memo_matches(m, subnet, shape, prl, prl_len)) {
-			srv->memo_last = slot;
-			return m->block_len == UINT16_MAX ? NULL : m;
-		}
-	}
-
-	unsigned slot = srv->memo_next++ % DHCP_REPLY_MEMO_SLOTS;
-	struct dhcp_reply_memo *m = &srv->memo[slot];
-	uint8_t scratch[DHCP_FIXED_LEN + 4 + DHCP_REPLY_MEMO_BLOCK_MAX + 1];
-	/* A reply past its header and cookie: what dhcp_reply_init() leaves before option 53. */
-	struct dhcp_reply r = { .buf = scratch, .cap = sizeof(scratch), .len = DHCP_FIXED_LEN + 4 };
-
-	add_subnet_options(srv, &r, subnet, shape, prl, prl_len);
-	m->subnet = subnet;
-	m->shape = (uint8_t)shape;
-	m->prl_len = (uint8_t)prl_len;
-	if (prl_len)
-		memcpy(m->prl, prl, prl_len);
-	srv->memo_last = slot;
-	if (r.err) {
-		m->block_len = UINT16_MAX;
-		return NULL;
-	}
-	m->block_len = (uint16_t)(r.len - (DHCP_FIXED_LEN + 4));
-	memcpy(m->block, scratch + DHCP_FIXED_LEN + 4, m->block_len);
-	return m;
-}
-
-static int build_reply(struct dhcp_server *srv, const struct dhcp_msg *req,
-		       const struct reply_plan *p, uint8_t *buf, size_t cap, uint32_t *sum)
-{
-	struct dhcp_reply b;
-	size_t limit = req->max_msg_size ? req->max_msg_size : DHCP_MIN_MSG_SIZE;
-	int rc;
-
-	/* RFC 2131 sec 2: never exceed what the client said it accepts. */
-	limit -= IP_HDR_PLUS_UDP;
-	if (cap > limit)
-		cap = limit;
-	rc = dhcp_reply_init(&b, buf, cap, req, p->type, p->yiaddr, p->ciaddr, 0);
-	if (rc < 0)
-		return rc;
-
-	if (p->type != DHCP_NONE)
-		dhcp_reply_add_u32(&b, DHO_SERVER_ID, p->server_ip);
-	if (p->with_lease) {
-		dhcp_reply_add_u32(&b, DHO_LEASE_TIME, p->times.lease_secs);
-		if (p->type != DHCP_NONE && p->times.lease_secs != LEASE_INFINITE) {
-			dhcp_reply_add_u32(&b, DHO_RENEWAL_TIME, p->times.t1);
-			dhcp_reply_add_u32(&b, DHO_REBINDING_TIME, p->times.t2);
-		}
-	}
-	/* RFC 6842: echo the client identifier. */
-	uint16_t cid_len, rai_len = 0, ss_len;
-	const uint8_t *cid = dhcp_msg_opt(req, DHO_CLIENT_ID, &cid_len);
-	const uint8_t *rai = dhcp_msg_opt(req, DHO_RELAY_AGENT_INFO, &rai_len);
-	const uint8_t *ss = dhcp_msg_opt(req, DHO_SUBNET_SELECTION, &ss_len);
-	if (cid && p->type != DHCP_NONE)
-		dhcp_reply_add(&b, DHO_CLIENT_ID, cid, cid_len);
-	if (ss && p->type != DHCP_NONE)
-		dhcp_reply_add(&b, DHO_SUBNET_SELECTION, ss, ss_len); /* RFC 3011 sec 3 */
-
-	if (p->type != DHCPNAK && p->subnet) {
-		/* Keep room for the relay agent option: RFC 3046 sec 2.2 says echo it last. */
-		size_t reserve = rai ? (size_t)rai_len + 2u * ((rai_len + 254u) / 255u) : 0;
-		size_t saved_cap = b.cap;
-		if (reserve < b.cap)
-			b.cap -= reserve;
-		uint16_t prl_len = 0;
-		const uint8_t *prl = dhcp_msg_opt(req, DHO_PARAMETER_REQUEST_LIST, &prl_len);
-		unsigned shape = (p->type != DHCPINFORM ? SHAPE_MASK : 0) |
-				 (p->type == DHCP_NONE || !prl ? SHAPE_DEFAULTS : 0) |
-				 (prl ? SHAPE_PRL : 0);
-		const struct dhcp_reply_memo *m = memo_get(srv, p->subnet, shape, prl, prl_len);
-		if (m && b.len < b.cap && m->block_len <= b.cap - b.len - 1)
-			dhcp_reply_add_encoded(&b, m->block, m->block_len);
-		else
-			add_subnet_options(srv, &b, p->subnet, shape, prl, prl_len);
-		b.cap = saved_cap;
-	}
-	if (rai)
-		dhcp_reply_add(&b, DHO_RELAY_AGENT_INFO, rai, rai_len);
-	rc = dhcp_reply_finish(&b);
-	if (rc > 0)
-		*sum = dhcp_reply_sum(&b);
-	return rc;
-}
-
-static enum drop_reason reply(struct dhcp_server *srv, const struct dhcp_msg *req,
-			      struct reply_plan *p, uint8_t *buf, size_t cap,
-			      struct dhcp_result *res)
-{
-	uint32_t sum = 0;
-	int len = build_reply(srv, req, p, buf, cap, &sum);
-	if (len <= 0)
-		return DROP_PARSE_OVERSIZE;
-	res->reply_len = (uint16_t)len;
-	res->reply_sum = sum;
-	res->reply_type = p->type;
-	res->server_ip = p->server_ip;
-	res->yiaddr = p->yiaddr;
-	return DROP_NONE;
-}
-
-static enum drop_reason nak(struct dhcp_server *srv, const struct dhcp_msg *req, uint32_t server_ip,
-			    uint8_t *buf, size_t cap, struct dhcp_result *res)
-{
-	struct reply_plan p = { .type = DHCPNAK, .server_ip = server_ip };
-	return reply(srv, req, &p, buf, cap, res);
-}
-
-/* Try to claim ip for newv (whose reservation in s is `mine`); true on success. */
-static bool try_claim(struct dhcp_server *srv, const struct cfg_subnet *s, uint32_t ip,
-		      const struct cfg_reservation *mine, const struct lease *old,
-		      struct lease *newv)
-{
-	if (!ip || !subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id) ||
-	    reserved_for_other(s, ip, mine))
-		return false;
-	const struct lease *holder = lease_table_find_ip(srv->table, ip);
-	if (holder && holder != old)
-		return false;
-	if (lease_table_claim_ip(srv->table, ip, holder, newv) != 0)
-		return false;
-	newv->ip = ip;
-	return true;
-}
-
-/*
- * A free pool address of s that is not reserved for another client. The
- * free lists hold reserved pool addresses too; one popped here is parked:
- * its slot moves to a zeroed scratch record that is then discarded, which
- * empties the slot without putting the address back on a free list
- * (lease_table_discard). Only its owner's claim takes it from there, and
- * the owner's release returns it to circulation, so a reserved address
- * costs one extra pop per lap of the free list, not one per DISCOVER.
- */
-static uint32_t alloc_unreserved(struct dhcp_server *srv, const struct cfg_subnet *s,
-				 const struct cfg_reservation *mine, struct lease *newv)
-{
-	uint32_t ip;
-
-	while ((ip = lease_table_alloc_ip(srv->table, srv->worker, s->id, newv)) != 0 &&
-	       reserved_for_other(s, ip, mine)) {
-		struct lease *scratch = lease_table_alloc(srv->table, srv->worker);
-
-		if (!scratch || lease_table_claim_ip(srv->table, ip, newv, scratch) != 0) {
-			if (scratch)
-				lease_table_discard(srv->table, scratch);
-			lease_table_release_ip(srv->table, srv->worker, ip, newv);
-			return 0;
-		}
-		lease_table_discard(srv->table, scratch);
-	}
-	return ip;
-}
-
-/*
- * Pick an address for a DISCOVER (RFC 2131 sec 4.3.1): the client's current
- * binding, its reservation, its previous address, the address it asks for,
- * then any free one. Claims the address for newv (unless it is old's).
- */
-static uint32_t choose_address(struct dhcp_server *srv, const struct cfg_subnet *s,
-			       const struct dhcp_msg *req, const struct cfg_reservation *resv,
-			       const struct lease *old, struct lease *newv)
-{
-	if (old && old->subnet_id == s->id && holds_slot(srv->table, old) &&
-	    (old->state == LEASE_BOUND || old->state == LEASE_OFFERED) &&
-	    (!resv || resv->ip_address == old->ip)) {
-		newv->ip = old->ip;
-		return old->ip;
-	}
-	if (resv && try_claim(srv, s, resv->ip_address, resv, old, newv))
-		return newv->ip;
-	if (old && old->ip && old->subnet_id == s->id &&
-	    try_claim(srv, s, old->ip, resv, old, newv))
-		return newv->ip;
-	if (req->requested_ip && try_claim(srv, s, req->requested_ip, resv, old, newv))
-		return newv->ip;
-	return alloc_unreserved(srv, s, resv, newv);
+	newv->ip = 0;
+	*times = lease_times_for(srv, s, view, now, old);
+	newv->subnet_id = s->id;
+	newv->cltt = now;
+	return newv;
 }
 
 static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dhcp_msg *req,
@@ -601,7 +130,7 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 					struct dhcp_result *res, bool bootp)
 {
 	const struct lease *old = lease_table_find_key(srv->table, key->bytes, key->len, key->hash);
-	const struct cfg_reservation *resv = find_reservation(s, req);
+	const struct cfg_reservation *resv = ds_find_reservation(s, req);
 
 	if (bootp && !s->dynamic_bootp && !resv)
 		return DROP_BOOTP_DISABLED;
@@ -615,17 +144,13 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 					.subnet = s,
 					.with_lease = true,
 					.times = lease_times_for(srv, s, view, now, old) };
-		return reply(srv, req, &p, buf, cap, res);
+		return ds_reply(srv, req, &p, buf, cap, res);
 	}
 
-	struct lease *newv = new_version(srv, old, key, req);
+	struct lease_times times;
+	struct lease *newv = claim_version(srv, old, key, req, s, view, now, &times);
 	if (!newv)
 		return DROP_TABLE_FULL;
-	newv->ip = 0;
-	/* Complete the record before a claim makes it visible through find_ip. */
-	struct lease_times times = lease_times_for(srv, s, view, now, old);
-	newv->subnet_id = s->id;
-	newv->cltt = now;
 	newv->flags = resv ? LEASE_F_RESERVED : 0;
 	if (bootp) {
 		/* BOOTP has no REQUEST: the reply is the binding (RFC 1534). */
@@ -642,7 +167,7 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 	}
 	if (bootp)
 		stamp(srv, newv);
-	uint32_t ip = choose_address(srv, s, req, resv, old, newv);
+	uint32_t ip = ds_choose_address(srv, s, req, resv, old, newv);
 	if (!ip) {
 		lease_table_discard(srv->table, newv);
 		return DROP_POOL_EXHAUSTED;
@@ -662,7 +187,7 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 		emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
 		res->park = true;
 	}
-	return reply(srv, req, &p, buf, cap, res);
+	return ds_reply(srv, req, &p, buf, cap, res);
 }
 
 /* Bind `ip` to the client and build the ACK (parked until durable). */
@@ -678,17 +203,13 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	 * offer's would otherwise be bound there with this subnet's id. NAK it.
 	 */
 	if (!subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id))
-		return nak(srv, req, server_ip, buf, cap, res);
-	const struct cfg_reservation *resv = find_reservation(s, req);
-	struct lease *newv = new_version(srv, old, key, req);
+		return ds_nak(srv, req, server_ip, buf, cap, res);
+	const struct cfg_reservation *resv = ds_find_reservation(s, req);
+	struct lease_times times;
+	struct lease *newv = claim_version(srv, old, key, req, s, view, now, &times);
 	if (!newv)
 		return DROP_TABLE_FULL;
-	newv->ip = 0;
-	/* Complete the record before a claim makes it visible through find_ip. */
-	struct lease_times times = lease_times_for(srv, s, view, now, old);
-	newv->subnet_id = s->id;
 	newv->state = LEASE_BOUND;
-	newv->cltt = now;
 	newv->lease_secs = times.lease_secs;
 	newv->expire = now + times.lease_secs;
 	if (resv)
@@ -697,9 +218,9 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	bool keeps = old && holds_slot(srv->table, old) && old->ip == ip;
 	if (keeps) {
 		newv->ip = ip;
-	} else if (!try_claim(srv, s, ip, resv, old, newv)) {
+	} else if (!ds_try_claim(srv, s, ip, resv, old, newv)) {
 		lease_table_discard(srv->table, newv);
-		return nak(srv, req, server_ip, buf, cap, res);
+		return ds_nak(srv, req, server_ip, buf, cap, res);
 	}
 	if (swap_version(srv, old, newv, true) != 0) {
 		if (!keeps)
@@ -716,17 +237,7 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 				.subnet = s,
 				.with_lease = true,
 				.times = times };
-	return reply(srv, req, &p, buf, cap, res);
-}
-
-/* The address is usable by this client: free, or already its own. */
-static bool address_available(struct dhcp_server *srv, const struct cfg_subnet *s, uint32_t ip,
-			      const struct lease *old)
-{
-	if (!subnet_contains(s, ip) || !lease_table_ip_known(srv->table, ip, s->id))
-		return false;
-	const struct lease *holder = lease_table_find_ip(srv->table, ip);
-	return !holder || holder == old;
+	return ds_reply(srv, req, &p, buf, cap, res);
 }
 
 static enum drop_reason handle_request(struct dhcp_server *srv, const struct dhcp_msg *req,
@@ -759,10 +270,10 @@ static enum drop_reason handle_request(struct dhcp_server *srv, const struct dhc
 				   res);
 		/* We lost the offer (restart) or the client asks for another address:
 		 * bind it if it is free for this client, else NAK. */
-		if (address_available(srv, s, req->requested_ip, old))
+		if (ds_address_available(srv, s, req->requested_ip, old))
 			return ack(srv, req, key, s, server_ip, view, now, old, req->requested_ip,
 				   buf, cap, res);
-		return nak(srv, req, server_ip, buf, cap, res);
+		return ds_nak(srv, req, server_ip, buf, cap, res);
 	}
 
 	if (req->requested_ip) {
@@ -770,19 +281,19 @@ static enum drop_reason handle_request(struct dhcp_server *srv, const struct dhc
 		if (req->ciaddr)
 			return DROP_RFC_VIOLATION;
 		if (!subnet_contains(s, req->requested_ip))
-			return nak(srv, req, server_ip, buf, cap, res); /* wrong network */
+			return ds_nak(srv, req, server_ip, buf, cap, res); /* wrong network */
 		if (has_binding && old->ip == req->requested_ip)
 			return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap,
 				   res);
 		const struct lease *holder = lease_table_find_ip(srv->table, req->requested_ip);
 		if ((holder && holder != old) ||
 		    (old && old->ip && old->ip != req->requested_ip && has_binding))
-			return nak(srv, req, server_ip, buf, cap, res);
+			return ds_nak(srv, req, server_ip, buf, cap, res);
 		if (!old || !old->ip || old->ip != req->requested_ip) {
 			/* No record of this client: silent unless authoritative. */
 			if (!s->authoritative)
 				return DROP_NO_BINDING;
-			return nak(srv, req, server_ip, buf, cap, res);
+			return ds_nak(srv, req, server_ip, buf, cap, res);
 		}
 		/* Our record says the address was this client's (expired/released): rebind. */
 		return ack(srv, req, key, s, server_ip, view, now, old, req->requested_ip, buf, cap,
@@ -796,14 +307,14 @@ static enum drop_reason handle_request(struct dhcp_server *srv, const struct dhc
 	if (!subnet_contains(s, req->ciaddr)) {
 		if (!s->authoritative)
 			return DROP_NO_BINDING;
-		return nak(srv, req, server_ip, buf, cap, res);
+		return ds_nak(srv, req, server_ip, buf, cap, res);
 	}
 	if (has_binding && old->ip == req->ciaddr)
 		return ack(srv, req, key, s, server_ip, view, now, old, old->ip, buf, cap, res);
-	if (address_available(srv, s, req->ciaddr, old))
+	if (ds_address_available(srv, s, req->ciaddr, old))
 		/* Lost state but the address is free: keep the client where it is. */
 		return ack(srv, req, key, s, server_ip, view, now, old, req->ciaddr, buf, cap, res);
-	return nak(srv, req, server_ip, buf, cap, res);
+	return ds_nak(srv, req, server_ip, buf, cap, res);
 }
 
 static enum drop_reason handle_release(struct dhcp_server *srv, const struct dhcp_msg *req,
@@ -902,8 +413,8 @@ static enum drop_reason handle_inform(struct dhcp_server *srv, const struct dhcp
 	uint32_t client_ip = req->ciaddr ? req->ciaddr : link->src_ip;
 	if (!client_ip)
 		return DROP_RFC_VIOLATION;
-	const struct cfg_subnet *s =
-	    req->giaddr ? select_subnet(srv, req, link) : subnet_containing(srv->cfg, client_ip);
+	const struct cfg_subnet *s = req->giaddr ? ds_select_subnet(srv, req, link)
+						 : ds_subnet_containing(srv->cfg, client_ip);
 	if (!s)
 		return DROP_NO_SUBNET;
 	struct reply_plan p = { .type = DHCPACK,
@@ -911,7 +422,7 @@ static enum drop_reason handle_inform(struct dhcp_server *srv, const struct dhcp
 				.ciaddr = req->ciaddr,
 				.subnet = s,
 				.with_lease = false };
-	enum drop_reason r = reply(srv, req, &p, buf, cap, res);
+	enum drop_reason r = ds_reply(srv, req, &p, buf, cap, res);
 	if (r == DROP_NONE)
 		res->reply_type = DHCPINFORM; /* tells the worker: an ACK that is not parked */
 	return r;
@@ -960,7 +471,7 @@ enum drop_reason dhcp_server_handle_keyed(struct dhcp_server *srv, const struct 
 	if (req->msg_type == DHCPDECLINE)
 		return handle_decline(srv, req, key, now, res);
 
-	const struct cfg_subnet *s = select_subnet(srv, req, link);
+	const struct cfg_subnet *s = ds_select_subnet(srv, req, link);
 	if (!s)
 		return DROP_NO_SUBNET;
 	if (!server_ip && srv->cfg->n_interfaces)
@@ -985,131 +496,4 @@ enum drop_reason dhcp_server_handle_keyed(struct dhcp_server *srv, const struct 
 		return handle_request(srv, req, key, s, server_ip, link, view, now, buf, cap, res);
 	default: return DROP_MSG_TYPE;
 	}
-}
-
-bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned n_workers,
-			int64_t now, struct lease_event *ev)
-{
-	unsigned owner = client_key_shard(l->key_hash, n_workers);
-	if (l->key_len == 6 && l->key[0] == LEASE_KEY_DECLINED)
-		owner = l->key[5] % (n_workers ? n_workers : 1);
-	if (owner != srv->worker)
-		return false;
-	if (l->lease_secs == LEASE_INFINITE && l->state == LEASE_BOUND)
-		return false;
-	if (l->expire > now || !holds_slot(srv->table, l))
-		return false;
-
-	if (l->state == LEASE_DECLINED) {
-		/* Probation over: the address is usable again (RFC 2131 sec 4.3.3). */
-		lease_table_release_ip(srv->table, srv->worker, l->ip, l);
-		ev->type = JOURNAL_REC_DELETE;
-		ev->seq = ++srv->next_seq;
-		ev->worker = (uint8_t)srv->worker;
-		lease_image_from_lease(&ev->img, l);
-		lease_table_remove(srv->table, l);
-		return true;
-	}
-	if (l->state != LEASE_BOUND && l->state != LEASE_OFFERED)
-		return false;
-
-	struct lease *newv = lease_table_alloc_copy(srv->table, srv->worker, l);
-	if (!newv)
-		return false; /* retried on the next lap */
-	newv->state = LEASE_EXPIRED;
-	bool was_bound = l->state == LEASE_BOUND;
-	if (was_bound)
-		stamp(srv, newv);
-
-	lease_table_release_ip(srv->table, srv->worker, l->ip, l);
-	lease_table_publish(srv->table, newv, l);
-	if (srv->ctr) {
-		if (was_bound)
-			srv->ctr->leases_expired++;
-		else
-			srv->ctr->offers_expired++;
-	}
-	if (!was_bound)
-		return false; /* offers were never journaled */
-	ev->type = JOURNAL_REC_UPSERT;
-	ev->seq = newv->journal_seq;
-	ev->worker = (uint8_t)srv->worker;
-	lease_image_from_lease(&ev->img, newv);
-	return true;
-}
-
-bool dhcp_server_reclaim(struct dhcp_server *srv, const struct lease *l, int64_t now,
-			 struct lease_event *ev)
-{
-	uint32_t hold = srv->cfg->hold_reclaimed_time;
-
-	/* Cheap tests first: most slab records are bound, free or young. */
-	if (hold == 0 || (l->state != LEASE_RELEASED && l->state != LEASE_EXPIRED))
-		return false;
-	if (l->expire > now - (int64_t)hold || l->key_len == 0 || l->key_len > LEASE_KEY_MAX)
-		return false;
-	if (lease_table_find_key(srv->table, l->key, l->key_len, l->key_hash) != l ||
-	    holds_slot(srv->table, l))
-		return false;
-
-	ev->type = JOURNAL_REC_DELETE;
-	ev->seq = ++srv->next_seq;
-	ev->worker = (uint8_t)srv->worker;
-	lease_image_from_lease(&ev->img, l);
-	lease_table_remove(srv->table, l);
-	if (srv->ctr)
-		srv->ctr->leases_reclaimed++;
-	return true;
-}
-
-int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t type,
-			    const struct lease_image *img, int64_t now)
-{
-	uint32_t hash = client_key_hash(img->key, img->key_len);
-	const struct lease *old = lease_table_find_key(table, img->key, img->key_len, hash);
-
-	if (type == JOURNAL_REC_DELETE) {
-		if (old) {
-			if (holds_slot(table, old))
-				lease_table_release_ip(table, writer, old->ip, old);
-			lease_table_remove(table, old);
-		}
-		return 0;
-	}
-
-	struct lease *newv = lease_table_alloc(table, writer);
-	if (!newv)
-		return -ENOMEM;
-	lease_image_to_lease(newv, img);
-	bool holds = newv->ip && lease_holds_address(newv, now);
-
-	if (old && holds_slot(table, old) && (!holds || old->ip != newv->ip))
-		lease_table_release_ip(table, writer, old->ip, old);
-	if (holds && !(old && old->ip == newv->ip && holds_slot(table, old))) {
-		const struct lease *holder = lease_table_find_ip(table, newv->ip);
-		/*
-		 * Two records claim the address. Workers journal through their
-		 * own rings, so file order is not the real order: the address
-		 * goes to the higher address version (the later change of
-		 * hands), and on a tie (format 0 records, version 0) to the
-		 * later record. The other keeps its record but not the address.
-		 */
-		if (holder && holder != old && holder->addr_version > newv->addr_version)
-			holds = false;
-		else if (holder && holder != old)
-			lease_table_release_ip(table, writer, newv->ip, holder);
-		if (holds && lease_table_restore_ip(table, newv->ip, newv) != 0)
-			holds = false; /* not in any configured range any more */
-	}
-	if (newv->ip)
-		lease_table_note_version(table, newv->ip, newv->addr_version);
-	if (!holds && newv->state == LEASE_BOUND && newv->expire <= now)
-		newv->state = LEASE_EXPIRED;
-	if (lease_table_publish(table, newv, old) != 0) {
-		if (holds)
-			lease_table_release_ip(table, writer, newv->ip, newv);
-		lease_table_discard(table, newv);
-		return -EEXIST;
-	}
-	return 0;
 }

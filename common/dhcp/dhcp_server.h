@@ -65,7 +65,7 @@ struct dhcp_result {
 
 struct dhcp_reply_memo {
 	const struct cfg_subnet *subnet; /* NULL: empty slot */
-	uint8_t shape; /* reply_shape bits (dhcp_server.c) */
+	uint8_t shape; /* reply_shape bits (dhcp_reply.c) */
 	uint8_t prl_len;
 	uint16_t block_len; /* UINT16_MAX: too large, do not memoise */
 	uint8_t prl[DHCP_REPLY_MEMO_PRL_MAX];
@@ -93,6 +93,15 @@ struct dhcp_server {
 	unsigned memo_next, memo_last;
 	struct dhcp_reply_memo memo[DHCP_REPLY_MEMO_SLOTS];
 };
+
+/*
+ * Register cfg's address ranges in table, as every table the server reads
+ * must be built: each subnet's pools, then each reservation outside a pool
+ * as a range of its own (one inside a pool is served by the pool's slot).
+ * Returns 0 or lease_table_add_range()'s error. Start-up only, before any
+ * writer runs.
+ */
+int dhcp_server_add_ranges(struct lease_table *table, const struct lw_config *cfg);
 
 /* Replace the configuration the server reads (reload). Owner worker only. */
 static inline void dhcp_server_set_config(struct dhcp_server *srv, const struct lw_config *cfg)

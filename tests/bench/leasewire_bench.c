@@ -425,20 +425,6 @@ static int config_build(struct bench *b, struct bench_env *e)
 	return 0;
 }
 
-static int add_ranges(struct lease_table *table, const struct lw_config *cfg)
-{
-	for (size_t i = 0; i < cfg->n_subnets; i++) {
-		const struct cfg_subnet *s = &cfg->subnets[i];
-		for (size_t p = 0; p < s->n_pools; p++) {
-			int rc = lease_table_add_range(table, s->id, s->pools[p].first,
-						       s->pools[p].last, ADDR_RANGE_POOL);
-			if (rc < 0)
-				return rc;
-		}
-	}
-	return 0;
-}
-
 static int recover_none(uint8_t type, const struct lease_image *img, void *arg)
 {
 	(void)type;
@@ -583,7 +569,8 @@ static int env_setup(struct bench *b, struct bench_env *e, const struct scenario
 			strerror(errno));
 		return -ENOMEM;
 	}
-	rc = add_ranges(e->table, e->cfg);
+	/* The daemon's ranges, reservations included, so the table is the one it serves from. */
+	rc = dhcp_server_add_ranges(e->table, e->cfg);
 	if (rc < 0) {
 		fprintf(stderr, "bench: address ranges: %s\n", strerror(-rc));
 		return rc;

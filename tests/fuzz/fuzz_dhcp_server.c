@@ -512,21 +512,8 @@ static void init_once(void)
 	fz.table = lease_table_create(&tp);
 	if (!fz.table)
 		abort();
-	for (size_t i = 0; i < fz.cfg->n_subnets; i++) {
-		const struct cfg_subnet *s = &fz.cfg->subnets[i];
-
-		for (size_t p = 0; p < s->n_pools; p++)
-			if (lease_table_add_range(fz.table, s->id, s->pools[p].first,
-						  s->pools[p].last, ADDR_RANGE_POOL))
-				abort();
-		for (size_t r = 0; r < s->n_reservations; r++) {
-			uint32_t ip = s->reservations[r].ip_address;
-
-			if (!lease_table_ip_known(fz.table, ip, 0) &&
-			    lease_table_add_range(fz.table, s->id, ip, ip, ADDR_RANGE_RESERVATION))
-				abort();
-		}
-	}
+	if (dhcp_server_add_ranges(fz.table, fz.cfg) != 0)
+		abort();
 	fz.srv =
 	    (struct dhcp_server){ .table = fz.table, .cfg = fz.cfg, .worker = 0, .ctr = &fz.ctr };
 	fz.now = 1700000000;

@@ -260,34 +260,14 @@ struct env {
 
 static struct env env;
 
-/* Pools, then reservations outside pools, as the daemon registers them. */
-static void add_ranges(struct lease_table *t, const struct lw_config *cfg)
-{
-	for (size_t i = 0; i < cfg->n_subnets; i++) {
-		const struct cfg_subnet *s = &cfg->subnets[i];
-
-		for (size_t p = 0; p < s->n_pools; p++)
-			ck_assert_int_eq(lease_table_add_range(t, s->id, s->pools[p].first,
-							       s->pools[p].last, ADDR_RANGE_POOL),
-					 0);
-		for (size_t r = 0; r < s->n_reservations; r++) {
-			uint32_t ip = s->reservations[r].ip_address;
-
-			if (!lease_table_ip_known(t, ip, 0))
-				ck_assert_int_eq(
-				    lease_table_add_range(t, s->id, ip, ip, ADDR_RANGE_RESERVATION),
-				    0);
-		}
-	}
-}
-
 static struct lease_table *table_for(const struct lw_config *cfg)
 {
 	struct lease_table_params tp = { .n_writers = 1, .max_leases = 512 };
 	struct lease_table *t = lease_table_create(&tp);
 
 	ck_assert_ptr_nonnull(t);
-	add_ranges(t, cfg);
+	/* The daemon's own registration, so the tests see the table it serves from. */
+	ck_assert_int_eq(dhcp_server_add_ranges(t, cfg), 0);
 	return t;
 }
 

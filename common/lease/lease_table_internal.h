@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lease table internals shared by its three files: the layout of the
+ * table, its ranges, free lists and slabs, and the helpers more than one
+ * of them uses on the packet path. The helpers are static inline so that
+ * splitting the table into files costs no call that the single file did
+ * not make (a range lookup, a slot, a slab push or pop, a retire).
+ *
+ *  - lease_table.c: create/destroy, the cds_lfht by client key (find,
+ *    publish, remove, walks), stats;
+ *  - lease_table_addr.c: the address index: ranges, slots, address
+ *    versions, per-writer free lists, the slot scan;
+ *  - lease_table_slab.c: per-writer record slabs: alloc, copy, discard,
+ *    the slab scan.
+ *
+ * Ownership summary:
+ *  - struct lease_table, ranges, subnets: written at start-up
+ *    (create/add_range) only, read-only afterwards;
+ *  - range slots: any writer CAS, any reader load-acquire;
+ *  - free lists: owner writer rw, nobody else (no atomics);
+ *  - slab free stacks: owner pops, any thread (call_rcu thread) pushes.
+ */
+#ifndef LW_LEASE_TABLE_INTERNAL_H
+#define LW_LEASE_TABLE_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+/* The QSBR flavour must come before the hash table header (rculfhash.h). */
+#include <urcu-qsbr.h>
+#include <urcu/rculfhash.h>
+
+#include "lease/lease_table.h"
+
+#define LT_CACHE_LINE 64
+
+struct lt_slab;
+
+/* A slab record: the lease plus what the slab needs while it sits free. */
+struct lt_rec {
+	struct lease lease;
+	/* Written by a pusher before its release CAS, read by the popper after its acquire. */
+	struct lt_rec *free_next;
+	struct lt_slab *slab; /* set at create, read-only */
+};
+
+/*
+ * One writer's record slab. The free stack is a Treiber stack: any thread
+ * pushes (the owner on discard, the call_rcu thread on reclaim), only the
+ * owner pops. A Treiber pop is exposed to ABA only when the head it read
+ * can be popped and pushed back between its load and its CAS; with a
+ * single popper nobody else can pop that head, and pushers only ever put
+ * nodes above it, so the CAS fails (and retries) instead of linking a
+ * stale next. This is liburcu lfstack's "single consumer" case (option 3
+ * in urcu/lfstack.h), written with C11 atomics so sanitizers see it.
+ */
+struct lt_slab {
+	_Atomic(struct lt_rec *) free_head; /* owner: pop; any thread: push */
+	_Atomic size_t n_free; /* any thread rw, relaxed; stats only */
+	_Atomic long records; /* published records from this slab; stats only */
+	struct lt_rec *recs; /* read-only after create */
+	size_t n_recs;
+} __attribute__((aligned(LT_CACHE_LINE)));
+
+/* Free addresses of one subnet for one writer. Owner writer only: no atomics. */
+struct lt_free_list {
+	uint32_t *addr; /* LIFO stack of host-order addresses; top is addr[n - 1] */
+	uint64_t *on_list; /* bit per subnet pool address: already in addr[] */
+	uint32_t n, cap;
+} __attribute__((aligned(LT_CACHE_LINE)));
+
+struct lt_subnet {
+	uint32_t id;
+	uint32_t n_addrs; /* pool addresses; free list capacity */
+	struct lt_free_list *fl; /* [n_writers] */
+};
+
+struct lt_range {
+	uint32_t first, last; /* host order, inclusive */
+	uint32_t subnet_id;
+	enum addr_range_kind kind;
+	uint32_t subnet_off; /* pool: index of `first` among its subnet's pool addresses */
+	size_t slot_base; /* global slot index of `first`, for scan_slots */
+	_Atomic(struct lease *) *slots; /* any writer: CAS; any reader: load-acquire */
+	/*
+	 * Per address, the version of its last change of hands (struct lease
+	 * addr_version). Written only by the writer whose claim of the empty
+	 * slot succeeded, before it can release it again; the claim CAS
+	 * (acquire) orders it after the previous holder's write.
+	 */
+	_Atomic uint32_t *versions;
+};
+
+struct lease_table {
+	struct cds_lfht *ht;
+	unsigned n_writers;
+	struct lt_slab *slabs; /* [n_writers] */
+	struct lt_range *ranges; /* sorted by first */
+	size_t n_ranges;
+	size_t n_slots; /* addresses in all ranges */
+	size_t n_pool_addrs; /* addresses in pool ranges */
+	struct lt_subnet *subnets; /* sorted by id */
+	size_t n_subnets;
+};
+
+static inline struct lt_rec *lt_rec_of(const struct lease *l)
+{
+	return caa_container_of((struct lease *)l, struct lt_rec, lease);
+}
+
+static inline void lt_slab_push(struct lt_slab *slab, struct lt_rec *rec)
+{
+	struct lt_rec *head = atomic_load_explicit(&slab->free_head, memory_order_relaxed);
+
+	/* Count first, so the owner's decrement after its pop never goes below zero. */
+	atomic_fetch_add_explicit(&slab->n_free, 1, memory_order_relaxed);
+	do
+		rec->free_next = head;
+	while (!atomic_compare_exchange_weak_explicit(&slab->free_head, &head, rec,
+						      memory_order_release, memory_order_relaxed));
+}
+
+/* Owner only: see struct lt_slab for why a single popper needs no ABA guard. */
+static inline struct lt_rec *lt_slab_pop(struct lt_slab *slab)
+{
+	struct lt_rec *head = atomic_load_explicit(&slab->free_head, memory_order_acquire);
+
+	while (head != NULL &&
+	       !atomic_compare_exchange_weak_explicit(&slab->free_head, &head, head->free_next,
+						      memory_order_acquire, memory_order_acquire))
+		;
+	if (head != NULL)
+		atomic_fetch_sub_explicit(&slab->n_free, 1, memory_order_relaxed);
+	return head;
+}
+
+/* call_rcu callback (call_rcu thread): the grace period has passed, no reader holds it. */
+static inline void lt_reclaim_cb(struct rcu_head *head)
+{
+	struct lease *l = caa_container_of(head, struct lease, rcu);
+	struct lt_rec *rec = lt_rec_of(l);
+
+	lt_slab_push(rec->slab, rec);
+}
+
+static inline void lt_retire(struct lease *l) { urcu_qsbr_call_rcu(&l->rcu, lt_reclaim_cb); }
+
+/* The range holding ip, or NULL. Ranges are immutable once writers run. */
+static inline struct lt_range *lt_range_find(const struct lease_table *t, uint32_t ip)
+{
+	size_t lo = 0, hi = t->n_ranges;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->ranges[mid].first <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || ip > t->ranges[lo - 1].last)
+		return NULL;
+	return &t->ranges[lo - 1];
+}
+
+static inline _Atomic(struct lease *) *lt_slot(const struct lt_range *r, uint32_t ip)
+{
+	return &r->slots[ip - r->first];
+}
+
+static inline uint32_t lt_range_size(const struct lt_range *r) { return r->last - r->first + 1; }
+
+/* Defensive: empty a slot that still points to a dying version. */
+static inline void lt_slot_clear_if(struct lease_table *t, const struct lease *l)
+{
+	struct lt_range *r;
+	struct lease *expected = (struct lease *)l;
+
+	if (l->ip == 0 || (r = lt_range_find(t, l->ip)) == NULL)
+		return;
+	/*
+	 * The address goes on no free list here (we may not be the owner of
+	 * any list); a requested-address claim can still take it, and its
+	 * release puts it back in circulation.
+	 */
+	atomic_compare_exchange_strong_explicit(lt_slot(r, l->ip), &expected, NULL,
+						memory_order_release, memory_order_relaxed);
+}
+
+#endif

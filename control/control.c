@@ -43,26 +43,35 @@ static void publish_stats(struct control *c)
  * The journal failed to take a round: log the first failure at once, then
  * at most one line per JOURNAL_ALARM_LOG_SECS with what was withheld
  * meanwhile, so a full disk gives an operator one line to act on, not one
- * per record. The alarm stays raised until a commit succeeds.
+ * per record. journal_failing drops as soon as a commit succeeds, but the
+ * episode (and its one "writes succeed again" line) ends only after
+ * JOURNAL_ALARM_SETTLE_SECS without a failure: a nearly full disk takes a
+ * small round now and then, and each of those must not read as a recovery
+ * followed by a new alarm.
  */
 #define JOURNAL_ALARM_LOG_SECS 10
+#define JOURNAL_ALARM_SETTLE_SECS 2
 
 static void journal_alarm(struct control *c, int err, uint32_t lost)
 {
 	int64_t now = (int64_t)time(NULL);
 	struct control_journal_alarm *a = &c->alarm;
+	bool new_episode = a->failures == 0;
 
 	a->failures++;
 	a->lost += lost;
+	a->ok_since = 0;
 	atomic_fetch_add_explicit(&c->counters->journal_records_lost, lost, memory_order_relaxed);
 	if (!atomic_load_explicit(&c->counters->journal_failing, memory_order_relaxed)) {
 		atomic_store_explicit(&c->counters->journal_failing, 1, memory_order_relaxed);
-		atomic_store_explicit(&c->counters->journal_failing_since_unix, (uint64_t)now,
-				      memory_order_relaxed);
-		a->since = now;
-	} else if (now - a->last_log < JOURNAL_ALARM_LOG_SECS) {
-		return;
+		if (new_episode) {
+			atomic_store_explicit(&c->counters->journal_failing_since_unix,
+					      (uint64_t)now, memory_order_relaxed);
+			a->since = now;
+		}
 	}
+	if (!new_episode && now - a->last_log < JOURNAL_ALARM_LOG_SECS)
+		return;
 	fprintf(stderr,
 		"leasewired: journal: ALARM: cannot write the lease store %s: %s; no ACK leaves "
 		"until it can (%llu commits failed, %llu ACKs withheld since %llds ago); free "
@@ -72,17 +81,32 @@ static void journal_alarm(struct control *c, int err, uint32_t lost)
 	a->last_log = now;
 }
 
+/* A commit succeeded: the store takes records again. */
 static void journal_alarm_clear(struct control *c)
 {
 	struct control_journal_alarm *a = &c->alarm;
 
-	if (!atomic_load_explicit(&c->counters->journal_failing, memory_order_relaxed))
+	if (!a->failures)
 		return;
 	atomic_store_explicit(&c->counters->journal_failing, 0, memory_order_relaxed);
+	if (!a->ok_since)
+		a->ok_since = (int64_t)time(NULL);
+}
+
+/* End the episode once commits have succeeded long enough (or at shutdown). */
+static void journal_alarm_settle(struct control *c, bool now_anyway)
+{
+	struct control_journal_alarm *a = &c->alarm;
+	int64_t now = (int64_t)time(NULL);
+
+	if (!a->failures || !a->ok_since)
+		return;
+	if (!now_anyway && now - a->ok_since < JOURNAL_ALARM_SETTLE_SECS)
+		return;
 	fprintf(stderr,
 		"leasewired: journal: writes succeed again after %llds: %llu commits had failed, "
 		"%llu ACKs were withheld (those clients retry and are answered now)\n",
-		(long long)((int64_t)time(NULL) - a->since), (unsigned long long)a->failures,
+		(long long)(a->ok_since - a->since), (unsigned long long)a->failures,
 		(unsigned long long)a->lost);
 	memset(a, 0, sizeof(*a));
 }
@@ -175,6 +199,8 @@ void control_publish_stats(struct control *c) { publish_stats(c); }
 static void commit_poll(struct control *c)
 {
 	int n = control_commit_round(c);
+
+	journal_alarm_settle(c, false);
 	if (n == 0)
 		usleep(CONTROL_IDLE_SLEEP_US);
 	else if (n < 0)
@@ -194,6 +220,7 @@ int control_drain(struct control *c)
 
 	while ((rc = control_commit_round(c)) > 0)
 		;
+	journal_alarm_settle(c, true);
 	publish_stats(c);
 	return rc < 0 ? rc : 0;
 }

@@ -40,6 +40,7 @@ struct control_journal_alarm {
 	int64_t last_log; /* unix secs of the last log line */
 	uint64_t failures; /* commit rounds failed */
 	uint64_t lost; /* events whose records did not become durable */
+	int64_t ok_since; /* unix secs commits succeed again; 0 while failing or idle */
 };
 
 struct control {

@@ -461,6 +461,71 @@ START_TEST(sustained_failure_then_recovery)
 }
 END_TEST
 
+/* Count the lines of stderr that contain what, while fn runs. */
+static unsigned stderr_lines_with(void (*fn)(void), const char *what1, const char *what2,
+				  unsigned *n2)
+{
+	char path[] = "/tmp/lw-alarm-log.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char line[1024];
+	unsigned n1 = 0;
+
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	fn();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	FILE *f = fdopen(fd, "r");
+	rewind(f);
+	*n2 = 0;
+	while (fgets(line, sizeof(line), f)) {
+		n1 += strstr(line, what1) != NULL;
+		*n2 += strstr(line, what2) != NULL;
+	}
+	fclose(f);
+	unlink(path);
+	return n1;
+}
+
+/* A nearly full disk: rounds fail, one small round fits, they fail again. */
+static void flapping_disk(void)
+{
+	journal_set_io(rig->ctl.journal, &faulty_io);
+	fault.pwrite_fail_at = 1;
+	fault.sticky = true;
+	fault.fail_errno = ENOSPC;
+	for (int flap = 0; flap < 4; flap++) {
+		journal_set_io(rig->ctl.journal, &faulty_io);
+		for (int round = 0; round < 3; round++) {
+			emit_n(0, 2);
+			ck_assert_int_lt(control_commit_round(&rig->ctl), 0);
+		}
+		ck_assert_uint_eq(atomic_load(&rig->counters.journal_failing), 1);
+		journal_set_io(rig->ctl.journal, NULL);
+		emit_n(1, 1);
+		ck_assert_int_eq(control_commit_round(&rig->ctl), 1);
+		/* journal_failing tells the truth at once... */
+		ck_assert_uint_eq(atomic_load(&rig->counters.journal_failing), 0);
+	}
+	/* ...but the episode ends (one recovery line) only once it has settled. */
+	ck_assert_int_eq(control_drain(&rig->ctl), 0);
+}
+
+START_TEST(flapping_disk_is_one_episode)
+{
+	unsigned recoveries;
+	unsigned alarms =
+	    stderr_lines_with(flapping_disk, "journal: ALARM", "writes succeed again", &recoveries);
+
+	ck_assert_uint_eq(alarms, 1);
+	ck_assert_uint_eq(recoveries, 1);
+	ck_assert_uint_eq(releasable(1), 4);
+	ck_assert_uint_eq(releasable(0), 0);
+}
+END_TEST
+
 /* ---- record order across workers ------------------------------------- */
 
 #define X_IP 0x0a4d0105u /* 10.77.1.5 */
@@ -783,6 +848,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, short_write_completes);
 	tcase_add_test(tc, refused_record_fails_its_worker_only);
 	tcase_add_test(tc, sustained_failure_then_recovery);
+	tcase_add_test(tc, flapping_disk_is_one_episode);
 	tcase_add_test(tc, cross_worker_order);
 	tcase_add_test(tc, store_of_format_0_recovers);
 	tcase_add_test(tc, compaction_leaves_commits_running);

@@ -136,6 +136,29 @@ static void report(struct recovery *r, const char *name, uint64_t off, uint64_t 
 	rep->reason = (uint8_t)why;
 }
 
+/* What journal_record_decode hands out: every walk over a file needs a place for it. */
+struct rec {
+	uint64_t seq;
+	uint8_t type;
+	struct lease_image img;
+	size_t used;
+};
+
+/* Decode the record at p + off (off < len). */
+static enum journal_decode_result decode_at(const uint8_t *p, size_t len, size_t off,
+					    struct rec *rec)
+{
+	return journal_record_decode(p + off, len - off, &rec->seq, &rec->type, &rec->img,
+				     &rec->used);
+}
+
+/* The records between a snapshot's header and trailer (m->len checked by the caller). */
+static const uint8_t *snapshot_records(const struct mapped *m, size_t *len)
+{
+	*len = m->len - SNAP_HEADER_LEN - SNAP_TRAILER_LEN;
+	return m->p + SNAP_HEADER_LEN;
+}
+
 /* Verify a snapshot completely (trailer, CRC, every record) without applying. */
 static int snapshot_verify(const struct mapped *m, uint64_t gen, uint64_t *count,
 			   uint64_t *base_seq)
@@ -150,8 +173,8 @@ static int snapshot_verify(const struct mapped *m, uint64_t gen, uint64_t *count
 	    get_le64(t + 8) != get_le64(h + 16))
 		return -EBADMSG;
 
-	const uint8_t *recs = m->p + SNAP_HEADER_LEN;
-	size_t recs_len = m->len - SNAP_HEADER_LEN - SNAP_TRAILER_LEN;
+	size_t recs_len;
+	const uint8_t *recs = snapshot_records(m, &recs_len);
 	uint32_t crc = crc32c(0, recs, recs_len);
 	crc = crc32c(crc, h, SNAP_HEADER_LEN);
 	crc = crc32c(crc, t, 16);
@@ -161,15 +184,11 @@ static int snapshot_verify(const struct mapped *m, uint64_t gen, uint64_t *count
 	uint64_t n = 0;
 	size_t off = 0;
 	while (off < recs_len) {
-		uint64_t seq;
-		uint8_t type;
-		struct lease_image img;
-		size_t used;
-		if (journal_record_decode(recs + off, recs_len - off, &seq, &type, &img, &used) !=
-			JOURNAL_DECODE_OK ||
-		    type != JOURNAL_REC_UPSERT)
+		struct rec rec;
+		if (decode_at(recs, recs_len, off, &rec) != JOURNAL_DECODE_OK ||
+		    rec.type != JOURNAL_REC_UPSERT)
 			return -EBADMSG;
-		off += used;
+		off += rec.used;
 		n++;
 	}
 	if (n != get_le64(h + 16))
@@ -181,24 +200,21 @@ static int snapshot_verify(const struct mapped *m, uint64_t gen, uint64_t *count
 
 static int snapshot_apply(struct recovery *r, const struct mapped *m, const char *name)
 {
-	const uint8_t *recs = m->p + SNAP_HEADER_LEN;
-	size_t recs_len = m->len - SNAP_HEADER_LEN - SNAP_TRAILER_LEN;
+	size_t recs_len;
+	const uint8_t *recs = snapshot_records(m, &recs_len);
 	size_t off = 0;
 
 	while (off < recs_len) {
-		uint64_t seq;
-		uint8_t type;
-		struct lease_image img;
-		size_t used;
+		struct rec rec;
 		/* Verified just before: decoding cannot fail here. */
-		journal_record_decode(recs + off, recs_len - off, &seq, &type, &img, &used);
-		if (r->apply && r->apply(JOURNAL_REC_UPSERT, &img, r->arg) != 0) {
+		decode_at(recs, recs_len, off, &rec);
+		if (r->apply && r->apply(JOURNAL_REC_UPSERT, &rec.img, r->arg) != 0) {
 			set_err(r->err, r->err_len, "%s offset %zu: apply aborted recovery", name,
 				SNAP_HEADER_LEN + off);
 			return -ECANCELED;
 		}
 		r->st->snapshot_records++;
-		off += used;
+		off += rec.used;
 	}
 	return 0;
 }
@@ -211,12 +227,8 @@ static size_t resync(const uint8_t *p, size_t len, size_t from, bool *bounded)
 
 	*bounded = end < len;
 	for (size_t pos = from; pos < end; pos++) {
-		uint64_t seq;
-		uint8_t type;
-		struct lease_image img;
-		size_t used;
-		if (p[pos] == m0 && journal_record_decode(p + pos, len - pos, &seq, &type, &img,
-							  &used) == JOURNAL_DECODE_OK)
+		struct rec rec;
+		if (p[pos] == m0 && decode_at(p, len, pos, &rec) == JOURNAL_DECODE_OK)
 			return pos;
 	}
 	return *bounded ? end : len;
@@ -224,13 +236,9 @@ static size_t resync(const uint8_t *p, size_t len, size_t from, bool *bounded)
 
 static bool record_ok_at(const uint8_t *p, size_t len, size_t off)
 {
-	uint64_t seq;
-	uint8_t type;
-	struct lease_image img;
-	size_t used;
+	struct rec rec;
 
-	return off < len && journal_record_decode(p + off, len - off, &seq, &type, &img, &used) ==
-				JOURNAL_DECODE_OK;
+	return off < len && decode_at(p, len, off, &rec) == JOURNAL_DECODE_OK;
 }
 
 /*
@@ -245,23 +253,19 @@ static int journal_replay(struct recovery *r, const struct mapped *m, const char
 
 	*good_end = 0;
 	while (off < len) {
-		uint64_t seq;
-		uint8_t type;
-		struct lease_image img;
-		size_t used;
-		enum journal_decode_result res =
-		    journal_record_decode(p + off, len - off, &seq, &type, &img, &used);
+		struct rec rec;
+		enum journal_decode_result res = decode_at(p, len, off, &rec);
 
 		if (res == JOURNAL_DECODE_OK) {
-			if (r->apply && r->apply(type, &img, r->arg) != 0) {
+			if (r->apply && r->apply(rec.type, &rec.img, r->arg) != 0) {
 				set_err(r->err, r->err_len, "%s offset %zu: apply aborted recovery",
 					name, off);
 				return -ECANCELED;
 			}
 			r->st->journal_records++;
-			if (seq > r->st->last_seq)
-				r->st->last_seq = seq;
-			off += used;
+			if (rec.seq > r->st->last_seq)
+				r->st->last_seq = rec.seq;
+			off += rec.used;
 			*good_end = off;
 			continue;
 		}
@@ -278,8 +282,8 @@ static int journal_replay(struct recovery *r, const struct mapped *m, const char
 		 */
 		size_t next;
 		if ((res == JOURNAL_DECODE_BAD_CRC || res == JOURNAL_DECODE_BAD_BODY) &&
-		    (off + used == len || record_ok_at(p, len, off + used))) {
-			next = off + used;
+		    (off + rec.used == len || record_ok_at(p, len, off + rec.used))) {
+			next = off + rec.used;
 		} else {
 			bool bounded;
 			next = resync(p, len, off + 1, &bounded);

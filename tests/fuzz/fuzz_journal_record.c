@@ -2,7 +2,7 @@
 /*
  * Fuzz the journal record codec (reliability.md P05, D08). Pure: no files,
  * so it links with common/ only; the file-level loader is exercised by
- * tests/unit/control/journal/test_journal.c (random_damage_never_crashes).
+ * tests/unit/control/journal/test_journal_recovery.c (random_damage_never_crashes).
  *
  * First byte even (records start with 'N', 0x4e): walk the input as a
  * journal, the way recovery does, and check the walker always progresses

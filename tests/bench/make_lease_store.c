@@ -78,11 +78,9 @@ static void make_varied_image(struct lease_image *img, uint32_t i, int64_t now)
 		/* Odd leases are keyed by a client identifier (option 61). */
 		img->key_len = 6;
 		img->key[0] = LEASE_KEY_CLIENT_ID;
-		img->key[1] = 0xff;
-		img->key[2] = (uint8_t)(i >> 24);
-		img->key[3] = (uint8_t)(i >> 16);
-		img->key[4] = (uint8_t)(i >> 8);
-		img->key[5] = (uint8_t)i;
+		img->key[1] = 0xff; /* then i, big-endian */
+		for (unsigned k = 0; k < 4; k++)
+			img->key[2 + k] = (uint8_t)(i >> (24 - 8 * k));
 	}
 }
 

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The /leasewire telemetry endpoints (telemetry.h). The fields of
+ * /leasewire/lease come from the lease field list (mgmt/lease_view.h).
+ */
 #include "telemetry/telemetry.h"
 
 #include <arpa/inet.h>
@@ -31,19 +35,6 @@ static struct config_snapshot **tel_live;
 static int64_t tel_started_unix;
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool tel_attached;
-
-static void ip_str(uint32_t ip, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 0xff, ip >> 8 & 0xff, ip & 0xff);
-}
-
-static void mac_str(const struct lease *l, char *buf, size_t len)
-{
-	size_t off = 0;
-	buf[0] = '\0';
-	for (unsigned i = 0; i < l->hlen && i < 16 && off + 3 < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, i ? ":%02x" : "%02x", l->chaddr[i]);
-}
 
 static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -117,8 +108,8 @@ static int leases_visit(const struct lease *l, const struct lw_config *cfg, void
 		lw->by_state[l->state]++;
 	if (lw->sampled < LEASES_SAMPLE && l->ip) {
 		char line[96], ip[16], mac[64];
-		ip_str(l->ip, ip, sizeof(ip));
-		mac_str(l, mac, sizeof(mac));
+		lease_view_ip(l->ip, ip, sizeof(ip));
+		lease_view_mac(l, mac, sizeof(mac));
 		snprintf(line, sizeof(line), "%s %s %s", ip, lease_state_name(l->state), mac);
 		rte_tel_data_add_array_string(lw->sample, line);
 		lw->sampled++;
@@ -183,20 +174,31 @@ static void lease_dict(struct rte_tel_data *d, const struct lease *l)
 {
 	char buf[2 * LEASE_KEY_MAX + 1];
 
-	ip_str(l->ip, buf, sizeof(buf));
-	rte_tel_data_add_dict_string(d, "ip", buf);
-	rte_tel_data_add_dict_string(d, "state", lease_state_name(l->state));
-	mac_str(l, buf, sizeof(buf));
+	/* A key per listed field (mgmt/lease_view.h), then those built from several. */
+	for (size_t i = 0; i < lease_field_views_n; i++) {
+		const struct lease_field_view *v = &lease_field_views[i];
+		int64_t x = v->value(l);
+		switch (v->kind) {
+		case LV_IP4:
+		case LV_STATE:
+			lease_view_field_text(v, l, buf, sizeof(buf));
+			rte_tel_data_add_dict_string(d, v->key, buf);
+			break;
+		case LV_TIME:
+		case LV_EXPIRY:
+		case LV_UINT:
+		case LV_FLAGS:
+		case LV_SECS: rte_tel_data_add_dict_u64(d, v->key, x < 0 ? 0 : (uint64_t)x); break;
+		}
+	}
+	lease_view_mac(l, buf, sizeof(buf));
 	rte_tel_data_add_dict_string(d, "hw_address", buf);
+	/* Hex without colons, unlike the shell's client-id: kept as telemetry always gave it. */
 	buf[0] = '\0';
 	if (l->key_len > 1 && l->key[0] == LEASE_KEY_CLIENT_ID)
 		for (unsigned i = 1; i < l->key_len && 2 * i < sizeof(buf); i++)
 			snprintf(buf + 2 * (i - 1), 3, "%02x", l->key[i]);
 	rte_tel_data_add_dict_string(d, "client_id", buf);
-	rte_tel_data_add_dict_u64(d, "subnet_id", l->subnet_id);
-	rte_tel_data_add_dict_int(d, "cltt", (int)l->cltt);
-	rte_tel_data_add_dict_u64(d, "expire", l->expire < 0 ? 0 : (uint64_t)l->expire);
-	rte_tel_data_add_dict_u64(d, "lease_secs", l->lease_secs);
 	rte_tel_data_add_dict_u64(d, "journal_seq", l->journal_seq);
 }
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The /leasewire telemetry endpoints (telemetry.h). The fields of
+ * The /leasewire telemetry endpoints (telemetry.h). Every endpoint is a
+ * line of tel_endpoints[] at the end: one dispatcher takes the lock that
+ * telemetry_detach() waits on and calls the endpoint's handler, so a new
+ * domain adds its endpoints with one line each. The fields of
  * /leasewire/lease come from the lease field list (mgmt/lease_view.h).
  */
 #include "telemetry/telemetry.h"
@@ -35,6 +38,31 @@ static struct config_snapshot **tel_live;
 static int64_t tel_started_unix;
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool tel_attached;
+
+/* A numeric entry of a view's per-item dict. */
+struct tel_u64 {
+	const char *key;
+	uint64_t value;
+};
+
+#define TEL_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A new dict holding kv[0..n), or NULL when out of memory: the per-port,
+ * per-worker and per-pool containers are lists of numbers, plus a few
+ * strings the caller adds.
+ */
+static struct rte_tel_data *tel_u64_dict(const struct tel_u64 *kv, size_t n)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (!c)
+		return NULL;
+	rte_tel_data_start_dict(c);
+	for (size_t i = 0; i < n; i++)
+		rte_tel_data_add_dict_u64(c, kv[i].key, kv[i].value);
+	return c;
+}
 
 static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -291,28 +319,25 @@ static int tel_interfaces_locked(const char *cmd, const char *params, struct rte
 	for (unsigned i = 0; i < tel_status->n_ports; i++) {
 		struct port_status p;
 		char ip[16];
-		struct rte_tel_data *c;
-		if (tel_status->port(i, &p) < 0 || !(c = rte_tel_data_alloc()))
+		if (tel_status->port(i, &p) < 0)
 			continue;
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "port", p.port_id);
+		const struct tel_u64 kv[] = {
+			{ "port", p.port_id },		{ "prefix_len", p.prefix_len },
+			{ "speed_mbps", p.speed_mbps }, { "rx_queues", p.n_rxq },
+			{ "tx_queues", p.n_txq },	{ "ipackets", p.ipackets },
+			{ "opackets", p.opackets },	{ "ibytes", p.ibytes },
+			{ "obytes", p.obytes },		{ "ierrors", p.ierrors },
+			{ "oerrors", p.oerrors },	{ "imissed", p.imissed },
+			{ "rx_nombuf", p.rx_nombuf },
+		};
+		struct rte_tel_data *c = tel_u64_dict(kv, TEL_N(kv));
+		if (!c)
+			continue;
 		rte_tel_data_add_dict_string(c, "driver", p.driver);
 		rte_tel_data_add_dict_string(c, "mac", p.mac);
 		lease_view_ip(p.address, ip, sizeof(ip));
 		rte_tel_data_add_dict_string(c, "address", ip);
-		rte_tel_data_add_dict_u64(c, "prefix_len", p.prefix_len);
 		rte_tel_data_add_dict_string(c, "link", p.link_up ? "up" : "down");
-		rte_tel_data_add_dict_u64(c, "speed_mbps", p.speed_mbps);
-		rte_tel_data_add_dict_u64(c, "rx_queues", p.n_rxq);
-		rte_tel_data_add_dict_u64(c, "tx_queues", p.n_txq);
-		rte_tel_data_add_dict_u64(c, "ipackets", p.ipackets);
-		rte_tel_data_add_dict_u64(c, "opackets", p.opackets);
-		rte_tel_data_add_dict_u64(c, "ibytes", p.ibytes);
-		rte_tel_data_add_dict_u64(c, "obytes", p.obytes);
-		rte_tel_data_add_dict_u64(c, "ierrors", p.ierrors);
-		rte_tel_data_add_dict_u64(c, "oerrors", p.oerrors);
-		rte_tel_data_add_dict_u64(c, "imissed", p.imissed);
-		rte_tel_data_add_dict_u64(c, "rx_nombuf", p.rx_nombuf);
 		rte_tel_data_add_dict_container(d, p.name, c, 0);
 	}
 	return 0;
@@ -326,21 +351,22 @@ static int tel_workers_view_locked(const char *cmd, const char *params, struct r
 	for (unsigned i = 0; i < tel_status->n_workers; i++) {
 		struct worker_status w;
 		char name[24];
-		struct rte_tel_data *c = rte_tel_data_alloc();
+		tel_status->worker(i, &w);
+		const struct tel_u64 kv[] = {
+			{ "lcore", w.lcore },
+			{ "rx_packets", w.rx_packets },
+			{ "tx_packets", w.tx_packets },
+			{ "steer_ring_used", w.steer_ring_used },
+			{ "steer_ring_size", w.steer_ring_size },
+			{ "event_ring_used", w.event_ring_used },
+			{ "event_ring_size", w.event_ring_size },
+			{ "cmd_ring_used", w.cmd_ring_used },
+			{ "cmd_ring_size", w.cmd_ring_size },
+			{ "parked_acks", w.parked_now },
+		};
+		struct rte_tel_data *c = tel_u64_dict(kv, TEL_N(kv));
 		if (!c)
 			continue;
-		tel_status->worker(i, &w);
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "lcore", w.lcore);
-		rte_tel_data_add_dict_u64(c, "rx_packets", w.rx_packets);
-		rte_tel_data_add_dict_u64(c, "tx_packets", w.tx_packets);
-		rte_tel_data_add_dict_u64(c, "steer_ring_used", w.steer_ring_used);
-		rte_tel_data_add_dict_u64(c, "steer_ring_size", w.steer_ring_size);
-		rte_tel_data_add_dict_u64(c, "event_ring_used", w.event_ring_used);
-		rte_tel_data_add_dict_u64(c, "event_ring_size", w.event_ring_size);
-		rte_tel_data_add_dict_u64(c, "cmd_ring_used", w.cmd_ring_used);
-		rte_tel_data_add_dict_u64(c, "cmd_ring_size", w.cmd_ring_size);
-		rte_tel_data_add_dict_u64(c, "parked_acks", w.parked_now);
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
@@ -364,8 +390,17 @@ static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_
 	for (size_t i = 0; i < n; i++) {
 		const struct pool_usage *p = &pools[i];
 		char a[16], b[16], name[48];
-		struct rte_tel_data *c = rte_tel_data_alloc();
 		uint64_t held = p->bound + p->offered + p->declined;
+		const struct tel_u64 kv[] = {
+			{ "subnet_id", p->subnet_id },
+			{ "size", p->size },
+			{ "used", p->bound },
+			{ "free", p->size - held },
+			{ "offered", p->offered },
+			{ "declined", p->declined },
+			{ "utilisation_permille", p->size ? held * 1000 / p->size : 0 },
+		};
+		struct rte_tel_data *c = tel_u64_dict(kv, TEL_N(kv));
 		if (!c)
 			continue;
 		lease_view_ip(p->first, a, sizeof(a));
@@ -375,17 +410,8 @@ static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_
 		for (size_t k = 0; k < i; k++)
 			nth += pools[k].subnet_id == p->subnet_id;
 		snprintf(name, sizeof(name), "subnet%u_pool%zu", p->subnet_id, nth);
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "subnet_id", p->subnet_id);
 		rte_tel_data_add_dict_string(c, "first", a);
 		rte_tel_data_add_dict_string(c, "last", b);
-		rte_tel_data_add_dict_u64(c, "size", p->size);
-		rte_tel_data_add_dict_u64(c, "used", p->bound);
-		rte_tel_data_add_dict_u64(c, "free", p->size - held);
-		rte_tel_data_add_dict_u64(c, "offered", p->offered);
-		rte_tel_data_add_dict_u64(c, "declined", p->declined);
-		rte_tel_data_add_dict_u64(c, "utilisation_permille",
-					  p->size ? held * 1000 / p->size : 0);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
 	return 0;
@@ -420,27 +446,76 @@ static int tel_journal_locked(const char *cmd, const char *params, struct rte_te
 	return 0;
 }
 
-#define TEL_GUARDED(fn) \
-	static int fn(const char *cmd, const char *params, struct rte_tel_data *d) \
-	{ \
-		int rc = -ENODEV; \
-		pthread_mutex_lock(&tel_lock); \
-		if (tel_attached) \
-			rc = fn##_locked(cmd, params, d); \
-		pthread_mutex_unlock(&tel_lock); \
-		return rc; \
-	}
-TEL_GUARDED(tel_stats)
-TEL_GUARDED(tel_leases)
-TEL_GUARDED(tel_lease)
-TEL_GUARDED(tel_version)
-TEL_GUARDED(tel_uptime)
-TEL_GUARDED(tel_running_config)
-TEL_GUARDED(tel_interfaces)
-TEL_GUARDED(tel_workers_view)
-TEL_GUARDED(tel_pools)
-TEL_GUARDED(tel_journal)
-#undef TEL_GUARDED
+/* ------------------------------------------------------------ endpoints */
+
+/* When an endpoint can be registered: its handler reads what that call hands over. */
+enum tel_group {
+	TEL_WITH_TABLE, /* telemetry_register: workers, lease table, control counters */
+	TEL_WITH_VIEWS, /* telemetry_register_views: status, live config, start time */
+};
+
+struct tel_endpoint {
+	enum tel_group group;
+	const char *path;
+	int (*handler)(const char *cmd, const char *params, struct rte_tel_data *d);
+	const char *help;
+};
+
+/* Every /leasewire endpoint, one line each. */
+static const struct tel_endpoint tel_endpoints[] = {
+	{ TEL_WITH_TABLE, "/leasewire/stats", tel_stats_locked,
+	  "Counters summed over workers, drops by reason" },
+	{ TEL_WITH_TABLE, "/leasewire/leases", tel_leases_locked,
+	  "Lease records by state, with a sample" },
+	{ TEL_WITH_TABLE, "/leasewire/lease", tel_lease_locked,
+	  "One lease by address. Parameters: IPv4 address" },
+	{ TEL_WITH_VIEWS, "/leasewire/version", tel_version_locked,
+	  "leasewire and DPDK versions (shell: show version)" },
+	{ TEL_WITH_VIEWS, "/leasewire/uptime", tel_uptime_locked,
+	  "Start time and uptime (shell: show uptime)" },
+	{ TEL_WITH_VIEWS, "/leasewire/running_config", tel_running_config_locked,
+	  "Configuration in force, secrets masked, as lines" },
+	{ TEL_WITH_VIEWS, "/leasewire/interfaces", tel_interfaces_locked,
+	  "Ports: link, queues, counters (shell: show interfaces)" },
+	{ TEL_WITH_VIEWS, "/leasewire/workers", tel_workers_view_locked,
+	  "Per worker counters and ring occupancy (shell: show workers)" },
+	{ TEL_WITH_VIEWS, "/leasewire/statistics", tel_stats_locked,
+	  "Same as /leasewire/stats (shell: show statistics)" },
+	{ TEL_WITH_VIEWS, "/leasewire/pools", tel_pools_locked,
+	  "Pool size, used, free, offered, declined (shell: show pools)" },
+	{ TEL_WITH_VIEWS, "/leasewire/journal", tel_journal_locked,
+	  "Journal sequence, commits, latency, snapshot (shell: show journal)" },
+};
+
+/*
+ * The one callback DPDK calls for every endpoint (it passes the command
+ * name): under tel_lock, so that telemetry_detach() can wait out a query in
+ * flight, and -ENODEV once detached.
+ */
+static int tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&tel_lock);
+	for (size_t i = 0; tel_attached && i < TEL_N(tel_endpoints); i++)
+		if (strcmp(cmd, tel_endpoints[i].path) == 0) {
+			rc = tel_endpoints[i].handler(cmd, params, d);
+			break;
+		}
+	pthread_mutex_unlock(&tel_lock);
+	return rc;
+}
+
+static int tel_register_group(enum tel_group g)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < TEL_N(tel_endpoints); i++)
+		if (tel_endpoints[i].group == g)
+			rc |= rte_telemetry_register_cmd(tel_endpoints[i].path, tel_dispatch,
+							 tel_endpoints[i].help);
+	return rc;
+}
 
 void telemetry_detach(void)
 {
@@ -459,13 +534,7 @@ int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_
 	pthread_mutex_lock(&tel_lock);
 	tel_attached = true;
 	pthread_mutex_unlock(&tel_lock);
-	int rc = rte_telemetry_register_cmd("/leasewire/stats", tel_stats,
-					    "Counters summed over workers, drops by reason");
-	rc |= rte_telemetry_register_cmd("/leasewire/leases", tel_leases,
-					 "Lease records by state, with a sample");
-	rc |= rte_telemetry_register_cmd("/leasewire/lease", tel_lease,
-					 "One lease by address. Parameters: IPv4 address");
-	return rc;
+	return tel_register_group(TEL_WITH_TABLE);
 }
 
 int telemetry_register_views(const struct status_ops *status, struct config_snapshot **live,
@@ -476,24 +545,5 @@ int telemetry_register_views(const struct status_ops *status, struct config_snap
 	tel_live = live;
 	tel_started_unix = started_unix;
 	pthread_mutex_unlock(&tel_lock);
-	int rc = rte_telemetry_register_cmd("/leasewire/version", tel_version,
-					    "leasewire and DPDK versions (shell: show version)");
-	rc |= rte_telemetry_register_cmd("/leasewire/uptime", tel_uptime,
-					 "Start time and uptime (shell: show uptime)");
-	rc |= rte_telemetry_register_cmd("/leasewire/running_config", tel_running_config,
-					 "Configuration in force, secrets masked, as lines");
-	rc |= rte_telemetry_register_cmd("/leasewire/interfaces", tel_interfaces,
-					 "Ports: link, queues, counters (shell: show interfaces)");
-	rc |= rte_telemetry_register_cmd(
-	    "/leasewire/workers", tel_workers_view,
-	    "Per worker counters and ring occupancy (shell: show workers)");
-	rc |= rte_telemetry_register_cmd("/leasewire/statistics", tel_stats,
-					 "Same as /leasewire/stats (shell: show statistics)");
-	rc |= rte_telemetry_register_cmd(
-	    "/leasewire/pools", tel_pools,
-	    "Pool size, used, free, offered, declined (shell: show pools)");
-	rc |= rte_telemetry_register_cmd(
-	    "/leasewire/journal", tel_journal,
-	    "Journal sequence, commits, latency, snapshot (shell: show journal)");
-	return rc;
+	return tel_register_group(TEL_WITH_VIEWS);
 }

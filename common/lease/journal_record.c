@@ -39,13 +39,15 @@
 #include "lease/journal_record.h"
 #include "wire/wire.h"
 
-/* Format 0 body before the key: the since-0 fields and key_len. */
-#define JOURNAL_BODY_FIXED (LEASE_FIELDS_WIRE_BYTES_V0 + 1u)
-/* Fields of formats after 0, written after the key. */
-#define JOURNAL_BODY_LATER (LEASE_FIELDS_WIRE_BYTES - LEASE_FIELDS_WIRE_BYTES_V0)
-
-_Static_assert(JOURNAL_BODY_FIXED == 57u, "format 0 body layout changed: stores would not recover");
-_Static_assert(JOURNAL_BODY_LATER == 4u, "a field was added: it needs a new format version");
+/*
+ * The layout of formats 0 and 1 is on disk in every store: the list must
+ * keep producing it (57 bytes before the key, 4 after). A later format
+ * adds its own fields and leaves these alone.
+ */
+#define FORMAT_1_BYTES(name, ctype, dim, wire, since, ...) +((since) == 1 ? sizeof(ctype dim) : 0)
+_Static_assert(LEASE_FIELDS_WIRE_BYTES_V0 + 1u == 57u, "format 0 layout changed");
+_Static_assert((0 LEASE_FIELD_LIST(FORMAT_1_BYTES)) == 4u, "format 1 layout changed");
+#undef FORMAT_1_BYTES
 
 /*
  * Every listed field is a member of struct lease with the same type, and

@@ -62,9 +62,9 @@
 	X(lease_secs, uint32_t, , le32, 0, LEASE_KEA(valid_lifetime, "valid_lifetime"), \
 	  LEASE_VIEW(LV_SECS, "lease time", "lease_secs")) \
 	X(partner_expire, int64_t, , le64, 0, LEASE_KEA_NONE, \
-	  LEASE_VIEW(LV_TIME, "partner expires", "partner_expire")) \
+	  LEASE_VIEW(LV_TIME, "partner expiry", "partner_expire")) \
 	X(addr_version, uint32_t, , le32, 1, LEASE_KEA_NONE, \
-	  LEASE_VIEW(LV_UINT, "address version", "addr_version"))
+	  LEASE_VIEW(LV_UINT, "addr version", "addr_version"))
 
 /*
  * The kea and view arguments expand to "on, ..." so that a consumer can

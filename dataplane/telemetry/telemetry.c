@@ -64,10 +64,9 @@ static struct rte_tel_data *tel_u64_dict(const struct tel_u64 *kv, size_t n)
 	return c;
 }
 
-static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_stats_locked(const char *params, struct rte_tel_data *d)
 {
 	struct worker_counters sum;
-	(void)cmd;
 	(void)params;
 
 	memset(&sum, 0, sizeof(sum));
@@ -145,11 +144,10 @@ static int leases_visit(const struct lease *l, const struct lw_config *cfg, void
 	return 0;
 }
 
-static int tel_leases_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_leases_locked(const char *params, struct rte_tel_data *d)
 {
 	struct leases_walk lw = { 0 };
 	struct lease_filter f;
-	(void)cmd;
 
 	/* Optional filter, as "show leases": e.g. /leasewire/leases,state bound subnet 1 */
 	if (params && *params) {
@@ -230,10 +228,9 @@ static void lease_dict(struct rte_tel_data *d, const struct lease *l)
 	rte_tel_data_add_dict_u64(d, "journal_seq", l->journal_seq);
 }
 
-static int tel_lease_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_lease_locked(const char *params, struct rte_tel_data *d)
 {
 	struct in_addr a;
-	(void)cmd;
 
 	if (!params || inet_pton(AF_INET, params, &a) != 1)
 		return -EINVAL;
@@ -260,9 +257,8 @@ static int tel_lease_locked(const char *cmd, const char *params, struct rte_tel_
 
 /* ------------------------------------------------------------------ views */
 
-static int tel_version_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_version_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "leasewire", LW_TEL_VERSION);
@@ -272,9 +268,8 @@ static int tel_version_locked(const char *cmd, const char *params, struct rte_te
 	return 0;
 }
 
-static int tel_uptime_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_uptime_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "started_unix", (uint64_t)tel_started_unix);
@@ -283,10 +278,9 @@ static int tel_uptime_locked(const char *cmd, const char *params, struct rte_tel
 }
 
 /* Telemetry strings are short (RTE_TEL_MAX_STRING_LEN): the text goes as lines. */
-static int tel_running_config_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_running_config_locked(const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *lines = rte_tel_data_alloc();
-	(void)cmd;
 	(void)params;
 
 	if (!lines)
@@ -311,9 +305,8 @@ static int tel_running_config_locked(const char *cmd, const char *params, struct
 	return 0;
 }
 
-static int tel_interfaces_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_interfaces_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < tel_status->n_ports; i++) {
@@ -343,9 +336,8 @@ static int tel_interfaces_locked(const char *cmd, const char *params, struct rte
 	return 0;
 }
 
-static int tel_workers_view_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_workers_view_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < tel_status->n_workers; i++) {
@@ -375,10 +367,9 @@ static int tel_workers_view_locked(const char *cmd, const char *params, struct r
 
 #define TEL_POOLS_MAX 64
 
-static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_pools_locked(const char *params, struct rte_tel_data *d)
 {
 	struct pool_usage pools[TEL_POOLS_MAX];
-	(void)cmd;
 	(void)params;
 
 	rcu_register_thread();
@@ -417,9 +408,8 @@ static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_
 	return 0;
 }
 
-static int tel_journal_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_journal_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 #define JOURNAL_ADD(key, name) \
@@ -457,7 +447,7 @@ enum tel_group {
 struct tel_endpoint {
 	enum tel_group group;
 	const char *path;
-	int (*handler)(const char *cmd, const char *params, struct rte_tel_data *d);
+	int (*handler)(const char *params, struct rte_tel_data *d); /* under tel_lock */
 	const char *help;
 };
 
@@ -499,7 +489,7 @@ static int tel_dispatch(const char *cmd, const char *params, struct rte_tel_data
 	pthread_mutex_lock(&tel_lock);
 	for (size_t i = 0; tel_attached && i < TEL_N(tel_endpoints); i++)
 		if (strcmp(cmd, tel_endpoints[i].path) == 0) {
-			rc = tel_endpoints[i].handler(cmd, params, d);
+			rc = tel_endpoints[i].handler(params, d);
 			break;
 		}
 	pthread_mutex_unlock(&tel_lock);

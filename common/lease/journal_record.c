@@ -20,6 +20,12 @@
  *      u32 addr_version   the address's version (struct lease), which
  *                         orders records of one address across workers
  *
+ * This table documents formats 0 and 1; the code that writes and reads it
+ * is expanded from LEASE_FIELD_LIST (lease/lease_fields.h), and the
+ * assertions below tie the two (57 bytes before the key, 4 after). The key
+ * is hand-written here: it is not in the list (variable length, and it
+ * sits between the format 0 fields and the later ones).
+ *
  * The writer runs the same validation as the reader (journal_record_validate)
  * so nothing is written that recovery would refuse: ISC dhcpd wrote leases
  * its own loader rejected (CVE-2019-6474, reliability.md D08).
@@ -33,25 +39,40 @@
 #include "lease/journal_record.h"
 #include "wire/wire.h"
 
-#define JOURNAL_BODY_FIXED 57u
-#define JOURNAL_BODY_V1_EXTRA 4u /* addr_version */
+/*
+ * The layout of formats 0 and 1 is on disk in every store: the list must
+ * keep producing it (57 bytes before the key, 4 after). A later format
+ * adds its own fields and leaves these alone.
+ */
+#define FORMAT_1_BYTES(name, ctype, dim, wire, since, ...) +((since) == 1 ? sizeof(ctype dim) : 0)
+_Static_assert(LEASE_FIELDS_WIRE_BYTES_V0 + 1u == 57u, "format 0 layout changed");
+_Static_assert((0 LEASE_FIELD_LIST(FORMAT_1_BYTES)) == 4u, "format 1 layout changed");
+#undef FORMAT_1_BYTES
+
+/*
+ * Every listed field is a member of struct lease with the same type, and
+ * comes from a format this code writes; its wire size is its size.
+ */
+#define FIELD_CHECK(name, ctype, dim, wire, since, ...) \
+	_Static_assert( \
+	    __builtin_types_compatible_p(__typeof__(((struct lease *)0)->name), ctype dim), \
+	    "struct lease." #name " is not " #ctype #dim); \
+	_Static_assert((since) <= JOURNAL_FORMAT_VERSION, #name ": format not written"); \
+	_Static_assert(wire##_size(sizeof(ctype dim)) == sizeof(ctype dim), #name ": wire size");
+#define u8_size(n) 1u
+#define le32_size(n) 4u
+#define le64_size(n) 8u
+#define raw_size(n) (n)
+LEASE_FIELD_LIST(FIELD_CHECK)
+#undef FIELD_CHECK
 
 void lease_image_from_lease(struct lease_image *img, const struct lease *l)
 {
 	/* Zero first: padding and key bytes past key_len compare equal later. */
 	memset(img, 0, sizeof(*img));
-	img->ip = l->ip;
-	img->subnet_id = l->subnet_id;
-	img->state = l->state;
-	img->flags = l->flags;
-	img->htype = l->htype;
-	img->hlen = l->hlen;
-	memcpy(img->chaddr, l->chaddr, sizeof(img->chaddr));
-	img->cltt = l->cltt;
-	img->expire = l->expire;
-	img->lease_secs = l->lease_secs;
-	img->partner_expire = l->partner_expire;
-	img->addr_version = l->addr_version;
+#define COPY_OUT(name, ...) memcpy(&img->name, &l->name, sizeof(img->name));
+	LEASE_FIELD_LIST(COPY_OUT)
+#undef COPY_OUT
 	img->key_len = l->key_len <= LEASE_KEY_MAX ? l->key_len : LEASE_KEY_MAX;
 	memcpy(img->key, l->key, img->key_len);
 }
@@ -60,18 +81,9 @@ void lease_image_to_lease(struct lease *l, const struct lease_image *img)
 {
 	uint8_t key_len = img->key_len <= LEASE_KEY_MAX ? img->key_len : LEASE_KEY_MAX;
 
-	l->ip = img->ip;
-	l->subnet_id = img->subnet_id;
-	l->state = img->state;
-	l->flags = img->flags;
-	l->htype = img->htype;
-	l->hlen = img->hlen;
-	memcpy(l->chaddr, img->chaddr, sizeof(l->chaddr));
-	l->cltt = img->cltt;
-	l->expire = img->expire;
-	l->lease_secs = img->lease_secs;
-	l->partner_expire = img->partner_expire;
-	l->addr_version = img->addr_version;
+#define COPY_IN(name, ...) memcpy(&l->name, &img->name, sizeof(l->name));
+	LEASE_FIELD_LIST(COPY_IN)
+#undef COPY_IN
 	l->key_len = key_len;
 	memcpy(l->key, img->key, key_len);
 	memset(l->key + key_len, 0, sizeof(l->key) - key_len);
@@ -100,32 +112,58 @@ static uint32_t record_crc(const uint8_t *hdr, const uint8_t *body, size_t body_
 	return crc32c(crc, hdr + 20, JOURNAL_HEADER_LEN - 20);
 }
 
+/* Writers by wire encoding (lease/lease_fields.h): each returns the next byte. */
+static uint8_t *put_wire_u8(uint8_t *p, const uint8_t *v, size_t n)
+{
+	(void)n;
+	*p = *v;
+	return p + 1;
+}
+
+static uint8_t *put_wire_le32(uint8_t *p, const uint32_t *v, size_t n)
+{
+	(void)n;
+	put_le32(p, *v);
+	return p + 4;
+}
+
+static uint8_t *put_wire_le64(uint8_t *p, const int64_t *v, size_t n)
+{
+	(void)n;
+	put_le64(p, (uint64_t)*v);
+	return p + 8;
+}
+
+static uint8_t *put_wire_raw(uint8_t *p, const void *v, size_t n)
+{
+	memcpy(p, v, n);
+	return p + n;
+}
+
 int journal_record_encode(uint8_t *buf, size_t cap, uint64_t seq, enum journal_rec_type type,
 			  const struct lease_image *img)
 {
 	if (journal_record_validate(type, img) < 0)
 		return -EINVAL;
 
-	size_t body_len = JOURNAL_BODY_FIXED + img->key_len + JOURNAL_BODY_V1_EXTRA;
+	size_t body_len = LEASE_FIELDS_WIRE_BYTES + 1u + img->key_len;
 	size_t total = JOURNAL_HEADER_LEN + body_len;
 	if (cap < total)
 		return -ENOSPC;
 
-	uint8_t *b = buf + JOURNAL_HEADER_LEN;
-	put_le32(b + 0, img->ip);
-	put_le32(b + 4, img->subnet_id);
-	b[8] = img->state;
-	b[9] = img->flags;
-	b[10] = img->htype;
-	b[11] = img->hlen;
-	memcpy(b + 12, img->chaddr, 16);
-	put_le64(b + 28, (uint64_t)img->cltt);
-	put_le64(b + 36, (uint64_t)img->expire);
-	put_le32(b + 44, img->lease_secs);
-	put_le64(b + 48, (uint64_t)img->partner_expire);
-	b[56] = img->key_len;
-	memcpy(b + 57, img->key, img->key_len);
-	put_le32(b + 57 + img->key_len, img->addr_version);
+	uint8_t *b = buf + JOURNAL_HEADER_LEN, *p = b;
+	/* Format by format: the format 0 fields, the key, then each later format's. */
+	for (unsigned v = 0; v <= JOURNAL_FORMAT_VERSION; v++) {
+#define PUT(name, ctype, dim, wire, since, ...) \
+	if ((since) == v) \
+		p = put_wire_##wire(p, &img->name, sizeof(img->name));
+		LEASE_FIELD_LIST(PUT)
+#undef PUT
+		if (v == 0) {
+			*p++ = img->key_len;
+			p = put_wire_raw(p, img->key, img->key_len);
+		}
+	}
 
 	put_le32(buf + 0, JOURNAL_RECORD_MAGIC);
 	put_le32(buf + 4, (uint32_t)body_len);
@@ -138,19 +176,32 @@ int journal_record_encode(uint8_t *buf, size_t cap, uint64_t seq, enum journal_r
 }
 
 /* Little-endian reads through the shared bounds-checked cursor (STYLE rule 9). */
-static uint32_t take_le32(struct wire_cursor *c)
+static void take_wire_u8(struct wire_cursor *c, uint8_t *v, size_t n)
+{
+	(void)n;
+	*v = wire_u8(c);
+}
+
+static void take_wire_le32(struct wire_cursor *c, uint32_t *v, size_t n)
 {
 	const uint8_t *p = wire_take(c, 4);
-	return p ? get_le32(p) : 0;
+	(void)n;
+	*v = p ? get_le32(p) : 0;
 }
 
-static int64_t take_le64(struct wire_cursor *c)
+static void take_wire_le64(struct wire_cursor *c, int64_t *v, size_t n)
 {
 	const uint8_t *p = wire_take(c, 8);
-	return p ? (int64_t)get_le64(p) : 0;
+	(void)n;
+	*v = p ? (int64_t)get_le64(p) : 0;
 }
 
-/* Parse a CRC-checked body; BAD_BODY when it does not describe a valid image. */
+static void take_wire_raw(struct wire_cursor *c, void *v, size_t n) { wire_read(c, v, n); }
+
+/*
+ * Parse a CRC-checked body; BAD_BODY when it does not describe a valid
+ * image. A field of a format newer than the record's stays zero.
+ */
 static enum journal_decode_result decode_body(const uint8_t *body, size_t body_len, uint8_t type,
 					      uint8_t version, struct lease_image *img)
 {
@@ -158,23 +209,19 @@ static enum journal_decode_result decode_body(const uint8_t *body, size_t body_l
 
 	wire_init(&c, body, body_len);
 	memset(img, 0, sizeof(*img));
-	img->ip = take_le32(&c);
-	img->subnet_id = take_le32(&c);
-	img->state = wire_u8(&c);
-	img->flags = wire_u8(&c);
-	img->htype = wire_u8(&c);
-	img->hlen = wire_u8(&c);
-	wire_read(&c, img->chaddr, sizeof(img->chaddr));
-	img->cltt = take_le64(&c);
-	img->expire = take_le64(&c);
-	img->lease_secs = take_le32(&c);
-	img->partner_expire = take_le64(&c);
-	img->key_len = wire_u8(&c);
-	if (!wire_ok(&c) || journal_record_validate(type, img) < 0)
-		return JOURNAL_DECODE_BAD_BODY;
-	wire_read(&c, img->key, img->key_len);
-	if (version >= 1)
-		img->addr_version = take_le32(&c);
+	for (unsigned v = 0; v <= version; v++) {
+#define TAKE(name, ctype, dim, wire, since, ...) \
+	if ((since) == v) \
+		take_wire_##wire(&c, &img->name, sizeof(img->name));
+		LEASE_FIELD_LIST(TAKE)
+#undef TAKE
+		if (v == 0) {
+			img->key_len = wire_u8(&c);
+			if (!wire_ok(&c) || journal_record_validate(type, img) < 0)
+				return JOURNAL_DECODE_BAD_BODY;
+			wire_read(&c, img->key, img->key_len);
+		}
+	}
 	/* Exactly the declared length: trailing bytes would make encoding non-canonical. */
 	if (!wire_ok(&c) || wire_left(&c) != 0)
 		return JOURNAL_DECODE_BAD_BODY;

@@ -20,7 +20,8 @@
  *
  * A new field goes at the end of the body under a new version, so a store
  * written by any earlier version still recovers (its records decode with
- * the new fields zero).
+ * the new fields zero): one line in LEASE_FIELD_LIST (lease/lease_fields.h)
+ * with since = the new version, and JOURNAL_FORMAT_VERSION raised.
  */
 #ifndef LW_JOURNAL_RECORD_H
 #define LW_JOURNAL_RECORD_H
@@ -29,33 +30,30 @@
 #include <stdint.h>
 
 #include "lease/lease.h"
+#include "lease/lease_fields.h"
 
 #define JOURNAL_RECORD_MAGIC 0x4c57524eu /* "LWRN" */
 #define JOURNAL_HEADER_LEN 24u
 #define JOURNAL_BODY_MAX 512u
 /* The body format written; decode also reads every earlier one. */
 #define JOURNAL_FORMAT_VERSION 1u
-/* Largest record a valid image encodes to (fixed body + key + version 1 fields). */
-#define JOURNAL_RECORD_MAX (JOURNAL_HEADER_LEN + 57u + LEASE_KEY_MAX + 4u)
+/* Largest record a valid image encodes to: every listed field, key_len, the longest key. */
+#define JOURNAL_RECORD_MAX (JOURNAL_HEADER_LEN + LEASE_FIELDS_WIRE_BYTES + 1u + LEASE_KEY_MAX)
 
 enum journal_rec_type {
 	JOURNAL_REC_UPSERT = 1, /* the client's lease is now this image */
 	JOURNAL_REC_DELETE = 2, /* the client no longer has a record */
 };
 
-/* The durable part of a lease: everything but table linkage. */
+/*
+ * The durable part of a lease: everything but table linkage and
+ * bookkeeping. The listed fields in list order (lease/lease_fields.h),
+ * then the client key, which the list leaves out (variable length).
+ */
 struct lease_image {
-	uint32_t ip;
-	uint32_t subnet_id;
-	uint8_t state;
-	uint8_t flags;
-	uint8_t htype, hlen;
-	uint8_t chaddr[16];
-	int64_t cltt;
-	int64_t expire;
-	uint32_t lease_secs;
-	int64_t partner_expire;
-	uint32_t addr_version; /* format 1: see struct lease; 0 from format 0 */
+#define LEASE_IMAGE_MEMBER(name, ctype, dim, ...) ctype name dim;
+	LEASE_FIELD_LIST(LEASE_IMAGE_MEMBER)
+#undef LEASE_IMAGE_MEMBER
 	uint8_t key_len;
 	uint8_t key[LEASE_KEY_MAX];
 };

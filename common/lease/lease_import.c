@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Kea CSV and dhcpd.leases parsers, and the Kea CSV writer (see
+ * lease_import.h). The columns that are a lease field value for value are
+ * copied by expanding LEASE_FIELD_LIST (lease/lease_fields.h); the others
+ * (hwaddr, client_id, expire, state) are computed by hand below, and the
+ * line layout follows Kea's column order, which is not the list's.
+ */
 #include "lease/lease_import.h"
 
 #include "dhcp/dhcp_server.h"
@@ -608,13 +615,16 @@ int lease_import_to_image(const struct lease_import_rec *rec, struct lease_image
 	} else {
 		return -EINVAL;
 	}
-	img->ip = rec->ip;
-	img->subnet_id = rec->subnet_id;
+	/* The columns that are a field 1:1 (lease/lease_fields.h); the rest by hand. */
+#define FROM_COLUMN(name, member, column) img->name = rec->member;
+#define FIELD(name, ctype, dim, wire, since, kea, view) LEASE_KEA_APPLY(FROM_COLUMN, name, kea)
+	LEASE_FIELD_LIST(FIELD)
+#undef FIELD
+#undef FROM_COLUMN
 	img->state = rec->state;
 	img->htype = 1;
 	img->hlen = rec->hlen;
 	memcpy(img->chaddr, rec->hwaddr, rec->hlen);
-	img->lease_secs = rec->valid_lifetime;
 	img->expire = rec->expire;
 	img->cltt = rec->cltt;
 	if (rec->valid_lifetime == LEASE_INFINITE)
@@ -628,19 +638,22 @@ int lease_import_from_lease(const struct lease *l, struct lease_import_rec *rec)
 	if (!l->ip || l->state == LEASE_FREE || l->state == LEASE_OFFERED ||
 	    l->key[0] == LEASE_KEY_DECLINED /* probation: no client */)
 		return -ENOENT;
-	rec->ip = l->ip;
+#define TO_COLUMN(name, member, column) rec->member = l->name;
+#define FIELD(name, ctype, dim, wire, since, kea, view) LEASE_KEA_APPLY(TO_COLUMN, name, kea)
+	LEASE_FIELD_LIST(FIELD)
+#undef FIELD
+#undef TO_COLUMN
+	/* Computed columns, not a field 1:1: hwaddr (needs hlen), client_id (the key), expire. */
 	rec->hlen = l->hlen <= 16 ? l->hlen : 16;
 	memcpy(rec->hwaddr, l->chaddr, rec->hlen);
 	if (l->key_len > 1 && l->key[0] == LEASE_KEY_CLIENT_ID) {
 		rec->client_id_len = (uint8_t)(l->key_len - 1);
 		memcpy(rec->client_id, l->key + 1, rec->client_id_len);
 	}
-	rec->valid_lifetime = l->lease_secs;
 	/* Kea writes an infinite lease with expire = cltt + 0xffffffff. */
 	rec->expire = l->lease_secs == LEASE_INFINITE ? l->cltt + (int64_t)UINT32_MAX : l->expire;
-	rec->cltt = l->cltt;
-	rec->subnet_id = l->subnet_id;
-	rec->state = l->state;
+	rec->cltt = l->cltt; /* not a Kea column: expire - valid_lifetime there */
+	rec->state = l->state; /* renumbered into Kea's states by the writer */
 	return 0;
 }
 

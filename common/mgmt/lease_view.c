@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lease views shared by the shell and telemetry (mgmt/lease_view.h). The
+ * per-field views are expanded from LEASE_FIELD_LIST; the views that
+ * combine fields (hardware address = htype + hlen + chaddr, client id from
+ * the key, hostname from the configuration) are written by hand.
+ */
 #include "mgmt/lease_view.h"
 
 #include <arpa/inet.h>
@@ -7,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 int lease_state_parse(const char *name)
 {
@@ -165,6 +172,66 @@ void lease_view_pools_add(struct pool_usage *pools, size_t n, const struct lease
 void lease_view_ip(uint32_t ip, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 0xff, ip >> 8 & 0xff, ip & 0xff);
+}
+
+void lease_view_time(int64_t t, char *buf, size_t len)
+{
+	if (t == INT64_MAX || t <= 0) {
+		snprintf(buf, len, t <= 0 ? "-" : "never");
+		return;
+	}
+	time_t tt = (time_t)t;
+	struct tm tm;
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", gmtime_r(&tt, &tm));
+}
+
+/* One getter per viewed field: every listed scalar type fits in an int64_t. */
+#define VIEW_GETTER(name, kind, label, key) \
+	static int64_t view_##name(const struct lease *l) { return (int64_t)l->name; }
+#define FIELD(name, ctype, dim, wire, since, kea, view) LEASE_VIEW_APPLY(VIEW_GETTER, name, view)
+LEASE_FIELD_LIST(FIELD)
+#undef FIELD
+#undef VIEW_GETTER
+
+const struct lease_field_view lease_field_views[] = {
+#define VIEW_ENTRY(name, kind, label, key) { label, key, kind, view_##name },
+#define FIELD(name, ctype, dim, wire, since, kea, view) LEASE_VIEW_APPLY(VIEW_ENTRY, name, view)
+	LEASE_FIELD_LIST(FIELD)
+#undef FIELD
+#undef VIEW_ENTRY
+};
+const size_t lease_field_views_n = sizeof(lease_field_views) / sizeof(lease_field_views[0]);
+
+void lease_view_field_text(const struct lease_field_view *v, const struct lease *l, char *buf,
+			   size_t len)
+{
+	int64_t x = v->value(l);
+	char t[32];
+
+	switch (v->kind) {
+	case LV_IP4: lease_view_ip((uint32_t)x, buf, len); return;
+	case LV_UINT: snprintf(buf, len, "%lld", (long long)x); return;
+	case LV_STATE: snprintf(buf, len, "%s", lease_state_name((uint8_t)x)); return;
+	case LV_FLAGS:
+		snprintf(buf, len, "%s%s", x & LEASE_F_RESERVED ? "reserved " : "",
+			 x & LEASE_F_BOOTP ? "bootp" : "");
+		return;
+	case LV_TIME:
+	case LV_EXPIRY:
+		/* An infinite lease reads "never", whatever its expire holds. */
+		lease_view_time(v->kind == LV_EXPIRY && l->lease_secs == LEASE_INFINITE ? INT64_MAX
+											: x,
+				t, sizeof(t));
+		snprintf(buf, len, "%s (%lld)", t, (long long)x);
+		return;
+	case LV_SECS:
+		if (x == LEASE_INFINITE)
+			snprintf(buf, len, "infinite");
+		else
+			snprintf(buf, len, "%lld s", (long long)x);
+		return;
+	}
+	snprintf(buf, len, "?");
 }
 
 void lease_view_mac(const struct lease *l, char *buf, size_t len)

@@ -2,8 +2,10 @@
 /*
  * Read-only views of the lease table that the shell and telemetry share:
  * a filter for "show leases", per-pool usage for "show pools", and the
- * text forms of a record's fields. Pure; callers walk the table as
- * registered RCU readers and must not block inside a visit.
+ * text forms of a record's fields: one view per field of LEASE_FIELD_LIST
+ * that has one (lease/lease_fields.h), so a new field shows up in "show
+ * lease" and /leasewire/lease without touching either. Pure; callers walk
+ * the table as registered RCU readers and must not block inside a visit.
  */
 #ifndef LW_LEASE_VIEW_H
 #define LW_LEASE_VIEW_H
@@ -14,6 +16,7 @@
 
 #include "config/config.h"
 #include "lease/lease.h"
+#include "lease/lease_fields.h"
 #include "lease/lease_table.h"
 #include "mgmt/status.h"
 
@@ -71,9 +74,37 @@ size_t lease_view_pools_usage(struct lease_table *table, const struct lw_config 
 			      struct pool_usage *out, size_t max, int64_t now);
 
 void lease_view_ip(uint32_t ip, char *buf, size_t len);
+/* "YYYY-MM-DD HH:MM:SS" (UTC); "-" for t <= 0 (never set), "never" for INT64_MAX. */
+void lease_view_time(int64_t t, char *buf, size_t len);
 void lease_view_mac(const struct lease *l, char *buf, size_t len);
 /* Client id in hex with colons, "" when the client is keyed by hardware address. */
 void lease_view_client_id(const struct lease *l, char *buf, size_t len);
+
+/* How a listed field is shown (the kind in LEASE_VIEW, lease/lease_fields.h). */
+enum lease_view_kind {
+	LV_IP4, /* dotted quad; a string in telemetry */
+	LV_UINT, /* decimal */
+	LV_STATE, /* lease_state_name(); a string in telemetry */
+	LV_FLAGS, /* LEASE_F_* as words ("reserved bootp"); the number in telemetry */
+	LV_TIME, /* lease_view_time() and unix secs; telemetry: unix secs, 0 if negative */
+	LV_EXPIRY, /* LV_TIME, but "never" for an infinite lease */
+	LV_SECS, /* "3600 s" or "infinite" (LEASE_INFINITE); the number in telemetry */
+};
+
+struct lease_field_view {
+	const char *label; /* its line in "show lease" */
+	const char *key; /* its key in /leasewire/lease */
+	enum lease_view_kind kind;
+	int64_t (*value)(const struct lease *l); /* the field, widened */
+};
+
+/* The listed fields that have a view, in list order. */
+extern const struct lease_field_view lease_field_views[];
+extern const size_t lease_field_views_n;
+
+/* The field of v in l as "show lease" prints it. */
+void lease_view_field_text(const struct lease_field_view *v, const struct lease *l, char *buf,
+			   size_t len);
 
 /*
  * Visit every published record in chunks (lease_table_walk_chunk), passing

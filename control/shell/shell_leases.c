@@ -28,17 +28,6 @@
 #define IMPORT_MAX_BYTES (256u << 20)
 #define LINE_LEN 160
 
-static void fmt_time(int64_t t, char *buf, size_t len)
-{
-	if (t == INT64_MAX || t <= 0) {
-		snprintf(buf, len, t <= 0 ? "-" : "never");
-		return;
-	}
-	time_t tt = (time_t)t;
-	struct tm tm;
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", gmtime_r(&tt, &tm));
-}
-
 static void lease_line(const struct lease *l, const struct lw_config *cfg, char *out, size_t len)
 {
 	char ip[16], mac[64], cid[96], exp[32];
@@ -46,7 +35,7 @@ static void lease_line(const struct lease *l, const struct lw_config *cfg, char 
 	lease_view_ip(l->ip, ip, sizeof(ip));
 	lease_view_mac(l, mac, sizeof(mac));
 	lease_view_client_id(l, cid, sizeof(cid));
-	fmt_time(l->lease_secs == LEASE_INFINITE ? INT64_MAX : l->expire, exp, sizeof(exp));
+	lease_view_time(l->lease_secs == LEASE_INFINITE ? INT64_MAX : l->expire, exp, sizeof(exp));
 	snprintf(out, len, "%-15s %-17s %-9s %6u %-19s %-20.20s %s", ip, mac,
 		 lease_state_name(l->state), l->subnet_id, exp, cid[0] ? cid : "-",
 		 lease_view_hostname(cfg, l->subnet_id, l->ip));
@@ -190,7 +179,7 @@ static int cmd_show_lease(struct cli_def *cli, const char *c, char **argv, int a
 {
 	struct shell_session *s = shell_session_of(cli);
 	struct one_lease o = { .table = s->env->table, .live = s->env->live };
-	char buf[2 * LEASE_KEY_MAX + 8], t[32];
+	char buf[2 * LEASE_KEY_MAX + 8];
 	(void)c;
 
 	if (parse_ip_arg(cli, argv, argc, &o.ip) < 0)
@@ -201,25 +190,16 @@ static int cmd_show_lease(struct cli_def *cli, const char *c, char **argv, int a
 		return CLI_OK;
 	}
 	const struct lease *l = &o.copy;
-	lease_view_ip(l->ip, buf, sizeof(buf));
-	cli_print(cli, "address        %s", buf);
-	cli_print(cli, "state          %s", lease_state_name(l->state));
-	cli_print(cli, "subnet         %u", l->subnet_id);
+	/* A line per listed field (mgmt/lease_view.h), then those built from several. */
+	for (size_t i = 0; i < lease_field_views_n; i++) {
+		lease_view_field_text(&lease_field_views[i], l, buf, sizeof(buf));
+		cli_print(cli, "%-14s %s", lease_field_views[i].label, buf);
+	}
 	lease_view_mac(l, buf, sizeof(buf));
 	cli_print(cli, "hardware       %s (htype %u)", buf[0] ? buf : "-", l->htype);
 	lease_view_client_id(l, buf, sizeof(buf));
 	cli_print(cli, "client-id      %s", buf[0] ? buf : "-");
 	cli_print(cli, "hostname       %s", o.hostname[0] ? o.hostname : "-");
-	fmt_time(l->cltt, t, sizeof(t));
-	cli_print(cli, "cltt           %s (%lld)", t, (long long)l->cltt);
-	fmt_time(l->lease_secs == LEASE_INFINITE ? INT64_MAX : l->expire, t, sizeof(t));
-	cli_print(cli, "expires        %s (%lld)", t, (long long)l->expire);
-	if (l->lease_secs == LEASE_INFINITE)
-		cli_print(cli, "lease time     infinite");
-	else
-		cli_print(cli, "lease time     %u s", l->lease_secs);
-	cli_print(cli, "flags          %s%s", l->flags & LEASE_F_RESERVED ? "reserved " : "",
-		  l->flags & LEASE_F_BOOTP ? "bootp" : "");
 	cli_print(cli, "journal seq    %llu", (unsigned long long)l->journal_seq);
 	return CLI_OK;
 }

@@ -1,4 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The /leasewire telemetry endpoints (telemetry.h). Every endpoint is a
+ * line of tel_endpoints[] at the end: one dispatcher takes the lock that
+ * telemetry_detach() waits on and calls the endpoint's handler, so a new
+ * domain adds its endpoints with one line each. The fields of
+ * /leasewire/lease come from the lease field list (mgmt/lease_view.h).
+ */
 #include "telemetry/telemetry.h"
 
 #include <arpa/inet.h>
@@ -32,23 +39,34 @@ static int64_t tel_started_unix;
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool tel_attached;
 
-static void ip_str(uint32_t ip, char *buf, size_t len)
+/* A numeric entry of a view's per-item dict. */
+struct tel_u64 {
+	const char *key;
+	uint64_t value;
+};
+
+#define TEL_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A new dict holding kv[0..n), or NULL when out of memory: the per-port,
+ * per-worker and per-pool containers are lists of numbers, plus a few
+ * strings the caller adds.
+ */
+static struct rte_tel_data *tel_u64_dict(const struct tel_u64 *kv, size_t n)
 {
-	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 0xff, ip >> 8 & 0xff, ip & 0xff);
+	struct rte_tel_data *c = rte_tel_data_alloc();
+
+	if (!c)
+		return NULL;
+	rte_tel_data_start_dict(c);
+	for (size_t i = 0; i < n; i++)
+		rte_tel_data_add_dict_u64(c, kv[i].key, kv[i].value);
+	return c;
 }
 
-static void mac_str(const struct lease *l, char *buf, size_t len)
-{
-	size_t off = 0;
-	buf[0] = '\0';
-	for (unsigned i = 0; i < l->hlen && i < 16 && off + 3 < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, i ? ":%02x" : "%02x", l->chaddr[i]);
-}
-
-static int tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_stats_locked(const char *params, struct rte_tel_data *d)
 {
 	struct worker_counters sum;
-	(void)cmd;
 	(void)params;
 
 	memset(&sum, 0, sizeof(sum));
@@ -117,8 +135,8 @@ static int leases_visit(const struct lease *l, const struct lw_config *cfg, void
 		lw->by_state[l->state]++;
 	if (lw->sampled < LEASES_SAMPLE && l->ip) {
 		char line[96], ip[16], mac[64];
-		ip_str(l->ip, ip, sizeof(ip));
-		mac_str(l, mac, sizeof(mac));
+		lease_view_ip(l->ip, ip, sizeof(ip));
+		lease_view_mac(l, mac, sizeof(mac));
 		snprintf(line, sizeof(line), "%s %s %s", ip, lease_state_name(l->state), mac);
 		rte_tel_data_add_array_string(lw->sample, line);
 		lw->sampled++;
@@ -126,11 +144,10 @@ static int leases_visit(const struct lease *l, const struct lw_config *cfg, void
 	return 0;
 }
 
-static int tel_leases_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_leases_locked(const char *params, struct rte_tel_data *d)
 {
 	struct leases_walk lw = { 0 };
 	struct lease_filter f;
-	(void)cmd;
 
 	/* Optional filter, as "show leases": e.g. /leasewire/leases,state bound subnet 1 */
 	if (params && *params) {
@@ -183,27 +200,37 @@ static void lease_dict(struct rte_tel_data *d, const struct lease *l)
 {
 	char buf[2 * LEASE_KEY_MAX + 1];
 
-	ip_str(l->ip, buf, sizeof(buf));
-	rte_tel_data_add_dict_string(d, "ip", buf);
-	rte_tel_data_add_dict_string(d, "state", lease_state_name(l->state));
-	mac_str(l, buf, sizeof(buf));
+	/* A key per listed field (mgmt/lease_view.h), then those built from several. */
+	for (size_t i = 0; i < lease_field_views_n; i++) {
+		const struct lease_field_view *v = &lease_field_views[i];
+		int64_t x = v->value(l);
+		switch (v->kind) {
+		case LV_IP4:
+		case LV_STATE:
+			lease_view_field_text(v, l, buf, sizeof(buf));
+			rte_tel_data_add_dict_string(d, v->key, buf);
+			break;
+		case LV_TIME:
+		case LV_EXPIRY:
+		case LV_UINT:
+		case LV_FLAGS:
+		case LV_SECS: rte_tel_data_add_dict_u64(d, v->key, x < 0 ? 0 : (uint64_t)x); break;
+		}
+	}
+	lease_view_mac(l, buf, sizeof(buf));
 	rte_tel_data_add_dict_string(d, "hw_address", buf);
+	/* Hex without colons, unlike the shell's client-id: kept as telemetry always gave it. */
 	buf[0] = '\0';
 	if (l->key_len > 1 && l->key[0] == LEASE_KEY_CLIENT_ID)
 		for (unsigned i = 1; i < l->key_len && 2 * i < sizeof(buf); i++)
 			snprintf(buf + 2 * (i - 1), 3, "%02x", l->key[i]);
 	rte_tel_data_add_dict_string(d, "client_id", buf);
-	rte_tel_data_add_dict_u64(d, "subnet_id", l->subnet_id);
-	rte_tel_data_add_dict_int(d, "cltt", (int)l->cltt);
-	rte_tel_data_add_dict_u64(d, "expire", l->expire < 0 ? 0 : (uint64_t)l->expire);
-	rte_tel_data_add_dict_u64(d, "lease_secs", l->lease_secs);
 	rte_tel_data_add_dict_u64(d, "journal_seq", l->journal_seq);
 }
 
-static int tel_lease_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_lease_locked(const char *params, struct rte_tel_data *d)
 {
 	struct in_addr a;
-	(void)cmd;
 
 	if (!params || inet_pton(AF_INET, params, &a) != 1)
 		return -EINVAL;
@@ -230,9 +257,8 @@ static int tel_lease_locked(const char *cmd, const char *params, struct rte_tel_
 
 /* ------------------------------------------------------------------ views */
 
-static int tel_version_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_version_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "leasewire", LW_TEL_VERSION);
@@ -242,9 +268,8 @@ static int tel_version_locked(const char *cmd, const char *params, struct rte_te
 	return 0;
 }
 
-static int tel_uptime_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_uptime_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "started_unix", (uint64_t)tel_started_unix);
@@ -253,10 +278,9 @@ static int tel_uptime_locked(const char *cmd, const char *params, struct rte_tel
 }
 
 /* Telemetry strings are short (RTE_TEL_MAX_STRING_LEN): the text goes as lines. */
-static int tel_running_config_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_running_config_locked(const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *lines = rte_tel_data_alloc();
-	(void)cmd;
 	(void)params;
 
 	if (!lines)
@@ -281,64 +305,60 @@ static int tel_running_config_locked(const char *cmd, const char *params, struct
 	return 0;
 }
 
-static int tel_interfaces_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_interfaces_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < tel_status->n_ports; i++) {
 		struct port_status p;
 		char ip[16];
-		struct rte_tel_data *c;
-		if (tel_status->port(i, &p) < 0 || !(c = rte_tel_data_alloc()))
+		if (tel_status->port(i, &p) < 0)
 			continue;
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "port", p.port_id);
+		const struct tel_u64 kv[] = {
+			{ "port", p.port_id },		{ "prefix_len", p.prefix_len },
+			{ "speed_mbps", p.speed_mbps }, { "rx_queues", p.n_rxq },
+			{ "tx_queues", p.n_txq },	{ "ipackets", p.ipackets },
+			{ "opackets", p.opackets },	{ "ibytes", p.ibytes },
+			{ "obytes", p.obytes },		{ "ierrors", p.ierrors },
+			{ "oerrors", p.oerrors },	{ "imissed", p.imissed },
+			{ "rx_nombuf", p.rx_nombuf },
+		};
+		struct rte_tel_data *c = tel_u64_dict(kv, TEL_N(kv));
+		if (!c)
+			continue;
 		rte_tel_data_add_dict_string(c, "driver", p.driver);
 		rte_tel_data_add_dict_string(c, "mac", p.mac);
 		lease_view_ip(p.address, ip, sizeof(ip));
 		rte_tel_data_add_dict_string(c, "address", ip);
-		rte_tel_data_add_dict_u64(c, "prefix_len", p.prefix_len);
 		rte_tel_data_add_dict_string(c, "link", p.link_up ? "up" : "down");
-		rte_tel_data_add_dict_u64(c, "speed_mbps", p.speed_mbps);
-		rte_tel_data_add_dict_u64(c, "rx_queues", p.n_rxq);
-		rte_tel_data_add_dict_u64(c, "tx_queues", p.n_txq);
-		rte_tel_data_add_dict_u64(c, "ipackets", p.ipackets);
-		rte_tel_data_add_dict_u64(c, "opackets", p.opackets);
-		rte_tel_data_add_dict_u64(c, "ibytes", p.ibytes);
-		rte_tel_data_add_dict_u64(c, "obytes", p.obytes);
-		rte_tel_data_add_dict_u64(c, "ierrors", p.ierrors);
-		rte_tel_data_add_dict_u64(c, "oerrors", p.oerrors);
-		rte_tel_data_add_dict_u64(c, "imissed", p.imissed);
-		rte_tel_data_add_dict_u64(c, "rx_nombuf", p.rx_nombuf);
 		rte_tel_data_add_dict_container(d, p.name, c, 0);
 	}
 	return 0;
 }
 
-static int tel_workers_view_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_workers_view_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < tel_status->n_workers; i++) {
 		struct worker_status w;
 		char name[24];
-		struct rte_tel_data *c = rte_tel_data_alloc();
+		tel_status->worker(i, &w);
+		const struct tel_u64 kv[] = {
+			{ "lcore", w.lcore },
+			{ "rx_packets", w.rx_packets },
+			{ "tx_packets", w.tx_packets },
+			{ "steer_ring_used", w.steer_ring_used },
+			{ "steer_ring_size", w.steer_ring_size },
+			{ "event_ring_used", w.event_ring_used },
+			{ "event_ring_size", w.event_ring_size },
+			{ "cmd_ring_used", w.cmd_ring_used },
+			{ "cmd_ring_size", w.cmd_ring_size },
+			{ "parked_acks", w.parked_now },
+		};
+		struct rte_tel_data *c = tel_u64_dict(kv, TEL_N(kv));
 		if (!c)
 			continue;
-		tel_status->worker(i, &w);
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "lcore", w.lcore);
-		rte_tel_data_add_dict_u64(c, "rx_packets", w.rx_packets);
-		rte_tel_data_add_dict_u64(c, "tx_packets", w.tx_packets);
-		rte_tel_data_add_dict_u64(c, "steer_ring_used", w.steer_ring_used);
-		rte_tel_data_add_dict_u64(c, "steer_ring_size", w.steer_ring_size);
-		rte_tel_data_add_dict_u64(c, "event_ring_used", w.event_ring_used);
-		rte_tel_data_add_dict_u64(c, "event_ring_size", w.event_ring_size);
-		rte_tel_data_add_dict_u64(c, "cmd_ring_used", w.cmd_ring_used);
-		rte_tel_data_add_dict_u64(c, "cmd_ring_size", w.cmd_ring_size);
-		rte_tel_data_add_dict_u64(c, "parked_acks", w.parked_now);
 		snprintf(name, sizeof(name), "worker%u", i);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
@@ -347,10 +367,9 @@ static int tel_workers_view_locked(const char *cmd, const char *params, struct r
 
 #define TEL_POOLS_MAX 64
 
-static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_pools_locked(const char *params, struct rte_tel_data *d)
 {
 	struct pool_usage pools[TEL_POOLS_MAX];
-	(void)cmd;
 	(void)params;
 
 	rcu_register_thread();
@@ -362,8 +381,17 @@ static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_
 	for (size_t i = 0; i < n; i++) {
 		const struct pool_usage *p = &pools[i];
 		char a[16], b[16], name[48];
-		struct rte_tel_data *c = rte_tel_data_alloc();
 		uint64_t held = p->bound + p->offered + p->declined;
+		const struct tel_u64 kv[] = {
+			{ "subnet_id", p->subnet_id },
+			{ "size", p->size },
+			{ "used", p->bound },
+			{ "free", p->size - held },
+			{ "offered", p->offered },
+			{ "declined", p->declined },
+			{ "utilisation_permille", p->size ? held * 1000 / p->size : 0 },
+		};
+		struct rte_tel_data *c = tel_u64_dict(kv, TEL_N(kv));
 		if (!c)
 			continue;
 		lease_view_ip(p->first, a, sizeof(a));
@@ -373,25 +401,15 @@ static int tel_pools_locked(const char *cmd, const char *params, struct rte_tel_
 		for (size_t k = 0; k < i; k++)
 			nth += pools[k].subnet_id == p->subnet_id;
 		snprintf(name, sizeof(name), "subnet%u_pool%zu", p->subnet_id, nth);
-		rte_tel_data_start_dict(c);
-		rte_tel_data_add_dict_u64(c, "subnet_id", p->subnet_id);
 		rte_tel_data_add_dict_string(c, "first", a);
 		rte_tel_data_add_dict_string(c, "last", b);
-		rte_tel_data_add_dict_u64(c, "size", p->size);
-		rte_tel_data_add_dict_u64(c, "used", p->bound);
-		rte_tel_data_add_dict_u64(c, "free", p->size - held);
-		rte_tel_data_add_dict_u64(c, "offered", p->offered);
-		rte_tel_data_add_dict_u64(c, "declined", p->declined);
-		rte_tel_data_add_dict_u64(c, "utilisation_permille",
-					  p->size ? held * 1000 / p->size : 0);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
 	return 0;
 }
 
-static int tel_journal_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+static int tel_journal_locked(const char *params, struct rte_tel_data *d)
 {
-	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 #define JOURNAL_ADD(key, name) \
@@ -418,27 +436,76 @@ static int tel_journal_locked(const char *cmd, const char *params, struct rte_te
 	return 0;
 }
 
-#define TEL_GUARDED(fn) \
-	static int fn(const char *cmd, const char *params, struct rte_tel_data *d) \
-	{ \
-		int rc = -ENODEV; \
-		pthread_mutex_lock(&tel_lock); \
-		if (tel_attached) \
-			rc = fn##_locked(cmd, params, d); \
-		pthread_mutex_unlock(&tel_lock); \
-		return rc; \
-	}
-TEL_GUARDED(tel_stats)
-TEL_GUARDED(tel_leases)
-TEL_GUARDED(tel_lease)
-TEL_GUARDED(tel_version)
-TEL_GUARDED(tel_uptime)
-TEL_GUARDED(tel_running_config)
-TEL_GUARDED(tel_interfaces)
-TEL_GUARDED(tel_workers_view)
-TEL_GUARDED(tel_pools)
-TEL_GUARDED(tel_journal)
-#undef TEL_GUARDED
+/* ------------------------------------------------------------ endpoints */
+
+/* When an endpoint can be registered: its handler reads what that call hands over. */
+enum tel_group {
+	TEL_WITH_TABLE, /* telemetry_register: workers, lease table, control counters */
+	TEL_WITH_VIEWS, /* telemetry_register_views: status, live config, start time */
+};
+
+struct tel_endpoint {
+	enum tel_group group;
+	const char *path;
+	int (*handler)(const char *params, struct rte_tel_data *d); /* under tel_lock */
+	const char *help;
+};
+
+/* Every /leasewire endpoint, one line each. */
+static const struct tel_endpoint tel_endpoints[] = {
+	{ TEL_WITH_TABLE, "/leasewire/stats", tel_stats_locked,
+	  "Counters summed over workers, drops by reason" },
+	{ TEL_WITH_TABLE, "/leasewire/leases", tel_leases_locked,
+	  "Lease records by state, with a sample" },
+	{ TEL_WITH_TABLE, "/leasewire/lease", tel_lease_locked,
+	  "One lease by address. Parameters: IPv4 address" },
+	{ TEL_WITH_VIEWS, "/leasewire/version", tel_version_locked,
+	  "leasewire and DPDK versions (shell: show version)" },
+	{ TEL_WITH_VIEWS, "/leasewire/uptime", tel_uptime_locked,
+	  "Start time and uptime (shell: show uptime)" },
+	{ TEL_WITH_VIEWS, "/leasewire/running_config", tel_running_config_locked,
+	  "Configuration in force, secrets masked, as lines" },
+	{ TEL_WITH_VIEWS, "/leasewire/interfaces", tel_interfaces_locked,
+	  "Ports: link, queues, counters (shell: show interfaces)" },
+	{ TEL_WITH_VIEWS, "/leasewire/workers", tel_workers_view_locked,
+	  "Per worker counters and ring occupancy (shell: show workers)" },
+	{ TEL_WITH_VIEWS, "/leasewire/statistics", tel_stats_locked,
+	  "Same as /leasewire/stats (shell: show statistics)" },
+	{ TEL_WITH_VIEWS, "/leasewire/pools", tel_pools_locked,
+	  "Pool size, used, free, offered, declined (shell: show pools)" },
+	{ TEL_WITH_VIEWS, "/leasewire/journal", tel_journal_locked,
+	  "Journal sequence, commits, latency, snapshot (shell: show journal)" },
+};
+
+/*
+ * The one callback DPDK calls for every endpoint (it passes the command
+ * name): under tel_lock, so that telemetry_detach() can wait out a query in
+ * flight, and -ENODEV once detached.
+ */
+static int tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -ENODEV;
+
+	pthread_mutex_lock(&tel_lock);
+	for (size_t i = 0; tel_attached && i < TEL_N(tel_endpoints); i++)
+		if (strcmp(cmd, tel_endpoints[i].path) == 0) {
+			rc = tel_endpoints[i].handler(params, d);
+			break;
+		}
+	pthread_mutex_unlock(&tel_lock);
+	return rc;
+}
+
+static int tel_register_group(enum tel_group g)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < TEL_N(tel_endpoints); i++)
+		if (tel_endpoints[i].group == g)
+			rc |= rte_telemetry_register_cmd(tel_endpoints[i].path, tel_dispatch,
+							 tel_endpoints[i].help);
+	return rc;
+}
 
 void telemetry_detach(void)
 {
@@ -457,13 +524,7 @@ int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_
 	pthread_mutex_lock(&tel_lock);
 	tel_attached = true;
 	pthread_mutex_unlock(&tel_lock);
-	int rc = rte_telemetry_register_cmd("/leasewire/stats", tel_stats,
-					    "Counters summed over workers, drops by reason");
-	rc |= rte_telemetry_register_cmd("/leasewire/leases", tel_leases,
-					 "Lease records by state, with a sample");
-	rc |= rte_telemetry_register_cmd("/leasewire/lease", tel_lease,
-					 "One lease by address. Parameters: IPv4 address");
-	return rc;
+	return tel_register_group(TEL_WITH_TABLE);
 }
 
 int telemetry_register_views(const struct status_ops *status, struct config_snapshot **live,
@@ -474,24 +535,5 @@ int telemetry_register_views(const struct status_ops *status, struct config_snap
 	tel_live = live;
 	tel_started_unix = started_unix;
 	pthread_mutex_unlock(&tel_lock);
-	int rc = rte_telemetry_register_cmd("/leasewire/version", tel_version,
-					    "leasewire and DPDK versions (shell: show version)");
-	rc |= rte_telemetry_register_cmd("/leasewire/uptime", tel_uptime,
-					 "Start time and uptime (shell: show uptime)");
-	rc |= rte_telemetry_register_cmd("/leasewire/running_config", tel_running_config,
-					 "Configuration in force, secrets masked, as lines");
-	rc |= rte_telemetry_register_cmd("/leasewire/interfaces", tel_interfaces,
-					 "Ports: link, queues, counters (shell: show interfaces)");
-	rc |= rte_telemetry_register_cmd(
-	    "/leasewire/workers", tel_workers_view,
-	    "Per worker counters and ring occupancy (shell: show workers)");
-	rc |= rte_telemetry_register_cmd("/leasewire/statistics", tel_stats,
-					 "Same as /leasewire/stats (shell: show statistics)");
-	rc |= rte_telemetry_register_cmd(
-	    "/leasewire/pools", tel_pools,
-	    "Pool size, used, free, offered, declined (shell: show pools)");
-	rc |= rte_telemetry_register_cmd(
-	    "/leasewire/journal", tel_journal,
-	    "Journal sequence, commits, latency, snapshot (shell: show journal)");
-	return rc;
+	return tel_register_group(TEL_WITH_VIEWS);
 }

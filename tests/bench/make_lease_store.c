@@ -4,12 +4,17 @@
  * bound leases, through the same journal code the daemon uses, so that the
  * daemon's recovery time can be measured on a realistic store:
  *
- *   lw-make-lease-store DIR N_SNAPSHOT N_JOURNAL
+ *   lw-make-lease-store DIR N_SNAPSHOT N_JOURNAL [NOW]
  *
  * Leases 10.1.0.0 + i, client key = htype 1 + a MAC derived from i. The
  * first N_SNAPSHOT go into a snapshot, the next N_JOURNAL into the journal
  * after it (one record each, committed in batches of 4096), which is the
  * shape a store has after a crash between two compactions.
+ *
+ * Given NOW (unix secs), the clock is fixed at NOW and every durable field
+ * varies with i (flags, states, client-id keys, partner_expire,
+ * addr_version), so that a test can check each field of known records of a
+ * store kept in tests/data (tests/data/store-v1 was written this way).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -55,10 +60,34 @@ static void make_image(struct lease_image *img, uint32_t i, int64_t now)
 	memcpy(img->key + 2, img->chaddr, 6);
 }
 
+/* No field left at zero where it can vary: a decoder that drops one is caught. */
+static void make_varied_image(struct lease_image *img, uint32_t i, int64_t now)
+{
+	static const uint8_t states[] = { LEASE_BOUND, LEASE_RELEASED, LEASE_EXPIRED };
+
+	make_image(img, i, now);
+	img->subnet_id = 1 + i % 3;
+	img->state = states[i % 3];
+	img->flags = (uint8_t)(i % 4);
+	img->cltt = now - (int64_t)i;
+	img->lease_secs = 3600 + i;
+	img->expire = img->cltt + img->lease_secs;
+	img->partner_expire = img->expire + 60;
+	img->addr_version = 1000 + 7 * i;
+	if (i % 2) {
+		/* Odd leases are keyed by a client identifier (option 61). */
+		img->key_len = 6;
+		img->key[0] = LEASE_KEY_CLIENT_ID;
+		img->key[1] = 0xff; /* then i, big-endian */
+		for (unsigned k = 0; k < 4; k++)
+			img->key[2 + k] = (uint8_t)(i >> (24 - 8 * k));
+	}
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s DIR N_SNAPSHOT N_JOURNAL\n", argv[0]);
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: %s DIR N_SNAPSHOT N_JOURNAL [NOW]\n", argv[0]);
 		return 2;
 	}
 	uint32_t n_snap = (uint32_t)strtoul(argv[2], NULL, 10);
@@ -66,7 +95,9 @@ int main(int argc, char **argv)
 	struct cfg_lease_store store = { .durability = CFG_DURABILITY_WRITE };
 	struct journal_recovery_stats rs;
 	char err[256];
-	int64_t now = time(NULL);
+	int64_t now = argc == 5 ? strtoll(argv[4], NULL, 10) : time(NULL);
+	void (*make)(struct lease_image *, uint32_t, int64_t) =
+	    argc == 5 ? make_varied_image : make_image;
 	struct lease_image img;
 
 	snprintf(store.directory, sizeof(store.directory), "%s", argv[1]);
@@ -78,14 +109,14 @@ int main(int argc, char **argv)
 	}
 	int rc = journal_compact_begin(j);
 	for (uint32_t i = 0; rc == 0 && i < n_snap; i++) {
-		make_image(&img, i, now);
+		make(&img, i, now);
 		rc = journal_compact_add(j, &img);
 	}
 	if (rc == 0)
 		rc = journal_compact_finish(j);
 	for (uint32_t i = 0; rc == 0 && i < n_jrnl; i++) {
 		uint64_t seq;
-		make_image(&img, n_snap + i, now);
+		make(&img, n_snap + i, now);
 		rc = journal_append(j, JOURNAL_REC_UPSERT, &img, &seq);
 		if (rc == 0 && (i % COMMIT_BATCH == COMMIT_BATCH - 1 || i == n_jrnl - 1))
 			rc = journal_commit(j);

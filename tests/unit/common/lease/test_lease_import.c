@@ -180,6 +180,26 @@ START_TEST(export_roundtrip)
 }
 END_TEST
 
+/* Every column the field list maps 1:1 is a column of the header Kea reads. */
+START_TEST(field_list_columns_in_header)
+{
+	char *buf = NULL, cols[512];
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(lease_export_kea_header(m), 0);
+	fclose(m);
+	snprintf(cols, sizeof(cols), ",%.*s,", (int)strcspn(buf, "\n"), buf);
+	free(buf);
+#define HAS_COLUMN(name, member, column) ck_assert_ptr_nonnull(strstr(cols, "," column ","));
+#define FIELD(name, ctype, dim, wire, since, kea, view) LEASE_KEA_APPLY(HAS_COLUMN, name, kea)
+	LEASE_FIELD_LIST(FIELD)
+#undef FIELD
+#undef HAS_COLUMN
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lease_import");
@@ -189,6 +209,7 @@ int main(void)
 	tcase_add_test(tc, dhcpd_parse);
 	tcase_add_loop_test(tc, dhcpd_malformed, 0, sizeof(dhcpd_bad) / sizeof(dhcpd_bad[0]));
 	tcase_add_test(tc, export_roundtrip);
+	tcase_add_test(tc, field_list_columns_in_header);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

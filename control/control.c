@@ -8,6 +8,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -207,10 +208,34 @@ static void commit_poll(struct control *c)
 		usleep(1000);
 }
 
-/* start: the counters are right before the first round. */
+static const char *const control_counter_names[] = {
+#define CONTROL_COUNTER_NAME(name) #name,
+	CONTROL_COUNTER_LIST(CONTROL_COUNTER_NAME)
+#undef CONTROL_COUNTER_NAME
+};
+#define N_CONTROL_COUNTERS (sizeof(control_counter_names) / sizeof(control_counter_names[0]))
+_Static_assert(offsetof(struct control_counters, clock_offset_ms) ==
+		   N_CONTROL_COUNTERS * sizeof(_Atomic uint64_t),
+	       "the control counter block is the unsigned counters, back to back");
+
+/*
+ * start: the counters are right before the first round, and readers find
+ * them as the "control" block.
+ */
+static void commit_start(struct control *c)
+{
+	publish_stats(c);
+	c->counters_block = (struct counter_block){ .name = "control",
+						    .n = N_CONTROL_COUNTERS,
+						    .names = control_counter_names,
+						    .values = &c->counters->journal_records };
+	if (counter_registry_add(c->counter_registry, &c->counters_block) < 0)
+		fprintf(stderr, "leasewired: counters: registry full, \"control\" not listed\n");
+}
+
 const struct control_module control_commit_module = {
 	.name = "commit",
-	.start = publish_stats,
+	.start = commit_start,
 	.poll = commit_poll,
 };
 

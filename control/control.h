@@ -15,6 +15,7 @@
 
 #include "journal/compaction.h"
 #include "config/config.h"
+#include "mgmt/counter_block.h"
 #include "mgmt/counters.h"
 #include "journal/journal.h"
 #include "lease/lease_clock.h"
@@ -62,6 +63,12 @@ struct control {
 	struct lease_clock *clock; /* the lease clock; control checks it for wall-clock steps */
 	struct compaction compaction; /* control thread only (see compaction.h) */
 	struct control_journal_alarm alarm; /* control thread only */
+	/*
+	 * Where control modules register their counter blocks (start hook);
+	 * the shell and telemetry list them. NULL: nobody reads them (tests).
+	 */
+	struct counter_registry *counter_registry;
+	struct counter_block counters_block; /* the "control" block: *counters */
 };
 
 /*

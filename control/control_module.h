@@ -6,7 +6,10 @@
  * optional hooks; control_run (control_loop.c) calls them for every module
  * of the table in control_modules.c:
  *
- *   start   once, before the first iteration, in table order
+ *   start   once, before the first iteration, in table order; the place
+ *           to add the module's counter block to c->counter_registry
+ *           (mgmt/counter_block.h), which "show counters" and
+ *           /leasewire/counters list without knowing the module
  *   poll    once per loop iteration, in table order
  *   timers  in the same pass, right after the module's poll: fn runs when
  *           period_ns of CLOCK_MONOTONIC have passed since it last ran

@@ -209,6 +209,8 @@ int main(int argc, char **argv)
 
 	/* Recovery: the table must hold every durable binding before a packet is seen. */
 	static struct control_counters ccounters;
+	/* Every control module's counter block, for the shell and telemetry. */
+	static struct counter_registry counter_registry;
 	/* The one clock of every lease time from here on (lease_clock.h). */
 	static struct lease_clock lease_clock;
 	lease_clock_init(&lease_clock, NULL);
@@ -321,7 +323,7 @@ int main(int argc, char **argv)
 	const struct status_ops *status = dp_status_attach(workers, n_workers);
 	int64_t started_unix = (int64_t)time(NULL);
 	if (telemetry_register(workers, n_workers, table, &ccounters) != 0 ||
-	    telemetry_register_views(status, &live, started_unix) != 0)
+	    telemetry_register_views(status, &live, started_unix, &counter_registry) != 0)
 		fprintf(stderr, "leasewired: telemetry endpoints not registered\n");
 
 	struct control ctl = {
@@ -338,6 +340,7 @@ int main(int argc, char **argv)
 		.live = &live,
 		.status = status,
 		.clock = &lease_clock,
+		.counter_registry = &counter_registry,
 	};
 
 	signal(SIGINT, on_signal);
@@ -351,6 +354,7 @@ int main(int argc, char **argv)
 		.live = &live,
 		.status = status,
 		.control = &ccounters,
+		.counters = &counter_registry,
 		.started_unix = started_unix,
 		.version = LW_VERSION,
 	};

@@ -35,24 +35,28 @@ struct worker_counters {
 	uint64_t event_ring_used;
 };
 
-/* Published by the control thread for readers on other threads. */
+/*
+ * Published by the control thread for readers on other threads; the
+ * unsigned ones also as the "control" counter block (counter_block.h).
+ */
+// clang-format off
+#define CONTROL_COUNTER_LIST(X) \
+	X(journal_records) X(journal_commits) X(journal_write_errors) \
+	X(journal_last_commit_ns) X(journal_bytes) X(journal_generation) X(compactions) \
+	X(recovered_leases) X(recovery_ms) \
+	X(journal_last_seq)		/* last journal sequence appended */ \
+	X(journal_committed_seq)	/* last journal sequence made durable */ \
+	X(journal_last_snapshot_unix)	/* 0: no snapshot yet */ \
+	X(journal_failing)		/* alarm: 1 while the lease store refuses writes */ \
+	X(journal_failing_since_unix)	/* start of the current (or last) failure */ \
+	X(journal_records_lost)		/* events not made durable: their ACKs withheld */ \
+	X(clock_steps)			/* wall-clock steps seen (lease_clock.h) */
+// clang-format on
+
 struct control_counters {
-	_Atomic uint64_t journal_records;
-	_Atomic uint64_t journal_commits;
-	_Atomic uint64_t journal_write_errors;
-	_Atomic uint64_t journal_last_commit_ns;
-	_Atomic uint64_t journal_bytes;
-	_Atomic uint64_t journal_generation;
-	_Atomic uint64_t compactions;
-	_Atomic uint64_t recovered_leases;
-	_Atomic uint64_t recovery_ms;
-	_Atomic uint64_t journal_last_seq; /* last journal sequence appended */
-	_Atomic uint64_t journal_committed_seq; /* last journal sequence made durable */
-	_Atomic uint64_t journal_last_snapshot_unix; /* 0: no snapshot yet */
-	_Atomic uint64_t journal_failing; /* alarm: 1 while the lease store refuses writes */
-	_Atomic uint64_t journal_failing_since_unix; /* start of the current (or last) failure */
-	_Atomic uint64_t journal_records_lost; /* events not made durable: their ACKs withheld */
-	_Atomic uint64_t clock_steps; /* wall-clock steps seen (lease_clock.h) */
+#define CONTROL_COUNTER_FIELD(name) _Atomic uint64_t name;
+	CONTROL_COUNTER_LIST(CONTROL_COUNTER_FIELD)
+#undef CONTROL_COUNTER_FIELD
 	_Atomic int64_t clock_offset_ms; /* wall clock minus lease clock */
 };
 

@@ -25,6 +25,7 @@ struct shell_env {
 	struct config_snapshot **live; /* RCU pointer owned by the control thread */
 	const struct status_ops *status;
 	const struct control_counters *control;
+	const struct counter_registry *counters; /* every module's block (counter_block.h) */
 	int64_t started_unix;
 	const char *version;
 };

@@ -4,6 +4,9 @@
  * the last "clear statistics", which asks the control thread for a new
  * baseline (control_cmd.h).
  */
+#include <string.h>
+
+#include "mgmt/counter_block.h"
 #include "mgmt/counters.h"
 #include "shell/shell_group.h"
 #include "shell/shell_session.h"
@@ -37,12 +40,42 @@ static int cmd_show_statistics(struct cli_def *cli, const char *c, char **argv, 
 	return CLI_OK;
 }
 
+/* show counters [BLOCK]: every module's counter block, or one. */
+static int cmd_show_counters(struct cli_def *cli, const char *c, char **argv, int argc)
+{
+	struct shell_session *s = shell_session_of(cli);
+	unsigned n, shown = 0;
+	(void)c;
+	if (argc > 1) {
+		cli_print(cli, "%% usage: show counters [BLOCK]");
+		return CLI_ERROR;
+	}
+	const struct counter_block *const *b = counter_registry_blocks(s->env->counters, &n);
+	for (unsigned i = 0; i < n; i++) {
+		if (argc == 1 && strcmp(argv[0], b[i]->name) != 0)
+			continue;
+		cli_print(cli, "%s:", b[i]->name);
+		for (unsigned k = 0; k < b[i]->n; k++)
+			cli_print(cli, "  %-28s %llu", b[i]->names[k],
+				  (unsigned long long)atomic_load_explicit(&b[i]->values[k],
+									   memory_order_relaxed));
+		shown++;
+	}
+	if (argc == 1 && !shown) {
+		cli_print(cli, "%% no counter block \"%s\"", argv[0]);
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
 static void install(const struct shell_tree *t)
 {
 	const int U = PRIVILEGE_UNPRIVILEGED, P = PRIVILEGE_PRIVILEGED;
 
 	cli_register_command(t->cli, t->show, "statistics", cmd_show_statistics, U, MODE_EXEC,
 			     "DHCP messages in/out by type and drops by reason");
+	cli_register_command(t->cli, t->show, "counters", cmd_show_counters, U, MODE_EXEC,
+			     "Every module's counters (journal, clock, ...); optional: one block");
 	cli_register_command(t->cli, t->clear, "statistics", cmd_clear_statistics, P, MODE_EXEC,
 			     "Restart the counters \"show statistics\" prints");
 }

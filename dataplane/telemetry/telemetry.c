@@ -9,6 +9,7 @@
 #include "telemetry/telemetry.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <urcu-qsbr.h>
 
 #include "config/config.h"
+#include "mgmt/counter_block.h"
 #include "mgmt/lease_view.h"
 
 #define LEASES_SAMPLE 100
@@ -36,6 +38,7 @@ static const struct control_counters *tel_control;
 static const struct status_ops *tel_status;
 static struct config_snapshot **tel_live;
 static int64_t tel_started_unix;
+static const struct counter_registry *tel_counters;
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool tel_attached;
 
@@ -277,6 +280,40 @@ static int tel_uptime_locked(const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static struct rte_tel_data *tel_block_dict(const struct counter_block *b)
+{
+	struct rte_tel_data *v = rte_tel_data_alloc();
+
+	if (!v)
+		return NULL;
+	rte_tel_data_start_dict(v);
+	for (unsigned i = 0; i < b->n; i++)
+		rte_tel_data_add_dict_u64(
+		    v, b->names[i], atomic_load_explicit(&b->values[i], memory_order_relaxed));
+	return v;
+}
+
+/* Every registered counter block (counter_block.h), or the one named in params. */
+static int tel_counters_locked(const char *params, struct rte_tel_data *d)
+{
+	unsigned n;
+	const struct counter_block *const *b = counter_registry_blocks(tel_counters, &n);
+
+	rte_tel_data_start_dict(d);
+	for (unsigned i = 0; i < n; i++) {
+		if (params && *params && strcmp(params, b[i]->name) != 0)
+			continue;
+		struct rte_tel_data *v = tel_block_dict(b[i]);
+		if (!v || rte_tel_data_add_dict_container(d, b[i]->name, v, 0) != 0) {
+			rte_tel_data_free(v);
+			return -ENOMEM;
+		}
+	}
+	if (params && *params && !counter_registry_find(tel_counters, params))
+		return -EINVAL;
+	return 0;
+}
+
 /* Telemetry strings are short (RTE_TEL_MAX_STRING_LEN): the text goes as lines. */
 static int tel_running_config_locked(const char *params, struct rte_tel_data *d)
 {
@@ -475,6 +512,8 @@ static const struct tel_endpoint tel_endpoints[] = {
 	  "Pool size, used, free, offered, declined (shell: show pools)" },
 	{ TEL_WITH_VIEWS, "/leasewire/journal", tel_journal_locked,
 	  "Journal sequence, commits, latency, snapshot (shell: show journal)" },
+	{ TEL_WITH_VIEWS, "/leasewire/counters", tel_counters_locked,
+	  "Every module's counter block. Parameters: block name (shell: show counters)" },
 };
 
 /*
@@ -528,9 +567,10 @@ int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_
 }
 
 int telemetry_register_views(const struct status_ops *status, struct config_snapshot **live,
-			     int64_t started_unix)
+			     int64_t started_unix, const struct counter_registry *counters)
 {
 	pthread_mutex_lock(&tel_lock);
+	tel_counters = counters;
 	tel_status = status;
 	tel_live = live;
 	tel_started_unix = started_unix;

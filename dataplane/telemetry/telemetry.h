@@ -16,16 +16,19 @@
 #include "worker.h"
 
 /* Register the endpoints; the pointers must outlive the process's telemetry. Start-up only. */
+struct counter_registry;
+
 int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_table *table,
 		       const struct control_counters *control);
 
 /*
  * Register the telemetry twins of the shell's "show" commands: version,
- * uptime, running_config, interfaces, workers, statistics, pools, journal.
+ * uptime, running_config, interfaces, workers, statistics, pools, journal,
+ * and counters (every block of the registry, counter_block.h).
  * live is the RCU-published config snapshot. Start-up only.
  */
 int telemetry_register_views(const struct status_ops *status, struct config_snapshot **live,
-			     int64_t started_unix);
+			     int64_t started_unix, const struct counter_registry *counters);
 
 /* Make every endpoint answer -ENODEV from now on; returns once no callback
  * is still reading. Call before freeing what telemetry_register was given. */

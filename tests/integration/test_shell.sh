@@ -132,6 +132,7 @@ sh_cmds "$LW_TMP/s1.txt" "show version" "show uptime" "show running-config" \
 	"show leases state bound" "show leases state bound page 2" \
 	"show leases ip $IP" "show leases mac $CLI_MAC" "show leases subnet 1 ip $IP | include bound" \
 	"show leases hostname nosuchhost" "show lease $IP" "show journal" \
+	"show counters" "show counters control" "show counters nosuchblock" \
 	"export leases $LW_TMP/export.csv"
 lw_check "session 1 (TCP, telnet-style CR LF) ran every command" test $? -eq 0
 cp "$LW_TMP/s1.txt" "$TRANSCRIPT"
@@ -169,6 +170,12 @@ lw_check_eq "show lease: journal seq = telemetry" "$(lw_lease_field "$IP" journa
 	"$(sh_grab "$S1" '^journal seq +')"
 lw_check_eq "show journal committed sequence = telemetry" \
 	"$(lw_tel_get /leasewire/journal committed_sequence)" "$(sh_grab "$S1" '^committed sequence +')"
+lw_check_eq "show counters: the control block's committed sequence = telemetry" \
+	"$(lw_tel_get /leasewire/counters control journal_committed_seq)" \
+	"$(sed -n '/show counters control$/,/^leasewire/p' "$S1" | tr -d '\r' | awk '$1 == "journal_committed_seq" {print $2}')"
+lw_check_eq "show counters: every block is listed" "control:" \
+	"$(sed -n '/show counters$/,/^leasewire/p' "$S1" | tr -d '\r' | grep -E '^[a-z]+:$' | tr '\n' ' ' | sed 's/ $//')"
+lw_check "show counters: an unknown block is an error" grep -q '% no counter block "nosuchblock"' "$S1"
 lw_check_eq "telemetry twins answer" "port0 worker0" \
 	"$(lw_tel_get /leasewire/interfaces | "$LW_PY" -c 'import json,sys; print(*json.load(sys.stdin))') $(lw_tel_get /leasewire/workers | "$LW_PY" -c 'import json,sys; print(*json.load(sys.stdin))')"
 lw_check "telemetry /leasewire/running_config masked" bash -c \

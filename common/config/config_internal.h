@@ -6,7 +6,8 @@
  * (config_keys.c) point at. The public API is config.h.
  *
  * config_schema.c   the engine: key paths, errors, walking a schema
- * config_parse.c    scalar syntax, string checks, custom value parsers
+ * config_text.c     scalar text syntax (addresses, prefixes, integers, hex)
+ * config_parse.c    string checks, custom value parsers
  * config_options.c  option catalogue, option-data staging and encoders
  * config_check.c    finish hooks: checks that span keys or objects
  * config_keys.c     the key tables and the top-level section table
@@ -153,7 +154,7 @@ bool cfg_key_seen(const struct cfg_schema *s, uint64_t seen, const char *name);
 int cfg_walk_object(struct walk *w, const struct cfg_schema *s, json_t *obj, void *target);
 
 /* ------------------------------------------------------------------------ */
-/* config_parse.c: scalar syntax, string checks, custom value parsers       */
+/* config_text.c: scalar text syntax                                       */
 
 const char *cfg_ip_str(uint32_t a, char buf[16]);
 static inline uint32_t cfg_prefix_mask(unsigned int len)
@@ -166,6 +167,9 @@ bool cfg_int_parse(const char *s, size_t len, int64_t min, int64_t max, int64_t 
 bool cfg_prefix_parse(const char *s, size_t len, uint32_t *addr, uint8_t *plen);
 int cfg_hex_parse(const char *s, const char *seps, uint8_t *out, size_t cap);
 bool cfg_next_token(const char **p, const char *end, const char **tok, size_t *tlen);
+
+/* ------------------------------------------------------------------------ */
+/* config_parse.c: string checks, custom value parsers                      */
 
 int cfg_check_ifname(struct walk *w, const char *s);
 int cfg_check_hostname(struct walk *w, const char *s);

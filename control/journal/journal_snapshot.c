@@ -43,22 +43,6 @@ void journal_remove_older(struct journal *j, uint64_t below)
 	free(ss.v);
 }
 
-void journal_compact_discard(struct journal *j, int err)
-{
-	char name[JOURNAL_NAME_LEN];
-
-	if (j->snap_fd >= 0) {
-		close(j->snap_fd);
-		j->snap_fd = -1;
-		journal_file_name(name, "snapshot", j->snap_gen, true);
-		unlinkat(j->dirfd, name, 0);
-	}
-	free(j->snap_buf);
-	j->snap_buf = NULL;
-	j->snap_len = 0;
-	j->snap_err = err;
-}
-
 int journal_compact_begin(struct journal *j)
 {
 	char jname[JOURNAL_NAME_LEN], sname[JOURNAL_NAME_LEN];

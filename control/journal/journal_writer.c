@@ -255,6 +255,23 @@ void journal_set_io(struct journal *j, const struct journal_io *io)
 	j->io = io ? io : &journal_sys_io;
 }
 
+/* Close and remove what a compaction left open (journal_snapshot.c and journal_close). */
+void journal_compact_discard(struct journal *j, int err)
+{
+	char name[JOURNAL_NAME_LEN];
+
+	if (j->snap_fd >= 0) {
+		close(j->snap_fd);
+		j->snap_fd = -1;
+		journal_file_name(name, "snapshot", j->snap_gen, true);
+		unlinkat(j->dirfd, name, 0);
+	}
+	free(j->snap_buf);
+	j->snap_buf = NULL;
+	j->snap_len = 0;
+	j->snap_err = err;
+}
+
 void journal_close(struct journal *j)
 {
 	if (!j)

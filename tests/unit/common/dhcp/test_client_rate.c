@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "dhcp/client_rate.h"
+#include "unit_suite.h"
 
 #define HZ 1000000000ull /* ticks per second: nanoseconds */
 #define T0 (5000 * HZ) /* the tick counter does not start at 0 */
@@ -145,10 +146,8 @@ START_TEST(hash_zero)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("client_rate");
-	TCase *tc = tcase_create("gcra");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, burst_then_rate, 0, sizeof(limits) / sizeof(limits[0]));
 	tcase_add_test(tc, steady_rate);
@@ -157,10 +156,6 @@ int main(void)
 	tcase_add_test(tc, zero_is_off);
 	tcase_add_test(tc, reconfigure_resets);
 	tcase_add_test(tc, hash_zero);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }
+
+int main(void) { return run_suite("client_rate", add_tests); }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "lease/lease_clock.h"
+#include "unit_suite.h"
 
 #define SEC 1000000000ll
 #define T0 1800000000ll /* wall clock at start, unix seconds */
@@ -134,10 +135,8 @@ START_TEST(system_clock)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("lease_clock");
-	TCase *tc = tcase_create("clock");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, anchored_to_wall_at_start);
 	tcase_add_loop_test(tc, wall_step_moves_no_lease, 0, sizeof(steps) / sizeof(steps[0]));
@@ -145,10 +144,6 @@ int main(void)
 	tcase_add_test(tc, slow_drift_is_no_step);
 	tcase_add_test(tc, readers_agree);
 	tcase_add_test(tc, system_clock);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }
+
+int main(void) { return run_suite("lease_clock", add_tests); }

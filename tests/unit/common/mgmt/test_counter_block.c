@@ -2,9 +2,9 @@
 /* Unit tests for common/mgmt/counter_block.c: the counter-block registry. */
 #include <check.h>
 #include <errno.h>
-#include <stdlib.h>
 
 #include "mgmt/counter_block.h"
+#include "unit_suite.h"
 
 static const char *const names[] = { "a", "b" };
 static _Atomic uint64_t values[2];
@@ -45,16 +45,10 @@ START_TEST(full_registry_refuses)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc)
 {
-	Suite *s = suite_create("counter_block");
-	TCase *tc = tcase_create("registry");
 	tcase_add_test(tc, add_find_and_list);
 	tcase_add_test(tc, full_registry_refuses);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+int main(void) { return run_suite("counter_block", add_tests); }

@@ -201,19 +201,3 @@ void append_range(struct journal *j, uint32_t first, uint32_t n, uint32_t v, str
 	}
 	ck_assert_int_eq(journal_commit(j), 0);
 }
-
-int run_suite(const char *name, void (*add_tests)(TCase *tc))
-{
-	Suite *s = suite_create(name);
-	TCase *tc = tcase_create(name);
-
-	tcase_set_timeout(tc, 120);
-	add_tests(tc);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-
-	srunner_run_all(sr, CK_NORMAL);
-	int failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failures ? 1 : 0;
-}

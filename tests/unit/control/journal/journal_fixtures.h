@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "journal/journal.h"
+#include "unit_suite.h" /* run_suite() */
 
 #define MAX_CLIENTS 10000
 
@@ -63,11 +64,5 @@ struct journal *open_ok(enum cfg_durability d, uint32_t max_corrupt, struct seen
 			struct journal_recovery_stats *st);
 /* Append images of clients [first, first+n) at version v and commit. */
 void append_range(struct journal *j, uint32_t first, uint32_t n, uint32_t v, struct oracle *o);
-
-/*
- * Run the suite `name` of the tests add_tests puts in its one TCase (120 s
- * timeout each), as main() does in every suite: 0 when all of them pass.
- */
-int run_suite(const char *name, void (*add_tests)(TCase *tc));
 
 #endif

@@ -148,6 +148,12 @@ static void req_secs(struct req *r, uint16_t secs)
 	r->b[9] = (uint8_t)secs;
 }
 
+static void req_flags(struct req *r, uint16_t flags)
+{
+	r->b[10] = (uint8_t)(flags >> 8);
+	r->b[11] = (uint8_t)flags;
+}
+
 static void req_ciaddr(struct req *r, uint32_t ip) { put32(r->b + 12, ip); }
 static void req_giaddr(struct req *r, uint32_t ip) { put32(r->b + 24, ip); }
 
@@ -155,6 +161,7 @@ static void req_giaddr(struct req *r, uint32_t ip) { put32(r->b + 24, ip); }
 
 struct rep {
 	uint8_t op;
+	uint16_t flags;
 	uint32_t xid, ciaddr, yiaddr, giaddr;
 	uint8_t chaddr[16];
 	uint8_t codes[256]; /* codes in order of first appearance */
@@ -177,6 +184,7 @@ static void rep_parse(const uint8_t *b, size_t n, struct rep *p)
 	p->total = n;
 	p->op = b[0];
 	p->xid = get32(b + 4);
+	p->flags = (uint16_t)(b[10] << 8 | b[11]);
 	p->ciaddr = get32(b + 12);
 	p->yiaddr = get32(b + 16);
 	p->giaddr = get32(b + 24);
@@ -1281,6 +1289,45 @@ START_TEST(test_relayed)
 }
 END_TEST
 
+/*
+ * RFC 2131 sec 4.3.2: a NAK to a relayed REQUEST has the broadcast bit set,
+ * so the relay broadcasts it to a client that may have no usable address;
+ * a NAK sent directly, and every other reply, copies the request's flags.
+ */
+START_TEST(nak_through_relay_sets_broadcast)
+{
+	const struct client relayed = { .mac = 1, .giaddr = RELAY2 }, direct = { .mac = 2 };
+	static const uint16_t flags[] = { 0, DHCP_FLAG_BROADCAST };
+	struct req r;
+
+	env_start(cfg_main);
+	for (unsigned i = 0; i < 2; i++) {
+		/* INIT-REBOOT for an address of another subnet than the relay's. */
+		req_for(&r, &relayed, DHCPREQUEST, 10 + i);
+		req_flags(&r, flags[i]);
+		req_opt_ip(&r, DHO_REQUESTED_ADDRESS, IP(10, 91, 0, 100));
+		ck_assert_uint_eq(expect_reply(&r, DHCPNAK), 0);
+		ck_assert_uint_eq(env.rep.giaddr, RELAY2);
+		ck_assert_uint_eq(env.rep.flags, DHCP_FLAG_BROADCAST);
+
+		/* The same NAK sent directly: the request's flags. */
+		req_for(&r, &direct, DHCPREQUEST, 20 + i);
+		req_flags(&r, flags[i]);
+		req_opt_ip(&r, DHO_REQUESTED_ADDRESS, IP(10, 91, 0, 100));
+		ck_assert_uint_eq(expect_reply(&r, DHCPNAK), 0);
+		ck_assert_uint_eq(env.rep.giaddr, 0);
+		ck_assert_uint_eq(env.rep.flags, flags[i]);
+
+		/* A relayed OFFER keeps the request's flags. */
+		req_for(&r, &relayed, DHCPDISCOVER, 30 + i);
+		req_flags(&r, flags[i]);
+		expect_reply(&r, DHCPOFFER);
+		ck_assert_uint_eq(env.rep.flags, flags[i]);
+	}
+	env_stop();
+}
+END_TEST
+
 /* RFC 3527 link selection (from a relay) and RFC 3011 option 118 pick the subnet. */
 START_TEST(test_subnet_selection)
 {
@@ -2082,6 +2129,7 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_relayed);
 	tcase_add_test(tc, test_subnet_selection);
 	tcase_add_test(tc, test_relay_no_subnet);
+	tcase_add_test(tc, nak_through_relay_sets_broadcast);
 	tcase_add_loop_test(tc, test_reservation_offered, 0,
 			    (int)(sizeof(resv_cases) / sizeof(resv_cases[0])));
 	tcase_add_test(tc, test_reservation_not_handed_out);

@@ -319,6 +319,17 @@ START_TEST(test_derived_timers)
 	ck_assert_uint_eq(cfg->subnets[1].valid_lifetime, 1000);
 	ck_assert_uint_eq(cfg->subnets[1].renew_timer, 500);
 	ck_assert_uint_eq(cfg->subnets[1].rebind_timer, 875);
+	/* No min-/max-valid-lifetime: [valid, valid] at each level, option 51 changes nothing. */
+	ck_assert_uint_eq(cfg->min_valid_lifetime, 1000);
+	ck_assert_uint_eq(cfg->max_valid_lifetime, 1000);
+	ck_assert_uint_eq(cfg->subnets[0].min_valid_lifetime, 600);
+	ck_assert_uint_eq(cfg->subnets[0].max_valid_lifetime, 600);
+	ck_assert_uint_eq(cfg->subnets[1].min_valid_lifetime, 1000);
+	ck_assert_uint_eq(cfg->subnets[1].max_valid_lifetime, 1000);
+	ck_assert(!cfg->calculate_tee_times && !cfg->subnets[1].calculate_tee_times);
+	ck_assert_uint_eq(cfg->t1_ppm, 500000);
+	ck_assert_uint_eq(cfg->t2_ppm, 875000);
+	ck_assert(!cfg->subnets[1].renew_set && !cfg->subnets[1].rebind_set);
 	/* lease-store absent: every default applies. */
 	ck_assert_str_eq(cfg->lease_store.directory, "/var/lib/leasewire");
 	ck_assert_int_eq(cfg->lease_store.durability, CFG_DURABILITY_FSYNC);
@@ -331,39 +342,24 @@ START_TEST(test_derived_timers)
 END_TEST
 
 /*
- * min-/max-valid-lifetime default to valid-lifetime at their level, a
- * subnet that sets none of the three takes Dhcp4's; calculate-tee-times
- * derives absent timers from t1-/t2-percent (rounded, as Kea does).
+ * Set min-/max-valid-lifetime and their inheritance (a subnet that sets
+ * valid-lifetime bounds it itself); calculate-tee-times derives absent
+ * timers from t1-/t2-percent (rounded, as Kea does).
  */
 START_TEST(test_lease_time_bounds)
 {
 	char err[CFG_ERR_LEN];
-	struct lw_config *cfg = load("{'Dhcp4':{" IFACES ",'valid-lifetime':1000,'subnet4':["
-				     "{'id':1,'subnet':'10.77.0.0/24','interface':'port0'}]}}",
-				     err);
-
-	ck_assert_msg(cfg, "%s", err);
-	/* Neither set: [valid, valid], so a client's option 51 changes nothing. */
-	ck_assert_uint_eq(cfg->min_valid_lifetime, 1000);
-	ck_assert_uint_eq(cfg->max_valid_lifetime, 1000);
-	ck_assert(!cfg->calculate_tee_times);
-	ck_assert_uint_eq(cfg->t1_ppm, 500000);
-	ck_assert_uint_eq(cfg->t2_ppm, 875000);
-	ck_assert_uint_eq(cfg->subnets[0].min_valid_lifetime, 1000);
-	ck_assert_uint_eq(cfg->subnets[0].max_valid_lifetime, 1000);
-	ck_assert(!cfg->subnets[0].renew_set && !cfg->subnets[0].rebind_set);
-	config_free(cfg);
-
-	cfg = load("{'Dhcp4':{" IFACES ",'valid-lifetime':1001,'min-valid-lifetime':600,"
-		   "'max-valid-lifetime':7200,'calculate-tee-times':true,'t1-percent':0.25,"
-		   "'t2-percent':0.6,'subnet4':["
-		   "{'id':1,'subnet':'10.77.0.0/24','interface':'port0'},"
-		   "{'id':2,'subnet':'10.99.0.0/24','relay':{'ip-addresses':['10.99.0.1']},"
-		   "'valid-lifetime':900,'max-valid-lifetime':1800,'calculate-tee-times':false,"
-		   "'renew-timer':100},"
-		   "{'id':3,'subnet':'10.98.0.0/24','relay':{'ip-addresses':['10.98.0.1']},"
-		   "'t2-percent':0.7}]}}",
-		   err);
+	struct lw_config *cfg =
+	    load("{'Dhcp4':{" IFACES ",'valid-lifetime':1001,'min-valid-lifetime':600,"
+		 "'max-valid-lifetime':7200,'calculate-tee-times':true,'t1-percent':0.25,"
+		 "'t2-percent':0.6,'subnet4':["
+		 "{'id':1,'subnet':'10.77.0.0/24','interface':'port0'},"
+		 "{'id':2,'subnet':'10.99.0.0/24','relay':{'ip-addresses':['10.99.0.1']},"
+		 "'valid-lifetime':900,'max-valid-lifetime':1800,'calculate-tee-times':false,"
+		 "'renew-timer':100},"
+		 "{'id':3,'subnet':'10.98.0.0/24','relay':{'ip-addresses':['10.98.0.1']},"
+		 "'t2-percent':0.7}]}}",
+		 err);
 	ck_assert_msg(cfg, "%s", err);
 	ck_assert_uint_eq(cfg->renew_timer, 250); /* round(1001 * 0.25) */
 	ck_assert_uint_eq(cfg->rebind_timer, 601); /* round(1001 * 0.6) */

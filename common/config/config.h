@@ -58,9 +58,32 @@ struct cfg_subnet {
 	uint32_t valid_lifetime; /* secs */
 	uint32_t renew_timer; /* T1 secs */
 	uint32_t rebind_timer; /* T2 secs */
+	/* A client's option 51 is clamped to these (Kea); both valid_lifetime when unset. */
+	uint32_t min_valid_lifetime, max_valid_lifetime; /* secs */
+	bool calculate_tee_times;
+	/*
+	 * T1 and T2 of a lease other than valid_lifetime, in parts per million
+	 * of it, where renew_timer/rebind_timer were not set (*_set false) or do
+	 * not fit below it: t1-/t2-percent with calculate_tee_times, else 50%
+	 * and 87.5%. Resolved at load time so that a request pays no more than
+	 * a multiply when its lease differs from valid_lifetime.
+	 */
+	uint32_t t1_ppm, t2_ppm;
+	bool renew_set, rebind_set;
 	bool authoritative; /* NAK unknown INIT-REBOOT clients (RFC 2131 sec 4.3.2) */
 	bool dynamic_bootp; /* answer BOOTP with infinite leases (RFC 1534) */
 };
+
+/*
+ * T1 or T2 of a lease of lease_secs: ppm parts per million of it, rounded
+ * as Kea's calculate-tee-times does or rounded down as the RFC 2131 sec
+ * 4.4.5 defaults were (50% and 87.5%, so lease / 2 and lease * 7 / 8).
+ * Any thread.
+ */
+static inline uint32_t config_lease_share(uint32_t lease_secs, uint32_t ppm, bool rounded)
+{
+	return (uint32_t)(((uint64_t)lease_secs * ppm + (rounded ? 500000u : 0u)) / 1000000u);
+}
 
 struct cfg_interface {
 	char name[32]; /* "port0" ... as in subnet "interface" */
@@ -107,6 +130,9 @@ struct lw_config {
 	struct cfg_option *options; /* global option-data */
 	size_t n_options;
 	uint32_t valid_lifetime, renew_timer, rebind_timer; /* global defaults */
+	uint32_t min_valid_lifetime, max_valid_lifetime; /* secs, as in struct cfg_subnet */
+	bool calculate_tee_times;
+	uint32_t t1_ppm, t2_ppm; /* t1-percent, t2-percent in parts per million */
 	bool authoritative;
 	uint32_t offer_lifetime; /* secs an OFFERed address is held */
 	uint32_t decline_probation_period; /* secs */

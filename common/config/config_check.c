@@ -163,6 +163,8 @@ int cfg_subnet_finish(struct walk *w, void *obj, uint64_t seen)
 	cfg_ip_str(sn->prefix, net);
 	if (!cfg_key_seen(&cfg_subnet_schema, seen, "authoritative"))
 		sn->authoritative = w->cfg->authoritative;
+	if (!cfg_key_seen(&cfg_subnet_schema, seen, "calculate-tee-times"))
+		sn->calculate_tee_times = w->cfg->calculate_tee_times;
 
 	if (sn->interface[0]) {
 		ifc = find_interface(w->cfg, sn->interface);
@@ -302,12 +304,24 @@ static bool find_overlap(struct span *s, size_t n, struct span *hit, struct span
 	return false;
 }
 
+#define PPM_T1_DEFAULT 500000u /* RFC 2131 sec 4.4.5: T1 defaults to 0.5 * lease */
+#define PPM_T2_DEFAULT 875000u /* and T2 to 0.875 * lease */
+
 /*
- * Kea's defaults for an absent timer: T1 = 50% and T2 = 87.5% of the lease
- * (RFC 2131 sec 4.4.5), in Dhcp4 and in a subnet where neither sets it.
+ * The share of the lease an absent timer is: Kea's t1-percent/t2-percent
+ * with calculate-tee-times, else the RFC 2131 sec 4.4.5 defaults.
  */
-static uint32_t default_renew(uint32_t valid) { return valid / 2; }
-static uint32_t default_rebind(uint32_t valid) { return (uint32_t)((uint64_t)valid * 7 / 8); }
+static uint32_t tee_ppm(bool calculate, uint32_t ppm, uint32_t rfc_default)
+{
+	return calculate ? ppm : rfc_default;
+}
+
+static const char *tee_from(bool calculate, bool t2)
+{
+	if (calculate)
+		return t2 ? " (t2-percent of valid-lifetime)" : " (t1-percent of valid-lifetime)";
+	return t2 ? " (87.5% of valid-lifetime)" : " (50% of valid-lifetime)";
+}
 
 static int check_timers(struct walk *w, uint32_t valid, uint32_t renew, uint32_t rebind,
 			const char *renew_from, const char *rebind_from)
@@ -329,45 +343,132 @@ static int check_timers(struct walk *w, uint32_t valid, uint32_t renew, uint32_t
 	return 0;
 }
 
+/* Kea's triplet: min-valid-lifetime <= valid-lifetime <= max-valid-lifetime. */
+static int check_lifetimes(struct walk *w, uint32_t min, uint32_t valid, uint32_t max,
+			   const char *min_from, const char *valid_from, const char *max_from)
+{
+	size_t saved = w->path_len;
+
+	if (min > valid) {
+		cfg_path_key(w, "min-valid-lifetime");
+		return cfg_walk_err(w, "%u%s must not be more than valid-lifetime %u%s", min,
+				    min_from, valid, valid_from);
+	}
+	if (max < valid) {
+		cfg_path_key(w, "max-valid-lifetime");
+		return cfg_walk_err(w, "%u%s must not be less than valid-lifetime %u%s", max,
+				    max_from, valid, valid_from);
+	}
+	cfg_path_pop(w, saved);
+	return 0;
+}
+
+/* Kea: 0 < t1-percent < t2-percent < 1; the parser checked the outer bounds. */
+static int check_shares(struct walk *w, uint32_t t1_ppm, uint32_t t2_ppm, const char *t1_from,
+			const char *t2_from)
+{
+	size_t saved = w->path_len;
+
+	if (t1_ppm >= t2_ppm) {
+		cfg_path_key(w, "t1-percent");
+		return cfg_walk_err(w, "%g%s must be less than t2-percent %g%s", t1_ppm / 1e6,
+				    t1_from, t2_ppm / 1e6, t2_from);
+	}
+	cfg_path_pop(w, saved);
+	return 0;
+}
+
+/*
+ * A subnet's lease times from its own keys and Dhcp4's. A subnet that sets
+ * valid-lifetime bounds it on its own: its absent min-/max-valid-lifetime
+ * are that valid-lifetime (Kea's triplet at one level), else Dhcp4's.
+ */
+static int subnet_times(struct walk *w, const struct lw_config *cfg, struct cfg_subnet *sn,
+			bool g_renew, bool g_rebind)
+{
+	static const char dhcp4[] = " (from Dhcp4)";
+	bool s_valid = sn->valid_lifetime != 0, s_min = sn->min_valid_lifetime != 0;
+	bool s_max = sn->max_valid_lifetime != 0, s_t1 = sn->t1_ppm != 0, s_t2 = sn->t2_ppm != 0;
+	bool calc = sn->calculate_tee_times;
+	int rc;
+
+	sn->renew_set = sn->renew_timer != 0 || g_renew;
+	sn->rebind_set = sn->rebind_timer != 0 || g_rebind;
+	if (!s_valid)
+		sn->valid_lifetime = cfg->valid_lifetime;
+	if (!s_min)
+		sn->min_valid_lifetime = s_valid ? sn->valid_lifetime : cfg->min_valid_lifetime;
+	if (!s_max)
+		sn->max_valid_lifetime = s_valid ? sn->valid_lifetime : cfg->max_valid_lifetime;
+	if ((rc = check_lifetimes(w, sn->min_valid_lifetime, sn->valid_lifetime,
+				  sn->max_valid_lifetime, s_min || s_valid ? "" : dhcp4,
+				  s_valid ? "" : dhcp4, s_max || s_valid ? "" : dhcp4)))
+		return rc;
+	if (!s_t1)
+		sn->t1_ppm = cfg->t1_ppm;
+	if (!s_t2)
+		sn->t2_ppm = cfg->t2_ppm;
+	if ((rc = check_shares(w, sn->t1_ppm, sn->t2_ppm, s_t1 ? "" : dhcp4, s_t2 ? "" : dhcp4)))
+		return rc;
+	sn->t1_ppm = tee_ppm(calc, sn->t1_ppm, PPM_T1_DEFAULT);
+	sn->t2_ppm = tee_ppm(calc, sn->t2_ppm, PPM_T2_DEFAULT);
+
+	bool s_renew = sn->renew_timer != 0, s_rebind = sn->rebind_timer != 0;
+	if (!s_renew)
+		sn->renew_timer = g_renew
+				      ? cfg->renew_timer
+				      : config_lease_share(sn->valid_lifetime, sn->t1_ppm, calc);
+	if (!s_rebind)
+		sn->rebind_timer = g_rebind
+				       ? cfg->rebind_timer
+				       : config_lease_share(sn->valid_lifetime, sn->t2_ppm, calc);
+	return check_timers(w, sn->valid_lifetime, sn->renew_timer, sn->rebind_timer,
+			    s_renew ? "" : (g_renew ? dhcp4 : tee_from(calc, false)),
+			    s_rebind ? "" : (g_rebind ? dhcp4 : tee_from(calc, true)));
+}
+
 int cfg_dhcp4_finish(struct walk *w, void *obj, uint64_t seen)
 {
 	struct lw_config *cfg = obj;
 	bool g_renew = cfg->renew_timer != 0, g_rebind = cfg->rebind_timer != 0;
+	bool calc = cfg->calculate_tee_times;
 	size_t n_spans = 0, n;
 	struct span *spans = NULL, hit, other;
 	char a[16], b[16];
 	int rc = 0;
 
 	(void)seen;
+	if (!cfg->min_valid_lifetime)
+		cfg->min_valid_lifetime = cfg->valid_lifetime;
+	if (!cfg->max_valid_lifetime)
+		cfg->max_valid_lifetime = cfg->valid_lifetime;
+	if ((rc = check_lifetimes(w, cfg->min_valid_lifetime, cfg->valid_lifetime,
+				  cfg->max_valid_lifetime, "", "", "")))
+		return rc;
+	if (!cfg->t1_ppm)
+		cfg->t1_ppm = PPM_T1_DEFAULT;
+	if (!cfg->t2_ppm)
+		cfg->t2_ppm = PPM_T2_DEFAULT;
+	if ((rc = check_shares(w, cfg->t1_ppm, cfg->t2_ppm, "", "")))
+		return rc;
 	if (!g_renew)
-		cfg->renew_timer = default_renew(cfg->valid_lifetime);
+		cfg->renew_timer = config_lease_share(
+		    cfg->valid_lifetime, tee_ppm(calc, cfg->t1_ppm, PPM_T1_DEFAULT), calc);
 	if (!g_rebind)
-		cfg->rebind_timer = default_rebind(cfg->valid_lifetime);
+		cfg->rebind_timer = config_lease_share(
+		    cfg->valid_lifetime, tee_ppm(calc, cfg->t2_ppm, PPM_T2_DEFAULT), calc);
 	if ((rc = check_timers(w, cfg->valid_lifetime, cfg->renew_timer, cfg->rebind_timer,
-			       g_renew ? "" : " (50% of valid-lifetime)",
-			       g_rebind ? "" : " (87.5% of valid-lifetime)")))
+			       g_renew ? "" : tee_from(calc, false),
+			       g_rebind ? "" : tee_from(calc, true))))
 		return rc;
 
 	for (size_t i = 0; i < cfg->n_subnets; i++) {
 		struct cfg_subnet *sn = &cfg->subnets[i];
-		bool s_renew = sn->renew_timer != 0, s_rebind = sn->rebind_timer != 0;
 		size_t saved = w->path_len;
 
-		if (!sn->valid_lifetime)
-			sn->valid_lifetime = cfg->valid_lifetime;
-		if (!s_renew)
-			sn->renew_timer =
-			    g_renew ? cfg->renew_timer : default_renew(sn->valid_lifetime);
-		if (!s_rebind)
-			sn->rebind_timer =
-			    g_rebind ? cfg->rebind_timer : default_rebind(sn->valid_lifetime);
 		cfg_path_key(w, "subnet4");
 		cfg_path_index(w, i);
-		rc = check_timers(
-		    w, sn->valid_lifetime, sn->renew_timer, sn->rebind_timer,
-		    s_renew ? "" : (g_renew ? " (from Dhcp4)" : " (50% of valid-lifetime)"),
-		    s_rebind ? "" : (g_rebind ? " (from Dhcp4)" : " (87.5% of valid-lifetime)"));
-		if (rc)
+		if ((rc = subnet_times(w, cfg, sn, g_renew, g_rebind)))
 			return rc;
 		cfg_path_pop(w, saved);
 		n_spans += sn->n_pools + sn->n_relay_addresses + 1;

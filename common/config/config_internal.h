@@ -184,6 +184,8 @@ int cfg_parse_pool(struct walk *w, const struct cfg_key *k, json_t *v, void *obj
 int cfg_parse_ipv4_array(struct walk *w, const struct cfg_key *k, json_t *v, void *obj);
 int cfg_parse_hw_address(struct walk *w, const struct cfg_key *k, json_t *v, void *obj);
 int cfg_parse_client_id(struct walk *w, const struct cfg_key *k, json_t *v, void *obj);
+/* A JSON number strictly between 0 and 1 into a uint32_t in parts per million. */
+int cfg_parse_fraction(struct walk *w, const struct cfg_key *k, json_t *v, void *obj);
 
 /* ------------------------------------------------------------------------ */
 /* config_options.c: DHCP options (option-data)                             */

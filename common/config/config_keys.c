@@ -27,23 +27,54 @@ static const char *const durability_names[] = { "fsync", "write", "none", NULL }
  * The lease times and "authoritative": Dhcp4 sets them, a subnet may
  * override them. One definition serves both tables so that range and help
  * cannot drift apart; fl is CFG_INHERIT in a subnet (its finish hooks fill
- * in what is absent) and the *_doc strings say where a default comes from.
+ * in what is absent) and the *_doc strings say where a default comes from;
+ * from(key, global_default) names the default of a key a subnet inherits.
  */
 #define K_INHERITABLE(T, f, n, t, lo, hi, d, fl, dd, h) \
 	{ \
 		.name = n, .type = t, .flags = fl, .min = lo, .max = hi, .def = d, \
 		.off = offsetof(T, f), .def_doc = dd, .help = h \
 	}
-#define K_LEASE_KEYS(T, fl, valid_def, valid_doc, renew_doc, rebind_doc, auth_doc) \
+#define K_FRACTION(T, f, n, dd, h) \
+	{ \
+		.name = n, .type = CT_CUSTOM, .flags = CFG_INHERIT, .parse = cfg_parse_fraction, \
+		.off = offsetof(T, f), .type_doc = "number", .range_doc = "0 < x < 1", \
+		.def_doc = dd, .help = h \
+	}
+#define K_LEASE_KEYS(T, fl, valid_def, valid_doc, renew_doc, rebind_doc, auth_doc, bound_doc, \
+		     from) \
 	K_INHERITABLE(T, valid_lifetime, "valid-lifetime", CT_U32, 60, U32_MAX_LIFE, valid_def, \
 		      fl, valid_doc, "Lease time, seconds."), \
+	    K_INHERITABLE(T, min_valid_lifetime, "min-valid-lifetime", CT_U32, 60, U32_MAX_LIFE, \
+			  0, CFG_INHERIT, bound_doc, \
+			  "Shortest lease a client gets that asks for one (option 51, RFC 2131 " \
+			  "sec 4.3.1); a shorter request gets this (Kea; there are no shared " \
+			  "networks here to set it on). min-valid-lifetime <= valid-lifetime <= " \
+			  "max-valid-lifetime; with neither set option 51 is ignored."), \
+	    K_INHERITABLE(T, max_valid_lifetime, "max-valid-lifetime", CT_U32, 60, U32_MAX_LIFE, \
+			  0, CFG_INHERIT, bound_doc, \
+			  "Longest lease a client gets that asks for one; a longer or infinite " \
+			  "request gets this. A client that does not ask gets valid-lifetime."), \
 	    K_INHERITABLE(T, renew_timer, "renew-timer", CT_U32, 1, U32_MAX_LIFE, 0, CFG_INHERIT, \
 			  renew_doc, "T1, seconds; renew-timer < rebind-timer < valid-lifetime."), \
 	    K_INHERITABLE(T, rebind_timer, "rebind-timer", CT_U32, 1, U32_MAX_LIFE, 0, \
 			  CFG_INHERIT, rebind_doc, "T2, seconds."), \
+	    K_INHERITABLE(T, calculate_tee_times, "calculate-tee-times", CT_BOOL, 0, 0, false, fl, \
+			  from("calculate-tee-times", "false"), \
+			  "T1 and T2 that renew-timer and rebind-timer do not set are t1-percent " \
+			  "and t2-percent of the lease granted, rounded (Kea); false: 50% and " \
+			  "87.5% of it, rounded down. Either way they follow a lease that option " \
+			  "51 made shorter or longer; a set timer is kept while it is below it."), \
+	    K_FRACTION(T, t1_ppm, "t1-percent", from("t1-percent", "0.5"), \
+		       "T1 as a share of the lease with calculate-tee-times; t1-percent < " \
+		       "t2-percent."), \
+	    K_FRACTION(T, t2_ppm, "t2-percent", from("t2-percent", "0.875"), \
+		       "T2 as a share of the lease with calculate-tee-times."), \
 	    K_INHERITABLE(T, authoritative, "authoritative", CT_BOOL, 0, 0, false, fl, auth_doc, \
 			  "NAK requests for addresses this server did not give (RFC 2131 sec " \
 			  "4.3.2).")
+#define FROM_DHCP4(key, global_default) "Dhcp4." key
+#define FROM_NONE(key, global_default) global_default
 
 static const struct cfg_key interface_keys[] = {
 	K_STR(struct cfg_interface, name, "name", 1, NULL, CFG_REQUIRED, cfg_check_ifname,
@@ -196,9 +227,10 @@ static const struct cfg_key subnet_keys[] = {
 	K_ARR(struct cfg_subnet, reservations, "reservations", reservation_schema, 0, 1048576, 0,
 	      "Fixed addresses for known clients."),
 	K_LEASE_KEYS(struct cfg_subnet, CFG_INHERIT, 0, "Dhcp4.valid-lifetime",
-		     "Dhcp4.renew-timer if set, else 50% of valid-lifetime",
-		     "Dhcp4.rebind-timer if set, else 87.5% of valid-lifetime",
-		     "Dhcp4.authoritative"),
+		     "Dhcp4.renew-timer if set, else 50% (or t1-percent) of valid-lifetime",
+		     "Dhcp4.rebind-timer if set, else 87.5% (or t2-percent) of valid-lifetime",
+		     "Dhcp4.authoritative",
+		     "valid-lifetime if the subnet sets it, else the Dhcp4 key", FROM_DHCP4),
 	K_BOOL(struct cfg_subnet, dynamic_bootp, "dynamic-bootp", false, 0,
 	       "Answer BOOTP clients with infinite leases from the pools (RFC 1534)."),
 };
@@ -207,8 +239,8 @@ const struct cfg_schema cfg_subnet_schema = SCHEMA(subnet_keys, cfg_subnet_finis
 static const struct cfg_key dhcp4_keys[] = {
 	K_OBJ(struct lw_config, 0, "interfaces-config", ifcfg_schema, CFG_REQUIRED,
 	      "Where the server listens."),
-	K_LEASE_KEYS(struct lw_config, 0, 3600, NULL, "50% of valid-lifetime",
-		     "87.5% of valid-lifetime", NULL),
+	K_LEASE_KEYS(struct lw_config, 0, 3600, NULL, "50% (or t1-percent) of valid-lifetime",
+		     "87.5% (or t2-percent) of valid-lifetime", NULL, "valid-lifetime", FROM_NONE),
 	K_U32(struct lw_config, offer_lifetime, "offer-lifetime", 1, 3600, 10, 0,
 	      "Seconds an OFFERed address is held for the client."),
 	K_U32(struct lw_config, decline_probation_period, "decline-probation-period", 1,

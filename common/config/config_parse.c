@@ -232,3 +232,15 @@ int cfg_parse_client_id(struct walk *w, const struct cfg_key *k, json_t *v, void
 	return parse_hex_id(w, v, r->client_id, sizeof(r->client_id), 2, "2 to 255 hex bytes",
 			    &r->client_id_len);
 }
+
+int cfg_parse_fraction(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
+{
+	double x = json_is_number(v) ? json_number_value(v) : 0;
+	uint32_t ppm = (uint32_t)(x > 0 && x < 1 ? x * 1e6 + 0.5 : 0);
+
+	/* 0 is "absent" to the finish hooks, and a share of 1 or more is no share. */
+	if (ppm == 0 || ppm >= 1000000)
+		return cfg_walk_err(w, "must be a number between 0.000001 and 0.999999");
+	*(uint32_t *)((char *)obj + k->off) = ppm;
+	return 0;
+}

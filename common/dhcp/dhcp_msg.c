@@ -612,14 +612,22 @@ int dhcp_reply_init(struct dhcp_reply *reply, uint8_t *buf, size_t cap, const st
 	if (reply->cap < OPTS_OFF + (msg_type != DHCP_NONE ? 3u : 0u) + 1u)
 		return reply_fail(reply, -ENOSPC);
 
-	/* RFC 2131 table 3: hops and secs 0; xid, flags, giaddr, chaddr copied. */
+	/*
+	 * RFC 2131 table 3: hops and secs 0; xid, flags, giaddr, chaddr copied,
+	 * except that a NAK through a relay gets the broadcast bit (sec 4.3.2):
+	 * the relay must broadcast it, the client's address being in doubt.
+	 */
+	uint16_t flags = req->flags;
+	if (msg_type == DHCPNAK && req->giaddr)
+		flags |= DHCP_FLAG_BROADCAST;
+
 	buf[0] = BOOTREPLY;
 	buf[1] = req->htype;
 	buf[2] = req->hlen;
 	buf[3] = 0;
 	put_be32(buf + 4, req->xid);
 	put_be16(buf + 8, 0);
-	put_be16(buf + 10, req->flags); /* a relay broadcasts the reply when B is set */
+	put_be16(buf + 10, flags); /* a relay broadcasts the reply when B is set */
 	put_be32(buf + 12, ciaddr);
 	put_be32(buf + 16, yiaddr);
 	put_be32(buf + 20, siaddr);

@@ -75,6 +75,9 @@ enum dhcp_opt_code {
 	DHO_END = 255,
 };
 
+/* The broadcast bit of the BOOTP flags field (RFC 2131 sec 2, figure 2). */
+#define DHCP_FLAG_BROADCAST 0x8000u
+
 /* Relay agent information sub-options (RFC 3046, RFC 3527). */
 #define RAI_CIRCUIT_ID 1
 #define RAI_REMOTE_ID 2
@@ -94,7 +97,7 @@ struct dhcp_msg {
 	uint8_t op, htype, hlen, hops;
 	uint32_t xid;
 	uint16_t secs;
-	uint16_t flags; /* bit 15 = broadcast (RFC 2131 sec 2) */
+	uint16_t flags; /* DHCP_FLAG_BROADCAST and 15 bits that must be zero */
 	uint32_t ciaddr, yiaddr, siaddr, giaddr;
 	uint8_t chaddr[16];
 	uint8_t sname[64];
@@ -159,7 +162,8 @@ size_t dhcp_msg_describe(const struct dhcp_msg *msg, char *buf, size_t len);
 
 /*
  * Reply builder. Writes the BOOTP header copied from the request (xid, flags,
- * giaddr, chaddr, htype, hlen, hops 0), the cookie, then options appended
+ * giaddr, chaddr, htype, hlen, hops 0; a relayed NAK also gets the broadcast
+ * flag, RFC 2131 sec 4.3.2), the cookie, then options appended
  * with dhcp_reply_add(), and finally END and padding to 300 bytes.
  * `cap` is the room in buf; the caller passes min(cap, the client's maximum
  * message size minus IP/UDP headers). A value longer than 255 bytes is split

@@ -81,23 +81,37 @@ static void emit_event(struct dhcp_result *res, uint8_t type, const struct lease
 	lease_image_from_lease(&ev->img, l);
 }
 
-static struct lease_times lease_times_for(const struct dhcp_server *srv, const struct cfg_subnet *s,
+/*
+ * The lease a request gets on s (RFC 2131 sec 4.3.1): the time it asks for
+ * in option 51 clamped to [min, max]-valid-lifetime as Kea does (both are
+ * valid-lifetime unless configured, so then the option changes nothing),
+ * else valid-lifetime; then capped by failover's MCLT. T1/T2 follow a lease
+ * other than valid-lifetime: a configured timer is kept while it is below
+ * it, else it is the subnet's share of it (T1 < T2 < lease, sec 4.4.5).
+ * Everything but the multiply was resolved when the config was loaded.
+ */
+static struct lease_times lease_times_for(const struct cfg_subnet *s,
 					  const struct failover_view *view, int64_t now,
-					  const struct lease *old)
+					  const struct lease *old, const struct dhcp_msg *req)
 {
-	struct lease_times t;
-	uint32_t valid = s->valid_lifetime ? s->valid_lifetime : srv->cfg->valid_lifetime;
-	uint32_t t1 = s->renew_timer ? s->renew_timer : srv->cfg->renew_timer;
-	uint32_t t2 = s->rebind_timer ? s->rebind_timer : srv->cfg->rebind_timer;
+	struct lease_times t = { .t1 = s->renew_timer, .t2 = s->rebind_timer };
+	uint32_t want = s->valid_lifetime;
 
-	t.lease_secs = failover_view_lease_cap(view, valid, now, old ? old->partner_expire : 0);
-	if (t.lease_secs < valid) {
-		/* Keep T1 < T2 < lease when MCLT shortens the lease (RFC 2131 sec 4.4.5 ratios). */
-		t1 = t.lease_secs / 2;
-		t2 = (uint32_t)((uint64_t)t.lease_secs * 7 / 8);
+	if (dhcp_msg_has(req, DHO_LEASE_TIME)) {
+		want = req->lease_time_req;
+		want = want < s->min_valid_lifetime   ? s->min_valid_lifetime
+		       : want > s->max_valid_lifetime ? s->max_valid_lifetime
+						      : want;
 	}
-	t.t1 = t1;
-	t.t2 = t2;
+	t.lease_secs = failover_view_lease_cap(view, want, now, old ? old->partner_expire : 0);
+	if (t.lease_secs != s->valid_lifetime) {
+		bool rounded = s->calculate_tee_times;
+
+		if (!s->rebind_set || t.t2 >= t.lease_secs)
+			t.t2 = config_lease_share(t.lease_secs, s->t2_ppm, rounded);
+		if (!s->renew_set || t.t1 >= t.t2)
+			t.t1 = config_lease_share(t.lease_secs, s->t1_ppm, rounded);
+	}
 	return t;
 }
 
@@ -117,7 +131,7 @@ static struct lease *claim_version(struct dhcp_server *srv, const struct lease *
 	if (!newv)
 		return NULL;
 	newv->ip = 0;
-	*times = lease_times_for(srv, s, view, now, old);
+	*times = lease_times_for(s, view, now, old, req);
 	newv->subnet_id = s->id;
 	newv->cltt = now;
 	return newv;
@@ -143,7 +157,7 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 					.yiaddr = old->ip,
 					.subnet = s,
 					.with_lease = true,
-					.times = lease_times_for(srv, s, view, now, old) };
+					.times = lease_times_for(s, view, now, old, req) };
 		return ds_reply(srv, req, &p, buf, cap, res);
 	}
 

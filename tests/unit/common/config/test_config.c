@@ -319,6 +319,17 @@ START_TEST(test_derived_timers)
 	ck_assert_uint_eq(cfg->subnets[1].valid_lifetime, 1000);
 	ck_assert_uint_eq(cfg->subnets[1].renew_timer, 500);
 	ck_assert_uint_eq(cfg->subnets[1].rebind_timer, 875);
+	/* No min-/max-valid-lifetime: [valid, valid] at each level, option 51 changes nothing. */
+	ck_assert_uint_eq(cfg->min_valid_lifetime, 1000);
+	ck_assert_uint_eq(cfg->max_valid_lifetime, 1000);
+	ck_assert_uint_eq(cfg->subnets[0].min_valid_lifetime, 600);
+	ck_assert_uint_eq(cfg->subnets[0].max_valid_lifetime, 600);
+	ck_assert_uint_eq(cfg->subnets[1].min_valid_lifetime, 1000);
+	ck_assert_uint_eq(cfg->subnets[1].max_valid_lifetime, 1000);
+	ck_assert(!cfg->calculate_tee_times && !cfg->subnets[1].calculate_tee_times);
+	ck_assert_uint_eq(cfg->t1_ppm, 500000);
+	ck_assert_uint_eq(cfg->t2_ppm, 875000);
+	ck_assert(!cfg->subnets[1].renew_set && !cfg->subnets[1].rebind_set);
 	/* lease-store absent: every default applies. */
 	ck_assert_str_eq(cfg->lease_store.directory, "/var/lib/leasewire");
 	ck_assert_int_eq(cfg->lease_store.durability, CFG_DURABILITY_FSYNC);
@@ -326,6 +337,53 @@ START_TEST(test_derived_timers)
 	ck_assert_uint_eq(cfg->lease_store.commit_max_batch, 4096);
 	ck_assert_uint_eq(cfg->lease_store.snapshot_every, 1000000);
 	ck_assert_uint_eq(cfg->lease_store.ack_timeout_ms, 2000);
+	config_free(cfg);
+}
+END_TEST
+
+/*
+ * Set min-/max-valid-lifetime and their inheritance (a subnet that sets
+ * valid-lifetime bounds it itself); calculate-tee-times derives absent
+ * timers from t1-/t2-percent (rounded, as Kea does).
+ */
+START_TEST(test_lease_time_bounds)
+{
+	char err[CFG_ERR_LEN];
+	struct lw_config *cfg =
+	    load("{'Dhcp4':{" IFACES ",'valid-lifetime':1001,'min-valid-lifetime':600,"
+		 "'max-valid-lifetime':7200,'calculate-tee-times':true,'t1-percent':0.25,"
+		 "'t2-percent':0.6,'subnet4':["
+		 "{'id':1,'subnet':'10.77.0.0/24','interface':'port0'},"
+		 "{'id':2,'subnet':'10.99.0.0/24','relay':{'ip-addresses':['10.99.0.1']},"
+		 "'valid-lifetime':900,'max-valid-lifetime':1800,'calculate-tee-times':false,"
+		 "'renew-timer':100},"
+		 "{'id':3,'subnet':'10.98.0.0/24','relay':{'ip-addresses':['10.98.0.1']},"
+		 "'t2-percent':0.7}]}}",
+		 err);
+	ck_assert_msg(cfg, "%s", err);
+	ck_assert_uint_eq(cfg->renew_timer, 250); /* round(1001 * 0.25) */
+	ck_assert_uint_eq(cfg->rebind_timer, 601); /* round(1001 * 0.6) */
+	const struct cfg_subnet *s1 = &cfg->subnets[0], *s2 = &cfg->subnets[1],
+				*s3 = &cfg->subnets[2];
+	ck_assert_uint_eq(s1->min_valid_lifetime, 600);
+	ck_assert_uint_eq(s1->max_valid_lifetime, 7200);
+	ck_assert(s1->calculate_tee_times);
+	ck_assert_uint_eq(s1->t1_ppm, 250000);
+	ck_assert_uint_eq(s1->t2_ppm, 600000);
+	ck_assert_uint_eq(s1->renew_timer, 250);
+	ck_assert_uint_eq(s1->rebind_timer, 601);
+	/* It sets valid-lifetime: its own bounds, min from it; the RFC shares. */
+	ck_assert_uint_eq(s2->min_valid_lifetime, 900);
+	ck_assert_uint_eq(s2->max_valid_lifetime, 1800);
+	ck_assert(!s2->calculate_tee_times);
+	ck_assert_uint_eq(s2->t1_ppm, 500000);
+	ck_assert_uint_eq(s2->t2_ppm, 875000);
+	ck_assert(s2->renew_set && !s2->rebind_set);
+	ck_assert_uint_eq(s2->renew_timer, 100);
+	ck_assert_uint_eq(s2->rebind_timer, 787); /* 900 * 7 / 8, rounded down */
+	ck_assert_uint_eq(s3->t1_ppm, 250000);
+	ck_assert_uint_eq(s3->t2_ppm, 700000);
+	ck_assert_uint_eq(s3->rebind_timer, 701); /* round(1001 * 0.7) */
 	config_free(cfg);
 }
 END_TEST
@@ -566,6 +624,37 @@ static const struct {
 	  "Dhcp4.subnet4[0].rebind-timer: 1800 (from Dhcp4) must be less than valid-lifetime 600" },
 	{ SUB(",'renew-timer':300,'rebind-timer':200"),
 	  "Dhcp4.subnet4[0].renew-timer: 300 must be less than rebind-timer 200" },
+	/* requested lease times (option 51) and Kea's T1/T2 shares */
+	{ D4(",'min-valid-lifetime':59"),
+	  "Dhcp4.min-valid-lifetime: must be an integer between 60 and 4294967294" },
+	{ D4(",'max-valid-lifetime':4294967295"),
+	  "Dhcp4.max-valid-lifetime: must be an integer between 60 and 4294967294" },
+	{ D4(",'min-valid-lifetime':7200"),
+	  "Dhcp4.min-valid-lifetime: 7200 must not be more than valid-lifetime 3600" },
+	{ D4(",'max-valid-lifetime':600"),
+	  "Dhcp4.max-valid-lifetime: 600 must not be less than valid-lifetime 3600" },
+	{ SUB(",'valid-lifetime':600,'min-valid-lifetime':700"),
+	  "Dhcp4.subnet4[0].min-valid-lifetime: 700 must not be more than valid-lifetime 600" },
+	{ SUB(",'max-valid-lifetime':1000"),
+	  "Dhcp4.subnet4[0].max-valid-lifetime: 1000 must not be less than valid-lifetime 3600 "
+	  "(from Dhcp4)" },
+	{ D4(",'calculate-tee-times':1"), "Dhcp4.calculate-tee-times: must be true or false" },
+	{ D4(",'t1-percent':0"),
+	  "Dhcp4.t1-percent: must be a number between 0.000001 and 0.999999" },
+	{ D4(",'t2-percent':1"),
+	  "Dhcp4.t2-percent: must be a number between 0.000001 and 0.999999" },
+	{ D4(",'t1-percent':-0.5"),
+	  "Dhcp4.t1-percent: must be a number between 0.000001 and 0.999999" },
+	{ D4(",'t2-percent':'0.5'"),
+	  "Dhcp4.t2-percent: must be a number between 0.000001 and 0.999999" },
+	{ D4(",'t1-percent':0.9"), "Dhcp4.t1-percent: 0.9 must be less than t2-percent 0.875" },
+	{ D4(",'t1-percent':0.6,'t2-percent':0.6"),
+	  "Dhcp4.t1-percent: 0.6 must be less than t2-percent 0.6" },
+	{ SUB(",'t2-percent':0.4"),
+	  "Dhcp4.subnet4[0].t1-percent: 0.5 (from Dhcp4) must be less than t2-percent 0.4" },
+	{ D4(",'valid-lifetime':60,'calculate-tee-times':true,'t2-percent':0.999999"),
+	  "Dhcp4.rebind-timer: 60 (t2-percent of valid-lifetime) must be less than "
+	  "valid-lifetime 60" },
 	/* JSON itself */
 	{ "{\n 'Dhcp4': {\n  'valid-lifetime': 10,\n }\n}", "json: line 4 column" },
 	{ "{'Dhcp4':{}, 'Dhcp4':{}}", "json: line 1 column" },
@@ -736,6 +825,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_default_config);
 	tcase_add_test(tc, test_full_example);
 	tcase_add_test(tc, test_derived_timers);
+	tcase_add_test(tc, test_lease_time_bounds);
 	tcase_add_test(tc, test_option_too_long);
 	tcase_add_test(tc, test_load_file);
 	tcase_add_test(tc, test_free_null);

@@ -148,6 +148,12 @@ static void req_secs(struct req *r, uint16_t secs)
 	r->b[9] = (uint8_t)secs;
 }
 
+static void req_flags(struct req *r, uint16_t flags)
+{
+	r->b[10] = (uint8_t)(flags >> 8);
+	r->b[11] = (uint8_t)flags;
+}
+
 static void req_ciaddr(struct req *r, uint32_t ip) { put32(r->b + 12, ip); }
 static void req_giaddr(struct req *r, uint32_t ip) { put32(r->b + 24, ip); }
 
@@ -155,6 +161,7 @@ static void req_giaddr(struct req *r, uint32_t ip) { put32(r->b + 24, ip); }
 
 struct rep {
 	uint8_t op;
+	uint16_t flags;
 	uint32_t xid, ciaddr, yiaddr, giaddr;
 	uint8_t chaddr[16];
 	uint8_t codes[256]; /* codes in order of first appearance */
@@ -177,6 +184,7 @@ static void rep_parse(const uint8_t *b, size_t n, struct rep *p)
 	p->total = n;
 	p->op = b[0];
 	p->xid = get32(b + 4);
+	p->flags = (uint16_t)(b[10] << 8 | b[11]);
 	p->ciaddr = get32(b + 12);
 	p->yiaddr = get32(b + 16);
 	p->giaddr = get32(b + 24);
@@ -827,6 +835,118 @@ START_TEST(test_init_reboot)
 }
 END_TEST
 
+/* ---- requested lease time (option 51) ---- */
+
+/* One subnet with the pool of the main document; G adds Dhcp4 keys. */
+#define HINT_CFG(G) \
+	"{ 'Dhcp4': {\n" \
+	"  'interfaces-config': { 'interfaces': [\n" \
+	"    { 'name': 'port0', 'port': 0, 'address': '10.77.0.1/24' } ] },\n" \
+	"  'valid-lifetime': 3600, " G "\n" \
+	"  'lease-store': { 'directory': '/tmp/lw-test-dhcp-server' },\n" \
+	"  'subnet4': [ { 'id': 1, 'subnet': '10.77.0.0/24', 'interface': 'port0',\n" \
+	"    'pools': [ { 'pool': '10.77.0.10 - 10.77.0.19' } ] } ]\n" \
+	"} }\n"
+
+static const char cfg_hint_kea[] =
+    HINT_CFG("'min-valid-lifetime': 600, 'max-valid-lifetime': 7200, 'calculate-tee-times': true, "
+	     "'t1-percent': 0.25, 't2-percent': 0.5,");
+static const char cfg_hint_none[] = HINT_CFG("");
+static const char cfg_hint_rfc[] =
+    HINT_CFG("'min-valid-lifetime': 600, 'max-valid-lifetime': 7200,");
+static const char cfg_hint_timers[] =
+    HINT_CFG("'min-valid-lifetime': 600, 'max-valid-lifetime': 7200, 'renew-timer': 900, "
+	     "'rebind-timer': 1800,");
+
+#define NO_HINT UINT64_MAX
+
+static const struct lease_hint_case {
+	const char *cfg;
+	uint64_t hint; /* option 51, NO_HINT: absent */
+	uint32_t lease, t1, t2;
+} lease_hint_cases[] = {
+	/* Kea: the hint clamped to [min, max]; T1/T2 round(lease * percent). */
+	{ cfg_hint_kea, NO_HINT, 3600, 900, 1800 },
+	{ cfg_hint_kea, 60, 600, 150, 300 },
+	{ cfg_hint_kea, 0, 600, 150, 300 },
+	{ cfg_hint_kea, 5001, 5001, 1250, 2501 },
+	{ cfg_hint_kea, 100000, 7200, 1800, 3600 },
+	{ cfg_hint_kea, LEASE_INFINITE, 7200, 1800, 3600 }, /* never an infinite lease */
+	/* Neither bound set: the hint is ignored, as before. */
+	{ cfg_hint_none, 60, 3600, 1800, 3150 },
+	{ cfg_hint_none, LEASE_INFINITE, 3600, 1800, 3150 },
+	/* Without calculate-tee-times: 50% and 87.5% of the lease granted, rounded down. */
+	{ cfg_hint_rfc, 1001, 1001, 500, 875 },
+	{ cfg_hint_rfc, NO_HINT, 3600, 1800, 3150 },
+	/* Set timers stay while they are below the lease, else they follow it. */
+	{ cfg_hint_timers, 7200, 7200, 900, 1800 },
+	{ cfg_hint_timers, 2000, 2000, 900, 1800 },
+	{ cfg_hint_timers, 1800, 1800, 900, 1575 },
+	{ cfg_hint_timers, 1000, 1000, 500, 875 },
+};
+
+static void expect_times(const struct lease_hint_case *tc)
+{
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_LEASE_TIME), tc->lease);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_RENEWAL_TIME), tc->t1);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_REBINDING_TIME), tc->t2);
+}
+
+/* The lease time recorded and journaled is the one the ACK gives. */
+static void expect_recorded(const struct client *c, const struct lease_hint_case *tc)
+{
+	const struct lease *l = find_client(c);
+
+	ck_assert_ptr_nonnull(l);
+	ck_assert_uint_eq(l->lease_secs, tc->lease);
+	ck_assert_int_eq(l->expire, env.now + tc->lease);
+	ck_assert_uint_eq(env.res.n_events, 1);
+	ck_assert_uint_eq(env.res.events[0].img.lease_secs, tc->lease);
+	ck_assert_int_eq(env.res.events[0].img.expire, env.now + tc->lease);
+}
+
+static void req_hint(struct req *r, const struct lease_hint_case *tc)
+{
+	if (tc->hint != NO_HINT)
+		req_opt_ip(r, DHO_LEASE_TIME,
+			   (uint32_t)tc->hint); /* a 32-bit value like an address */
+}
+
+/* RFC 2131 sec 4.3.1: option 51 in DISCOVER and REQUEST, as Kea honours it. */
+START_TEST(requested_lease_time_clamped)
+{
+	const struct lease_hint_case *tc = &lease_hint_cases[_i];
+	const struct client a = { .mac = 1 };
+	struct req r;
+
+	env_start(tc->cfg);
+	req_for(&r, &a, DHCPDISCOVER, 1);
+	req_hint(&r, tc);
+	uint32_t ip = expect_reply(&r, DHCPOFFER);
+	expect_times(tc);
+	ck_assert_uint_eq(find_client(&a)->lease_secs, tc->lease);
+
+	req_for(&r, &a, DHCPREQUEST, 2);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	req_hint(&r, tc);
+	ck_assert_uint_eq(expect_reply(&r, DHCPACK), ip);
+	expect_times(tc);
+	expect_recorded(&a, tc);
+
+	/* RENEWING, later: the same lease time again, from then. */
+	env.now += 100;
+	req_for(&r, &a, DHCPREQUEST, 3);
+	req_ciaddr(&r, ip);
+	req_hint(&r, tc);
+	env.link.dst_unicast = true;
+	ck_assert_uint_eq(expect_reply(&r, DHCPACK), ip);
+	expect_times(tc);
+	expect_recorded(&a, tc);
+	env_stop();
+}
+END_TEST
+
 /* ---- RENEWING / REBINDING ---- */
 
 static uint32_t renew(const struct client *c, uint32_t ciaddr, bool unicast, uint8_t want)
@@ -1277,6 +1397,45 @@ START_TEST(test_relayed)
 	req_opt(&r, DHO_RELAY_AGENT_INFO, rai_a, sizeof(rai_a));
 	expect_reply(&r, DHCPNAK);
 	ck_assert_uint_eq(env.rep.codes[env.rep.n_codes - 1], DHO_RELAY_AGENT_INFO);
+	env_stop();
+}
+END_TEST
+
+/*
+ * RFC 2131 sec 4.3.2: a NAK to a relayed REQUEST has the broadcast bit set,
+ * so the relay broadcasts it to a client that may have no usable address;
+ * a NAK sent directly, and every other reply, copies the request's flags.
+ */
+START_TEST(nak_through_relay_sets_broadcast)
+{
+	const struct client relayed = { .mac = 1, .giaddr = RELAY2 }, direct = { .mac = 2 };
+	static const uint16_t flags[] = { 0, DHCP_FLAG_BROADCAST };
+	struct req r;
+
+	env_start(cfg_main);
+	for (unsigned i = 0; i < 2; i++) {
+		/* INIT-REBOOT for an address of another subnet than the relay's. */
+		req_for(&r, &relayed, DHCPREQUEST, 10 + i);
+		req_flags(&r, flags[i]);
+		req_opt_ip(&r, DHO_REQUESTED_ADDRESS, IP(10, 91, 0, 100));
+		ck_assert_uint_eq(expect_reply(&r, DHCPNAK), 0);
+		ck_assert_uint_eq(env.rep.giaddr, RELAY2);
+		ck_assert_uint_eq(env.rep.flags, DHCP_FLAG_BROADCAST);
+
+		/* The same NAK sent directly: the request's flags. */
+		req_for(&r, &direct, DHCPREQUEST, 20 + i);
+		req_flags(&r, flags[i]);
+		req_opt_ip(&r, DHO_REQUESTED_ADDRESS, IP(10, 91, 0, 100));
+		ck_assert_uint_eq(expect_reply(&r, DHCPNAK), 0);
+		ck_assert_uint_eq(env.rep.giaddr, 0);
+		ck_assert_uint_eq(env.rep.flags, flags[i]);
+
+		/* A relayed OFFER keeps the request's flags. */
+		req_for(&r, &relayed, DHCPDISCOVER, 30 + i);
+		req_flags(&r, flags[i]);
+		expect_reply(&r, DHCPOFFER);
+		ck_assert_uint_eq(env.rep.flags, flags[i]);
+	}
 	env_stop();
 }
 END_TEST
@@ -2063,6 +2222,8 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_renew_held_by_other);
 	tcase_add_test(tc, test_renew_recovers_state);
 	tcase_add_test(tc, test_renew_relayed_client_unicast);
+	tcase_add_loop_test(tc, requested_lease_time_clamped, 0,
+			    sizeof(lease_hint_cases) / sizeof(lease_hint_cases[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("release_decline_inform");
@@ -2082,6 +2243,7 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_relayed);
 	tcase_add_test(tc, test_subnet_selection);
 	tcase_add_test(tc, test_relay_no_subnet);
+	tcase_add_test(tc, nak_through_relay_sets_broadcast);
 	tcase_add_loop_test(tc, test_reservation_offered, 0,
 			    (int)(sizeof(resv_cases) / sizeof(resv_cases[0])));
 	tcase_add_test(tc, test_reservation_not_handed_out);

@@ -10,9 +10,18 @@
 # net_ring: a PMD with no MAC address and no peer; the daemon starts, gives
 #   the port a locally administered address, answers telemetry and stops
 #   with exit status 0.
+# leasewired --help: exit 0, EAL's options followed by the daemon's own.
 set -u
 . "$(dirname "$0")/lib.sh"
 lw_init vdv
+
+# ------------------------------------------------------------ --help
+help_rc=0
+help_out=$(timeout 20 "$LW_BUILD/dataplane/leasewired" --help 2>&1) || help_rc=$?
+lw_check_eq "--help: exit status" "0" "$help_rc"
+lw_check "--help: lists EAL's options (--vdev)" grep -q -e '--vdev' <<<"$help_out"
+lw_check "--help: lists the daemon's --config" grep -q -e '--config FILE' <<<"$help_out"
+lw_check "--help: lists the daemon's --lab" grep -q -e '--lab ' <<<"$help_out"
 
 N=${LW_VDEV_CLIENTS:-500}
 LG=${LW_LOADGEN:-$LW_BUILD/tests/loadgen/lw_loadgen}
@@ -47,6 +56,7 @@ lw_check_eq "memif: clients renewed" "$N" "$(lg renewed)"
 lw_check_eq "memif: daemon lease records" "$N" "$(lw_tel_get /leasewire/leases count)"
 lw_check_eq "memif: daemon tx_ack (DORA + renew)" "$((2 * N))" "$(lw_stat tx_ack)"
 lw_check_eq "memif: daemon rx_release" "$N" "$(lw_stat rx_release)"
+
 lw_print_stats
 lw_daemon_stop
 rc=$?

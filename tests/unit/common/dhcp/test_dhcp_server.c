@@ -2037,6 +2037,78 @@ START_TEST(test_no_identity)
 }
 END_TEST
 
+/*
+ * RFC 2131 sec 4.3.1 table 3: options that only a client sends (50
+ * requested address, 55 parameter list, 57 maximum size) MUST NOT be in an
+ * OFFER or an ACK, even when option 55 itself asks for them.
+ */
+START_TEST(test_reply_omits_client_options)
+{
+	static const uint8_t prl[] = {
+		DHO_SUBNET_MASK,      DHO_REQUESTED_ADDRESS, DHO_PARAMETER_REQUEST_LIST,
+		DHO_MAX_MESSAGE_SIZE, DHO_OVERLOAD,	     DHO_ROUTERS
+	};
+	const uint8_t mms[2] = { 0x05, 0xdc };
+	const struct client c = { .mac = 7 };
+	struct req r;
+
+	env_start(cfg_main);
+	uint32_t ip = IP(10, 77, 0, 40);
+	for (int step = 0; step < 2; step++) {
+		uint8_t type = step == 0 ? DHCPDISCOVER : DHCPREQUEST;
+
+		req_for(&r, &c, type, 0x7000 + (uint32_t)step);
+		if (step == 1)
+			req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+		req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+		req_opt(&r, DHO_PARAMETER_REQUEST_LIST, prl, sizeof(prl));
+		req_opt(&r, DHO_MAX_MESSAGE_SIZE, mms, sizeof(mms));
+		ip = expect_reply(&r, step == 0 ? DHCPOFFER : DHCPACK);
+		ck_assert(in_pool(ip));
+		ck_assert(!env.rep.has[DHO_REQUESTED_ADDRESS]);
+		ck_assert(!env.rep.has[DHO_PARAMETER_REQUEST_LIST]);
+		ck_assert(!env.rep.has[DHO_MAX_MESSAGE_SIZE]);
+		ck_assert(!env.rep.has[DHO_OVERLOAD]);
+		ck_assert(env.rep.has[DHO_LEASE_TIME]);
+	}
+	env_stop();
+}
+END_TEST
+
+/*
+ * RFC 2131 sec 4.3.1 table 3, the DHCPNAK column: yiaddr and ciaddr 0,
+ * option 53 and 54 MUST be there, lease time and every configuration
+ * option MUST NOT; the client identifier MAY be echoed (RFC 6842).
+ */
+START_TEST(test_nak_fields)
+{
+	static const uint8_t cid[] = { 0x01, 0x02, 0x4c, 0x00, 0x00, 0x00, 0x02 };
+	static const uint8_t prl[] = { DHO_SUBNET_MASK, DHO_ROUTERS, DHO_DNS_SERVERS,
+				       DHO_DOMAIN_NAME, DHO_LEASE_TIME };
+	const struct client a = { .mac = 1 }, b = { .mac = 2, .cid = cid, .cid_len = sizeof(cid) };
+	struct req r;
+
+	env_start(cfg_main);
+	uint32_t ip = IP(10, 77, 0, 12);
+	ck_assert_uint_eq(select_ip(&a, ip), ip);
+	req_for(&r, &b, DHCPREQUEST, 4);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	req_opt(&r, DHO_PARAMETER_REQUEST_LIST, prl, sizeof(prl));
+	ck_assert_uint_eq(expect_reply(&r, DHCPNAK), 0);
+	ck_assert_uint_eq(env.rep.ciaddr, 0);
+	for (unsigned i = 0; i < env.rep.n_codes; i++) {
+		switch (env.rep.codes[i]) {
+		case DHO_MESSAGE_TYPE:
+		case DHO_SERVER_ID:
+		case DHO_CLIENT_ID: break;
+		default: ck_abort_msg("option %u in a DHCPNAK", env.rep.codes[i]);
+		}
+	}
+	env_stop();
+}
+END_TEST
+
 static Suite *dhcp_server_suite(void)
 {
 	Suite *s = suite_create("dhcp_server");
@@ -2086,6 +2158,12 @@ static Suite *dhcp_server_suite(void)
 			    (int)(sizeof(resv_cases) / sizeof(resv_cases[0])));
 	tcase_add_test(tc, test_reservation_not_handed_out);
 	tcase_add_test(tc, test_pool_exhaustion);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("table3");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_reply_omits_client_options);
+	tcase_add_test(tc, test_nak_fields);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bootp");

@@ -57,6 +57,7 @@ lg() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $summary"; }
 lw_check_eq "memif: lw_loadgen exit status" "0" "$rc"
 lw_check_eq "memif: clients that got a lease" "$N" "$(lg leased)"
 lw_check_eq "memif: clients renewed" "$N" "$(lg renewed)"
+lw_check_eq "memif: OFFERs/ACKs not unicast to chaddr+yiaddr (renewals: ciaddr)" "0" "$(lg addr_mismatch)"
 lw_check_eq "memif: daemon lease records" "$N" "$(lw_tel_get /leasewire/leases count)"
 lw_check_eq "memif: daemon tx_ack (DORA + renew)" "$((2 * N))" "$(lw_stat tx_ack)"
 lw_check_eq "memif: daemon rx_release" "$N" "$(lw_stat rx_release)"
@@ -78,6 +79,7 @@ lw_check_eq "memif QinQ: clients renewed" "$M" "$(lg renewed)"
 # OFFER, ACK and renewal ACK per client, each with 0x88a8/100 then 0x8100/200.
 lw_check_ge "memif QinQ: replies with the S-tag and C-tag sent" "$((3 * M))" "$(lg vlan_ok)"
 lw_check_eq "memif QinQ: replies with other tags (or none)" "0" "$(lg vlan_mismatch)"
+lw_check_eq "memif QinQ: OFFERs/ACKs not unicast to chaddr+yiaddr" "0" "$(lg addr_mismatch)"
 lw_print_stats
 lw_daemon_stop
 rc=$?

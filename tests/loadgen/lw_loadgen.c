@@ -28,8 +28,11 @@
  * tags when none were sent) counts as vlan_mismatch and fails the run.
  *
  * The last line is one machine-readable "LOADGEN key=value ..." summary.
+ * Every OFFER and ACK is also checked against RFC 2131 sec 4.1 (unicast to
+ * chaddr/yiaddr, a renewal's ACK to ciaddr); a miss counts as addr_mismatch.
+ *
  * Exit status: 0 when every client got its lease (and its renewal) and
- * every reply had the tags sent, 1 when some failed, 2 on a usage or set-up error.
+ * every reply had the tags sent and the right destination, 1 when some failed, 2 on a usage or set-up error.
  *
  * Frames are built with common/wire/frame.c (Ethernet/IPv4/UDP headers and
  * checksums) and common/wire/wire.h (bounds-checked cursor). Replies are BOOTREPLYs
@@ -108,6 +111,7 @@ struct counters {
 	uint64_t renew_acks, renew_no_ack, renew_nak;
 	uint64_t releases;
 	uint64_t vlan_ok, vlan_mismatch; /* replies whose tags were / were not ours */
+	uint64_t addr_mismatch; /* OFFER/ACK not sent where RFC 2131 sec 4.1 says */
 };
 
 struct gen {
@@ -279,7 +283,8 @@ struct reply {
 	uint8_t type;
 	uint32_t xid, yiaddr, server_id;
 	uint8_t chaddr[ETH_ALEN];
-	uint8_t src_mac[ETH_ALEN];
+	uint8_t src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
+	uint32_t ip_dst;
 	uint8_t n_vlans;
 	uint16_t vlan_tpid[FRAME_MAX_VLANS], vlan_tci[FRAME_MAX_VLANS];
 };
@@ -297,7 +302,7 @@ static bool read_reply(const uint8_t *frame, size_t len, struct reply *r)
 	uint16_t udp_len;
 
 	wire_init(&c, frame, len);
-	wire_skip(&c, ETH_ALEN);
+	wire_read(&c, r->dst_mac, ETH_ALEN);
 	wire_read(&c, r->src_mac, ETH_ALEN);
 	uint16_t ethertype = wire_u16(&c);
 	r->n_vlans = 0;
@@ -313,6 +318,8 @@ static bool read_reply(const uint8_t *frame, size_t len, struct reply *r)
 	ip = wire_take(&c, 20);
 	if (ip == NULL || (ip[0] >> 4) != 4 || ip[9] != 17 /* UDP */)
 		return false;
+	r->ip_dst =
+	    (uint32_t)ip[16] << 24 | (uint32_t)ip[17] << 16 | (uint32_t)ip[18] << 8 | ip[19];
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
 	if (ihl < 20)
 		return false;
@@ -367,6 +374,21 @@ static bool tags_match(const struct gen *g, const struct reply *r)
 		    (r->vlan_tci[i] & 0x0fff) != (g->vlan_tci[i] & 0x0fff))
 			return false;
 	return true;
+}
+
+/*
+ * RFC 2131 sec 4.1 for what this loadgen sends (no giaddr, broadcast bit
+ * clear): a renewal's ACK goes to ciaddr, other OFFERs and ACKs unicast to
+ * chaddr and yiaddr.
+ */
+static bool addressed_right(const struct gen *g, uint32_t idx, const struct reply *r, bool renew)
+{
+	uint8_t mac[ETH_ALEN];
+
+	client_mac(g, idx, mac);
+	if (renew)
+		return r->ip_dst == g->clients[idx].yiaddr;
+	return r->ip_dst == r->yiaddr && memcmp(r->dst_mac, mac, ETH_ALEN) == 0;
 }
 
 /* ------------------------------------------------------------------ state */
@@ -430,6 +452,8 @@ static void handle_reply(struct gen *g, const struct reply *r, uint64_t now)
 		if (r->type != DHCPOFFER || r->yiaddr == 0 || r->server_id == 0)
 			goto ignore;
 		g->c.offers++;
+		if (!addressed_right(g, idx, r, false))
+			g->c.addr_mismatch++;
 		lat_add(g, LAT_OFFER, cl->first_tsc, now);
 		if (!g->server_mac_known) {
 			memcpy(g->server_mac, r->src_mac, ETH_ALEN);
@@ -446,6 +470,8 @@ static void handle_reply(struct gen *g, const struct reply *r, uint64_t now)
 
 			if (r->yiaddr != cl->yiaddr)
 				goto ignore;
+			if (!addressed_right(g, idx, r, renew))
+				g->c.addr_mismatch++;
 			lat_add(g, renew ? LAT_RENEW : LAT_ACK, cl->first_tsc, now);
 			if (renew)
 				g->c.renew_acks++;
@@ -731,13 +757,13 @@ static void report(struct gen *g)
 	       " renew_fail=%" PRIu64 " released=%" PRIu64 " retransmits=%" PRIu64
 	       " offer_p50_us=%u offer_p99_us=%u ack_p50_us=%u ack_p99_us=%u"
 	       " renew_p50_us=%u renew_p99_us=%u dora_secs=%.3f vlan_ok=%" PRIu64
-	       " vlan_mismatch=%" PRIu64 "\n",
+	       " vlan_mismatch=%" PRIu64 " addr_mismatch=%" PRIu64 "\n",
 	       g->n_clients, g->c.acks, rate_of(g->c.acks, g->phase_secs[PH_DORA]), g->c.no_offer,
 	       g->c.no_ack, g->c.nak_clients, g->c.renew_acks,
 	       rate_of(g->c.renew_acks, g->phase_secs[PH_RENEW]),
 	       g->c.renew_no_ack + g->c.renew_nak, g->c.releases, g->c.retransmits, p50[LAT_OFFER],
 	       p99[LAT_OFFER], p50[LAT_ACK], p99[LAT_ACK], p50[LAT_RENEW], p99[LAT_RENEW],
-	       g->phase_secs[PH_DORA], g->c.vlan_ok, g->c.vlan_mismatch);
+	       g->phase_secs[PH_DORA], g->c.vlan_ok, g->c.vlan_mismatch, g->c.addr_mismatch);
 	fflush(stdout);
 }
 
@@ -950,7 +976,7 @@ int main(int argc, char **argv)
 		run_phase(&g, PH_RELEASE);
 	report(&g);
 	status = g.c.acks == g.n_clients && (!g.do_renew || g.c.renew_acks == g.n_clients) &&
-			 g.c.vlan_mismatch == 0
+			 g.c.vlan_mismatch == 0 && g.c.addr_mismatch == 0
 		     ? 0
 		     : 1;
 	rte_eth_dev_stop(g.port);

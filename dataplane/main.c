@@ -6,6 +6,7 @@
  * thread until SIGINT/SIGTERM.
  *
  *   leasewired <EAL args> -- (--config FILE | --lab) [--lease-dir DIR]
+ *   leasewired --help     EAL's options, then the daemon's
  */
 #include <errno.h>
 #include <getopt.h>
@@ -54,17 +55,27 @@ static void on_signal(int sig)
 	atomic_store(&stop_requested, true);
 }
 
-static void usage(const char *prog)
+static void print_usage(FILE *out, const char *prog)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: %s <EAL args> -- (--config FILE | --lab) [--lease-dir DIR]\n"
 		"       %s --print-default-config\n"
 		"       %s --hash-password < password   (for shell.password-hash)\n"
 		"  --config FILE      Kea-shaped JSON configuration (docs/config-reference.md)\n"
 		"  --lab              use the embedded lab configuration (port0 = 10.77.0.1/24)\n"
-		"  --lease-dir DIR    override lease-store.directory\n",
+		"  --lease-dir DIR    override lease-store.directory\n"
+		"  -h, --help         this text (before --: the EAL options, then this)\n",
 		prog, prog, prog);
 }
+
+static void usage(const char *prog) { print_usage(stderr, prog); }
+
+/*
+ * EAL's --help/-h prints its own options, then "Application Usage" and
+ * this hook, and exits 0: the hook is how the daemon's options get into
+ * that text, on stdout after EAL's.
+ */
+static void eal_usage_hook(const char *prog) { print_usage(stdout, prog); }
 
 struct recovery_ctx {
 	struct lease_table *table;
@@ -129,6 +140,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--hash-password") == 0)
 		return shell_hash_password_main();
 	control_mailbox_init(&mailbox);
+	rte_set_application_usage_hook(eal_usage_hook);
 	int eal_args = rte_eal_init(argc, argv);
 	if (eal_args < 0) {
 		fprintf(stderr, "leasewired: EAL initialisation failed: %s\n",
@@ -146,11 +158,15 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'l': lab = true; break;
 		case 'd': lease_dir = optarg; break;
+		case 'h':
+			print_usage(stdout, argv[0]);
+			rte_eal_cleanup();
+			return 0;
 		default:
 			usage(argv[0]);
 			rte_eal_cleanup();

@@ -48,6 +48,7 @@ lw_check_eq "clients without an ACK" "0" "$(lg no_ack)"
 lw_check_eq "clients NAKed" "0" "$(lg nak)"
 lw_check_eq "clients renewed (unicast REQUEST, ciaddr)" "$N" "$(lg renewed)"
 lw_check_eq "RELEASEs sent" "$N" "$(lg released)"
+lw_check_eq "OFFERs/ACKs not unicast to chaddr+yiaddr (renewals: ciaddr)" "0" "$(lg addr_mismatch)"
 
 count=$(lw_tel_get /leasewire/leases count)
 bound=$(lw_tel_get /leasewire/leases bound)

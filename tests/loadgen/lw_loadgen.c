@@ -18,13 +18,21 @@
  *
  *   lw_loadgen <EAL args> -- --clients N [--rate R] [--window W]
  *              [--timeout-ms T] [--retries K] [--mac-base HH:HH]
- *              [--no-renew] [--no-release] [--max-secs S]
+ *              [--no-renew] [--no-release] [--max-secs S] [--qinq S-VID:C-VID]
  *   e.g. ip netns exec lw-cli-x lw_loadgen --no-huge -m 256 --no-pci \
  *            --file-prefix lg -l 0 --vdev net_af_packet0,iface=lwcx -- --clients 20000
  *
+ * --qinq sends every frame with an 802.1ad S-tag (TPID 0x88a8) and an
+ * 802.1Q C-tag (0x8100) inside it, and checks that each reply comes back
+ * with the same two tags, outer first; a reply with other tags (or with
+ * tags when none were sent) counts as vlan_mismatch and fails the run.
+ *
  * The last line is one machine-readable "LOADGEN key=value ..." summary.
- * Exit status: 0 when every client got its lease (and its renewal), 1 when
- * some failed, 2 on a usage or set-up error.
+ * Every OFFER and ACK is also checked against RFC 2131 sec 4.1 (unicast to
+ * chaddr/yiaddr, a renewal's ACK to ciaddr); a miss counts as addr_mismatch.
+ *
+ * Exit status: 0 when every client got its lease (and its renewal) and
+ * every reply had the tags sent and the right destination, 1 when some failed, 2 on a usage or set-up error.
  *
  * Frames are built with common/wire/frame.c (Ethernet/IPv4/UDP headers and
  * checksums) and common/wire/wire.h (bounds-checked cursor). Replies are BOOTREPLYs
@@ -102,6 +110,8 @@ struct counters {
 	uint64_t no_offer, no_ack, nak_clients;
 	uint64_t renew_acks, renew_no_ack, renew_nak;
 	uint64_t releases;
+	uint64_t vlan_ok, vlan_mismatch; /* replies whose tags were / were not ours */
+	uint64_t addr_mismatch; /* OFFER/ACK not sent where RFC 2131 sec 4.1 says */
 };
 
 struct gen {
@@ -122,6 +132,8 @@ struct gen {
 	uint64_t max_tsc; /* per phase */
 	uint32_t xid_salt;
 	bool do_renew, do_release;
+	uint8_t n_vlans; /* 0, or 2 with --qinq */
+	uint16_t vlan_tpid[FRAME_MAX_VLANS], vlan_tci[FRAME_MAX_VLANS]; /* outer first */
 	uint64_t hz;
 	struct rte_mbuf *txq[BURST];
 	uint16_t n_txq;
@@ -190,6 +202,9 @@ static int send_msg(struct gen *g, uint32_t idx, uint8_t type)
 
 	memset(&a, 0, sizeof(a));
 	client_mac(g, idx, a.src_mac);
+	a.n_vlans = g->n_vlans;
+	memcpy(a.vlan_tpid, g->vlan_tpid, sizeof(a.vlan_tpid));
+	memcpy(a.vlan_tci, g->vlan_tci, sizeof(a.vlan_tci));
 	if (unicast) {
 		memcpy(a.dst_mac, g->server_mac, ETH_ALEN);
 		a.ip_src = cl->yiaddr;
@@ -268,11 +283,14 @@ struct reply {
 	uint8_t type;
 	uint32_t xid, yiaddr, server_id;
 	uint8_t chaddr[ETH_ALEN];
-	uint8_t src_mac[ETH_ALEN];
+	uint8_t src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
+	uint32_t ip_dst;
+	uint8_t n_vlans;
+	uint16_t vlan_tpid[FRAME_MAX_VLANS], vlan_tci[FRAME_MAX_VLANS];
 };
 
 /*
- * Read a server reply: Ethernet (no VLAN), IPv4, UDP to port 68, BOOTREPLY,
+ * Read a server reply: Ethernet (up to two VLAN tags, kept in *r), IPv4, UDP to port 68, BOOTREPLY,
  * options (main area only: leasewired does not overload sname/file).
  * Returns false for anything else.
  */
@@ -284,13 +302,24 @@ static bool read_reply(const uint8_t *frame, size_t len, struct reply *r)
 	uint16_t udp_len;
 
 	wire_init(&c, frame, len);
-	wire_skip(&c, ETH_ALEN);
+	wire_read(&c, r->dst_mac, ETH_ALEN);
 	wire_read(&c, r->src_mac, ETH_ALEN);
-	if (wire_u16(&c) != ETHERTYPE_IPV4 || !wire_ok(&c))
+	uint16_t ethertype = wire_u16(&c);
+	r->n_vlans = 0;
+	while (ethertype == ETHERTYPE_QINQ || ethertype == ETHERTYPE_VLAN) {
+		if (r->n_vlans == FRAME_MAX_VLANS)
+			return false;
+		r->vlan_tpid[r->n_vlans] = ethertype;
+		r->vlan_tci[r->n_vlans++] = wire_u16(&c);
+		ethertype = wire_u16(&c);
+	}
+	if (ethertype != ETHERTYPE_IPV4 || !wire_ok(&c))
 		return false;
 	ip = wire_take(&c, 20);
 	if (ip == NULL || (ip[0] >> 4) != 4 || ip[9] != 17 /* UDP */)
 		return false;
+	r->ip_dst =
+	    (uint32_t)ip[16] << 24 | (uint32_t)ip[17] << 16 | (uint32_t)ip[18] << 8 | ip[19];
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
 	if (ihl < 20)
 		return false;
@@ -333,6 +362,33 @@ static bool read_reply(const uint8_t *frame, size_t len, struct reply *r)
 			r->server_id = wire_u32(&o);
 	}
 	return r->type != 0;
+}
+
+/* The reply carries the tags we send, outer first, with the same VLAN ids. */
+static bool tags_match(const struct gen *g, const struct reply *r)
+{
+	if (r->n_vlans != g->n_vlans)
+		return false;
+	for (unsigned int i = 0; i < g->n_vlans; i++)
+		if (r->vlan_tpid[i] != g->vlan_tpid[i] ||
+		    (r->vlan_tci[i] & 0x0fff) != (g->vlan_tci[i] & 0x0fff))
+			return false;
+	return true;
+}
+
+/*
+ * RFC 2131 sec 4.1 for what this loadgen sends (no giaddr, broadcast bit
+ * clear): a renewal's ACK goes to ciaddr, other OFFERs and ACKs unicast to
+ * chaddr and yiaddr.
+ */
+static bool addressed_right(const struct gen *g, uint32_t idx, const struct reply *r, bool renew)
+{
+	uint8_t mac[ETH_ALEN];
+
+	client_mac(g, idx, mac);
+	if (renew)
+		return r->ip_dst == g->clients[idx].yiaddr;
+	return r->ip_dst == r->yiaddr && memcmp(r->dst_mac, mac, ETH_ALEN) == 0;
 }
 
 /* ------------------------------------------------------------------ state */
@@ -396,6 +452,8 @@ static void handle_reply(struct gen *g, const struct reply *r, uint64_t now)
 		if (r->type != DHCPOFFER || r->yiaddr == 0 || r->server_id == 0)
 			goto ignore;
 		g->c.offers++;
+		if (!addressed_right(g, idx, r, false))
+			g->c.addr_mismatch++;
 		lat_add(g, LAT_OFFER, cl->first_tsc, now);
 		if (!g->server_mac_known) {
 			memcpy(g->server_mac, r->src_mac, ETH_ALEN);
@@ -412,6 +470,8 @@ static void handle_reply(struct gen *g, const struct reply *r, uint64_t now)
 
 			if (r->yiaddr != cl->yiaddr)
 				goto ignore;
+			if (!addressed_right(g, idx, r, renew))
+				g->c.addr_mismatch++;
 			lat_add(g, renew ? LAT_RENEW : LAT_ACK, cl->first_tsc, now);
 			if (renew)
 				g->c.renew_acks++;
@@ -452,9 +512,13 @@ static void poll_rx(struct gen *g)
 
 		g->c.rx++;
 		if (rte_pktmbuf_is_contiguous(m) &&
-		    read_reply(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &r))
+		    read_reply(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &r)) {
+			if (tags_match(g, &r))
+				g->c.vlan_ok++;
+			else
+				g->c.vlan_mismatch++;
 			handle_reply(g, &r, now);
-		else
+		} else
 			g->c.rx_ignored++;
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
@@ -683,17 +747,23 @@ static void report(struct gen *g)
 	       " ierrors %" PRIu64 " oerrors %" PRIu64 "\n",
 	       g->c.tx, g->c.rx, g->c.rx_ignored, g->c.tx_fail, g->c.retransmits, st.imissed,
 	       st.ierrors, st.oerrors);
+	if (g->n_vlans)
+		printf("loadgen: QinQ     S-tag 0x%04x vid %u, C-tag 0x%04x vid %u: replies with "
+		       "those tags %" PRIu64 ", with other tags %" PRIu64 "\n",
+		       g->vlan_tpid[0], g->vlan_tci[0] & 0x0fff, g->vlan_tpid[1],
+		       g->vlan_tci[1] & 0x0fff, g->c.vlan_ok, g->c.vlan_mismatch);
 	printf("LOADGEN clients=%u leased=%" PRIu64 " lease_rate=%.0f no_offer=%" PRIu64
 	       " no_ack=%" PRIu64 " nak=%" PRIu64 " renewed=%" PRIu64 " renew_rate=%.0f"
 	       " renew_fail=%" PRIu64 " released=%" PRIu64 " retransmits=%" PRIu64
 	       " offer_p50_us=%u offer_p99_us=%u ack_p50_us=%u ack_p99_us=%u"
-	       " renew_p50_us=%u renew_p99_us=%u dora_secs=%.3f\n",
+	       " renew_p50_us=%u renew_p99_us=%u dora_secs=%.3f vlan_ok=%" PRIu64
+	       " vlan_mismatch=%" PRIu64 " addr_mismatch=%" PRIu64 "\n",
 	       g->n_clients, g->c.acks, rate_of(g->c.acks, g->phase_secs[PH_DORA]), g->c.no_offer,
 	       g->c.no_ack, g->c.nak_clients, g->c.renew_acks,
 	       rate_of(g->c.renew_acks, g->phase_secs[PH_RENEW]),
 	       g->c.renew_no_ack + g->c.renew_nak, g->c.releases, g->c.retransmits, p50[LAT_OFFER],
 	       p99[LAT_OFFER], p50[LAT_ACK], p99[LAT_ACK], p50[LAT_RENEW], p99[LAT_RENEW],
-	       g->phase_secs[PH_DORA]);
+	       g->phase_secs[PH_DORA], g->c.vlan_ok, g->c.vlan_mismatch, g->c.addr_mismatch);
 	fflush(stdout);
 }
 
@@ -704,14 +774,16 @@ static void usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s <EAL args> -- --clients N [--rate R] [--window W] [--timeout-ms T]\n"
 		"          [--retries K] [--mac-base HH:HH] [--no-renew] [--no-release]\n"
-		"          [--max-secs S]\n"
+		"          [--max-secs S] [--qinq S-VID:C-VID]\n"
 		"  --clients N     emulated clients, distinct MACs <mac-base>:00:xx:xx:xx (1..%u)\n"
 		"  --rate R        new clients started per second in each phase (0 = unpaced)\n"
 		"  --window W      most clients with a request in flight (default 256)\n"
 		"  --timeout-ms T  retransmit after T ms without a reply (default 1000)\n"
 		"  --retries K     retransmissions before a client fails (default 3)\n"
 		"  --mac-base      first two MAC bytes (default 02:4c, locally administered)\n"
-		"  --max-secs S    bound on each phase (default 300)\n",
+		"  --max-secs S    bound on each phase (default 300)\n"
+		"  --qinq S:C      tag every frame 0x88a8 vid S, then 0x8100 vid C (1..4094);\n"
+		"                  every reply must carry the same tags\n",
 		prog, MAX_CLIENTS);
 }
 
@@ -740,11 +812,12 @@ static int parse_args(struct gen *g, int argc, char **argv)
 		{ "no-renew", no_argument, NULL, 'R' },
 		{ "no-release", no_argument, NULL, 'L' },
 		{ "max-secs", required_argument, NULL, 's' },
+		{ "qinq", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t v, timeout_ms = 1000, max_secs = 300;
-	unsigned int b0, b1;
+	unsigned int b0, b1, svid, cvid;
 	int c;
 
 	g->n_clients = 1000;
@@ -788,6 +861,16 @@ static int parse_args(struct gen *g, int argc, char **argv)
 		case 's':
 			if (parse_u32(optarg, 1, 86400, &max_secs))
 				goto bad;
+			break;
+		case 'q':
+			if (sscanf(optarg, "%u:%u%c", &svid, &cvid, (char[1]){ 0 }) != 2 ||
+			    svid < 1 || svid > 4094 || cvid < 1 || cvid > 4094)
+				goto bad;
+			g->n_vlans = 2;
+			g->vlan_tpid[0] = ETHERTYPE_QINQ;
+			g->vlan_tci[0] = (uint16_t)svid;
+			g->vlan_tpid[1] = ETHERTYPE_VLAN;
+			g->vlan_tci[1] = (uint16_t)cvid;
 			break;
 		case 'h': usage(argv[0]); exit(0);
 		default: usage(argv[0]); return -EINVAL;
@@ -892,7 +975,10 @@ int main(int argc, char **argv)
 	if (g.do_release && g.server_mac_known && !stop_requested)
 		run_phase(&g, PH_RELEASE);
 	report(&g);
-	status = g.c.acks == g.n_clients && (!g.do_renew || g.c.renew_acks == g.n_clients) ? 0 : 1;
+	status = g.c.acks == g.n_clients && (!g.do_renew || g.c.renew_acks == g.n_clients) &&
+			 g.c.vlan_mismatch == 0 && g.c.addr_mismatch == 0
+		     ? 0
+		     : 1;
 	rte_eth_dev_stop(g.port);
 	rte_eth_dev_close(g.port);
 out:

@@ -1440,6 +1440,15 @@ START_TEST(nak_through_relay_sets_broadcast)
 }
 END_TEST
 
+/* rai_a followed by an RFC 3527 link-selection sub-option naming `subnet`. */
+static void rai_link_selection(uint8_t rai[6 + sizeof(rai_a)], uint32_t subnet)
+{
+	memcpy(rai, rai_a, sizeof(rai_a));
+	rai[sizeof(rai_a)] = RAI_LINK_SELECTION;
+	rai[sizeof(rai_a) + 1] = 4;
+	put32(rai + sizeof(rai_a) + 2, subnet);
+}
+
 /* RFC 3527 link selection (from a relay) and RFC 3011 option 118 pick the subnet. */
 START_TEST(test_subnet_selection)
 {
@@ -1450,10 +1459,7 @@ START_TEST(test_subnet_selection)
 	struct req r;
 
 	env_start(cfg_main);
-	memcpy(rai, rai_a, sizeof(rai_a));
-	rai[sizeof(rai_a)] = RAI_LINK_SELECTION;
-	rai[sizeof(rai_a) + 1] = 4;
-	put32(rai + sizeof(rai_a) + 2, IP(10, 91, 0, 0));
+	rai_link_selection(rai, IP(10, 91, 0, 0));
 	req_for(&r, &a, DHCPDISCOVER, 1);
 	req_opt(&r, DHO_RELAY_AGENT_INFO, rai, sizeof(rai));
 	uint32_t ip = expect_reply(&r, DHCPOFFER);
@@ -1473,6 +1479,26 @@ START_TEST(test_subnet_selection)
 	req_for(&r, &b, DHCPDISCOVER, 3);
 	req_opt_ip(&r, DHO_SUBNET_SELECTION, IP(10, 201, 0, 7));
 	expect_drop(&r, DROP_NO_SUBNET);
+	env_stop();
+}
+END_TEST
+
+/*
+ * RFC 3527 sec 5: link selection is a relay's word, trusted only with a
+ * giaddr. A direct client that sends option 82 with it stays on the
+ * receiving interface's subnet.
+ */
+START_TEST(test_link_selection_needs_giaddr)
+{
+	const struct client b = { .mac = 3 };
+	uint8_t rai[6 + sizeof(rai_a)];
+	struct req r;
+
+	env_start(cfg_main);
+	rai_link_selection(rai, IP(10, 91, 0, 0));
+	req_for(&r, &b, DHCPDISCOVER, 1);
+	req_opt(&r, DHO_RELAY_AGENT_INFO, rai, sizeof(rai));
+	ck_assert(in_pool(expect_reply(&r, DHCPOFFER)));
 	env_stop();
 }
 END_TEST
@@ -2196,6 +2222,138 @@ START_TEST(test_no_identity)
 }
 END_TEST
 
+/*
+ * RFC 2131 sec 4.3.1 table 3: options that only a client sends (50
+ * requested address, 55 parameter list, 57 maximum size) MUST NOT be in an
+ * OFFER or an ACK, even when option 55 itself asks for them.
+ */
+START_TEST(test_reply_omits_client_options)
+{
+	static const uint8_t prl[] = {
+		DHO_SUBNET_MASK,      DHO_REQUESTED_ADDRESS, DHO_PARAMETER_REQUEST_LIST,
+		DHO_MAX_MESSAGE_SIZE, DHO_OVERLOAD,	     DHO_ROUTERS
+	};
+	const uint8_t mms[2] = { 0x05, 0xdc };
+	const struct client c = { .mac = 7 };
+	struct req r;
+
+	env_start(cfg_main);
+	uint32_t ip = IP(10, 77, 0, 40);
+	for (int step = 0; step < 2; step++) {
+		uint8_t type = step == 0 ? DHCPDISCOVER : DHCPREQUEST;
+
+		req_for(&r, &c, type, 0x7000 + (uint32_t)step);
+		if (step == 1)
+			req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+		req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+		req_opt(&r, DHO_PARAMETER_REQUEST_LIST, prl, sizeof(prl));
+		req_opt(&r, DHO_MAX_MESSAGE_SIZE, mms, sizeof(mms));
+		ip = expect_reply(&r, step == 0 ? DHCPOFFER : DHCPACK);
+		ck_assert(in_pool(ip));
+		ck_assert(!env.rep.has[DHO_REQUESTED_ADDRESS]);
+		ck_assert(!env.rep.has[DHO_PARAMETER_REQUEST_LIST]);
+		ck_assert(!env.rep.has[DHO_MAX_MESSAGE_SIZE]);
+		ck_assert(!env.rep.has[DHO_OVERLOAD]);
+		ck_assert(env.rep.has[DHO_LEASE_TIME]);
+	}
+	env_stop();
+}
+END_TEST
+
+/*
+ * RFC 2131 sec 4.3.1 table 3, the DHCPNAK column: yiaddr and ciaddr 0,
+ * option 53 and 54 MUST be there, lease time and every configuration
+ * option MUST NOT; the client identifier is echoed (RFC 6842 makes the
+ * MAY of table 3 a MUST).
+ */
+START_TEST(test_nak_fields)
+{
+	static const uint8_t cid[] = { 0x01, 0x02, 0x4c, 0x00, 0x00, 0x00, 0x02 };
+	static const uint8_t prl[] = { DHO_SUBNET_MASK, DHO_ROUTERS, DHO_DNS_SERVERS,
+				       DHO_DOMAIN_NAME, DHO_LEASE_TIME };
+	const struct client a = { .mac = 1 }, b = { .mac = 2, .cid = cid, .cid_len = sizeof(cid) };
+	struct req r;
+
+	env_start(cfg_main);
+	uint32_t ip = IP(10, 77, 0, 12);
+	ck_assert_uint_eq(select_ip(&a, ip), ip);
+	req_for(&r, &b, DHCPREQUEST, 4);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	req_opt(&r, DHO_PARAMETER_REQUEST_LIST, prl, sizeof(prl));
+	ck_assert_uint_eq(expect_reply(&r, DHCPNAK), 0);
+	ck_assert_uint_eq(env.rep.ciaddr, 0);
+	/* RFC 6842 sec 3: the client identifier comes back unaltered, a NAK too. */
+	uint16_t len = 0;
+	const uint8_t *v = rep_opt(&env.rep, DHO_CLIENT_ID, &len);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(len, sizeof(cid));
+	ck_assert_mem_eq(v, cid, sizeof(cid));
+	for (unsigned i = 0; i < env.rep.n_codes; i++) {
+		switch (env.rep.codes[i]) {
+		case DHO_MESSAGE_TYPE:
+		case DHO_SERVER_ID:
+		case DHO_CLIENT_ID: break;
+		default: ck_abort_msg("option %u in a DHCPNAK", env.rep.codes[i]);
+		}
+	}
+	env_stop();
+}
+END_TEST
+
+/*
+ * RFC 2131 table 3 and RFC 1542 sec 3.1.1: a reply's flags are the
+ * request's, so a relay broadcasts to a client that set the B bit.
+ */
+START_TEST(test_reply_copies_flags)
+{
+	const struct client a = { .mac = 1, .giaddr = RELAY2 }, b = { .mac = 2 };
+	static const uint16_t flags[] = { 0x8000, 0x0000 };
+	struct req r;
+
+	env_start(cfg_main);
+	for (unsigned i = 0; i < 2; i++) {
+		for (unsigned k = 0; k < 2; k++) {
+			req_for(&r, k ? &b : &a, DHCPDISCOVER, 10 + i * 2 + k);
+			r.b[10] = (uint8_t)(flags[i] >> 8);
+			r.b[11] = (uint8_t)flags[i];
+			expect_reply(&r, DHCPOFFER);
+			ck_assert_uint_eq((unsigned)env.reply[10] << 8 | env.reply[11], flags[i]);
+		}
+	}
+	env_stop();
+}
+END_TEST
+
+/*
+ * RFC 3046 sec 2.2: an option 82 too long to be echoed whole is left out
+ * and the reply still goes. 300 bytes of sub-options (two instances, RFC
+ * 3396) do not fit a 576-byte reply after the server's own options.
+ */
+START_TEST(test_relay_info_too_long_left_out)
+{
+	const struct client a = { .mac = 1, .giaddr = RELAY2 };
+	uint8_t circuit[255], remote[45];
+	struct req r;
+
+	env_start(cfg_main);
+	memset(circuit, 'c', sizeof(circuit));
+	circuit[0] = RAI_CIRCUIT_ID;
+	circuit[1] = sizeof(circuit) - 2;
+	memset(remote, 'r', sizeof(remote));
+	remote[0] = RAI_REMOTE_ID;
+	remote[1] = sizeof(remote) - 2;
+	req_for(&r, &a, DHCPDISCOVER, 1);
+	req_opt(&r, DHO_RELAY_AGENT_INFO, circuit, sizeof(circuit));
+	req_opt(&r, DHO_RELAY_AGENT_INFO, remote, sizeof(remote));
+	expect_reply(&r, DHCPOFFER);
+	ck_assert(!env.rep.has[DHO_RELAY_AGENT_INFO]);
+	ck_assert(env.rep.has[DHO_LEASE_TIME]);
+	ck_assert_uint_le(env.res.reply_len, DHCP_MIN_MSG_SIZE - 28);
+	env_stop();
+}
+END_TEST
+
 static Suite *dhcp_server_suite(void)
 {
 	Suite *s = suite_create("dhcp_server");
@@ -2211,6 +2369,11 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_selecting_lost_offer);
 	tcase_add_test(tc, test_selecting_wrong_subnet);
 	tcase_add_test(tc, test_discover_with_server_id);
+	/* RFC 2131 table 3: what a reply carries. */
+	tcase_add_test(tc, test_reply_omits_client_options);
+	tcase_add_test(tc, test_nak_fields);
+	tcase_add_test(tc, test_reply_copies_flags);
+	tcase_add_test(tc, test_relay_info_too_long_left_out);
 	tcase_add_test(tc, test_no_identity);
 	suite_add_tcase(s, tc);
 
@@ -2242,6 +2405,7 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_relayed);
 	tcase_add_test(tc, test_subnet_selection);
+	tcase_add_test(tc, test_link_selection_needs_giaddr);
 	tcase_add_test(tc, test_relay_no_subnet);
 	tcase_add_test(tc, nak_through_relay_sets_broadcast);
 	tcase_add_loop_test(tc, test_reservation_offered, 0,

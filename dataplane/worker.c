@@ -278,6 +278,7 @@ static void handle_dhcp(struct worker *w, struct rte_mbuf *m, unsigned port_idx,
 		w->ctr.drops[DROP_EVENT_RING_FULL]++;
 
 	reply_addressing(port, fi, &msg, &res, &addr);
+	w->ctr.tx_rai_not_echoed += res.rai_not_echoed;
 	/* The server summed the reply as it closed it: the payload is not read again. */
 	int len = frame_build_udp_sum(frame, room, &addr, res.reply_len, res.reply_sum);
 	if (out != m)

@@ -168,7 +168,8 @@ static const struct dhcp_reply_memo *memo_get(struct dhcp_server *srv,
 }
 
 static int build_reply(struct dhcp_server *srv, const struct dhcp_msg *req,
-		       const struct reply_plan *p, uint8_t *buf, size_t cap, uint32_t *sum)
+		       const struct reply_plan *p, uint8_t *buf, size_t cap, uint32_t *sum,
+		       bool *rai_not_echoed)
 {
 	struct dhcp_reply b;
 	size_t limit = req->max_msg_size ? req->max_msg_size : DHCP_MIN_MSG_SIZE;
@@ -219,8 +220,12 @@ static int build_reply(struct dhcp_server *srv, const struct dhcp_msg *req,
 			add_subnet_options(srv, &b, p->subnet, shape, prl, prl_len);
 		b.cap = saved_cap;
 	}
-	if (rai)
-		dhcp_reply_add(&b, DHO_RELAY_AGENT_INFO, rai, rai_len);
+	/*
+	 * RFC 3046 sec 2.2: an option 82 that cannot be echoed whole is left
+	 * out, the reply still goes, and the error is counted.
+	 */
+	if (rai && dhcp_reply_add(&b, DHO_RELAY_AGENT_INFO, rai, rai_len) < 0)
+		*rai_not_echoed = true;
 	rc = dhcp_reply_finish(&b);
 	if (rc > 0)
 		*sum = dhcp_reply_sum(&b);
@@ -231,12 +236,14 @@ enum drop_reason ds_reply(struct dhcp_server *srv, const struct dhcp_msg *req, s
 			  uint8_t *buf, size_t cap, struct dhcp_result *res)
 {
 	uint32_t sum = 0;
-	int len = build_reply(srv, req, p, buf, cap, &sum);
+	bool rai_not_echoed = false;
+	int len = build_reply(srv, req, p, buf, cap, &sum, &rai_not_echoed);
 	if (len <= 0)
 		return DROP_PARSE_OVERSIZE;
 	res->reply_len = (uint16_t)len;
 	res->reply_sum = sum;
 	res->reply_type = p->type;
+	res->rai_not_echoed = rai_not_echoed;
 	res->server_ip = p->server_ip;
 	res->yiaddr = p->yiaddr;
 	return DROP_NONE;

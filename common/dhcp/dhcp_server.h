@@ -46,6 +46,8 @@ struct dhcp_result {
 	uint16_t reply_len; /* 0: send nothing */
 	uint32_t reply_sum; /* inet_csum_partial() of the reply payload (dhcp_reply_sum()) */
 	uint8_t reply_type; /* DHCPOFFER/ACK/NAK, DHCP_NONE for BOOTREPLY */
+	bool
+	    rai_not_echoed; /* option 82 did not fit and went out of the reply (RFC 3046 sec 2.2) */
 	bool park; /* the reply confirms a binding: send only once durable */
 	uint32_t server_ip; /* source address of the reply */
 	uint32_t yiaddr;

@@ -19,7 +19,7 @@
 	X(rx_packets) X(rx_dhcp) X(rx_bootp) X(rx_discover) X(rx_request) X(rx_decline) \
 	X(rx_release) X(rx_inform) X(rx_arp) X(rx_icmp) X(rx_steered_in) \
 	X(tx_packets) X(tx_offer) X(tx_ack) X(tx_nak) X(tx_bootp_reply) X(tx_inform_ack) \
-	X(tx_arp_reply) X(tx_icmp_reply) X(steered_out) \
+	X(tx_arp_reply) X(tx_icmp_reply) X(tx_rai_not_echoed) X(steered_out) \
 	X(acks_parked) X(acks_released) X(events_sent) X(events_deferred) \
 	X(leases_expired) X(offers_expired) X(leases_reclaimed)
 // clang-format on

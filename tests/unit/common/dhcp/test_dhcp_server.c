@@ -2350,6 +2350,14 @@ START_TEST(test_relay_info_too_long_left_out)
 	ck_assert(!env.rep.has[DHO_RELAY_AGENT_INFO]);
 	ck_assert(env.rep.has[DHO_LEASE_TIME]);
 	ck_assert_uint_le(env.res.reply_len, DHCP_MIN_MSG_SIZE - 28);
+	ck_assert(env.res.rai_not_echoed); /* counted by the worker: tx_rai_not_echoed */
+
+	/* An option 82 that fits is echoed and not counted. */
+	req_for(&r, &a, DHCPDISCOVER, 2);
+	req_opt(&r, DHO_RELAY_AGENT_INFO, remote, sizeof(remote));
+	expect_reply(&r, DHCPOFFER);
+	ck_assert(env.rep.has[DHO_RELAY_AGENT_INFO]);
+	ck_assert(!env.res.rai_not_echoed);
 	env_stop();
 }
 END_TEST

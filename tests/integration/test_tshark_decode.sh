@@ -12,7 +12,8 @@
 #     DISCOVER with max-message-size 576 and a parameter request list of
 #     every option (reply IP datagram must fit in 576 bytes, RFC 2131
 #     sec 2 / RFC 2132 sec 9.10), DHCPINFORM from 10.77.0.2 (ACK to ciaddr
-#     with yiaddr 0 and no lease time, RFC 2131 sec 4.3.5).
+#     with yiaddr 0 and no lease time, RFC 2131 sec 4.3.5), INIT-REBOOT
+#     REQUEST for another network (a NAK, broadcast, RFC 2131 sec 4.1).
 # Each server frame class (OFFER, ACK, ARP reply, ICMP echo reply) must
 # appear at least once so the decode check cannot pass on an empty capture.
 set -u
@@ -123,6 +124,16 @@ if r is not None:
     check(r[BOOTP].yiaddr == "0.0.0.0", f"INFORM ACK yiaddr 0.0.0.0 (got {r[BOOTP].yiaddr})")
     check(opt(r, "lease_time") is None, "INFORM ACK carries no lease time")
     check(r[IP].dst == "10.77.0.2", f"INFORM ACK sent to ciaddr (got {r[IP].dst})")
+
+# RFC 2131 sec 4.1: with giaddr 0 a DHCPNAK is always broadcast, even to a
+# client that asked for unicast (INIT-REBOOT for an address of another network).
+r = ask(client("02:7e:00:00:00:04", 0x7e04,
+               [("message-type", "request"), ("requested_addr", "10.99.0.5")]), 0x7e04)
+check(r is not None, "INIT-REBOOT for another network answered")
+if r is not None:
+    check(opt(r, "message-type") == 6, "INIT-REBOOT for another network answered with DHCPNAK")
+    check(r[Ether].dst == "ff:ff:ff:ff:ff:ff" and r[IP].dst == "255.255.255.255",
+          f"direct NAK broadcast (sent to {r[Ether].dst} / {r[IP].dst})")
 sys.exit(0 if ok else 1)
 EOF
 lw_check "scapy edge cases (above)" test $? -eq 0

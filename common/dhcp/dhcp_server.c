@@ -443,12 +443,12 @@ static enum drop_reason handle_inform(struct dhcp_server *srv, const struct dhcp
 }
 
 /*
- * RFC 3074 load balancing (DESIGN.md sec 5). Standalone and PARTNER-DOWN
- * serve every bucket, so the hash is not computed for them.
+ * RFC 3074 load balancing (DESIGN.md sec 5). Only a balancing view (NORMAL
+ * with load balancing on) computes the hash.
  */
 static bool serves(const struct failover_view *view, const struct dhcp_msg *req)
 {
-	if (view->mode == FAILOVER_STANDALONE || view->mode == FAILOVER_PARTNER_DOWN)
+	if (!failover_view_balances(view))
 		return true;
 	return failover_view_serves(view, lb_hash_msg(req), req->secs);
 }
@@ -503,9 +503,15 @@ enum drop_reason dhcp_server_handle_keyed(struct dhcp_server *srv, const struct 
 				       req->msg_type == DHCP_NONE);
 	}
 	case DHCPREQUEST:
-		/* RENEW (ciaddr, no option 50/54) goes to whoever holds the lease; the
-		 * rest is load balanced like a DISCOVER (DESIGN.md sec 5). */
-		if ((dhcp_msg_has(req, DHO_SERVER_ID) || req->requested_ip) && !serves(view, req))
+		/*
+		 * A REQUEST is not load balanced when it names a server (SELECTING:
+		 * the client chose, and a client whose DISCOVER was answered by the
+		 * secs override may come back with a new xid and a smaller secs),
+		 * nor when it renews (ciaddr, to whoever holds the lease). Only
+		 * INIT-REBOOT, which names no server, is balanced like a DISCOVER
+		 * until the partner's bindings are known here.
+		 */
+		if (!dhcp_msg_has(req, DHO_SERVER_ID) && req->requested_ip && !serves(view, req))
 			return DROP_NOT_OUR_BUCKET;
 		return handle_request(srv, req, key, s, server_ip, link, view, now, buf, cap, res);
 	default: return DROP_MSG_TYPE;

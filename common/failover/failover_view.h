@@ -15,7 +15,7 @@
 enum failover_mode {
 	FAILOVER_STANDALONE = 0,
 	FAILOVER_NORMAL, /* both up: serve our buckets, cap at partner ack + MCLT */
-	FAILOVER_COMM_INTERRUPTED,
+	FAILOVER_COMM_INTERRUPTED, /* serve everyone, no load balancing, MCLT cap (draft-12 sec 9) */
 	FAILOVER_PARTNER_DOWN, /* serve everyone */
 };
 
@@ -23,7 +23,12 @@ struct failover_view {
 	enum failover_mode mode;
 	bool primary;
 	uint32_t mclt_secs;
-	uint16_t lb_max_secs; /* secs >= this: serve regardless of bucket (RFC 3074 sec 5.3) */
+	/*
+	 * RFC 3074 sec 5.3 delayed service, as ISC's "load balance max
+	 * seconds": secs > this serves regardless of bucket, and 0 turns load
+	 * balancing off (both servers answer everything), as ISC does.
+	 */
+	uint16_t lb_max_secs;
 	uint8_t
 	    our_buckets[32]; /* bit set = we serve the bucket; octet 0 = buckets 0..7, LSB first */
 };
@@ -32,21 +37,23 @@ struct failover_view {
 extern const struct failover_view failover_view_standalone;
 
 /*
- * Whether this server answers a DISCOVER or a REQUEST in SELECTING/INIT-REBOOT
- * for a client in `bucket` that has been trying for `secs` (DESIGN.md sec 5).
- * Any thread.
+ * Whether this server answers a load-balanced message (a DISCOVER, a
+ * BOOTREQUEST, an INIT-REBOOT REQUEST) for a client in `bucket` that has
+ * been trying for `secs` (DESIGN.md sec 5). Only NORMAL balances: in
+ * COMMUNICATIONS-INTERRUPTED and PARTNER-DOWN each server serves every
+ * client (draft-12 sec 9.2). Any thread.
  */
+static inline bool failover_view_balances(const struct failover_view *v)
+{
+	return v->mode == FAILOVER_NORMAL && v->lb_max_secs != 0;
+}
+
 static inline bool failover_view_serves(const struct failover_view *v, uint8_t bucket,
 					uint16_t secs)
 {
-	switch (v->mode) {
-	case FAILOVER_STANDALONE:
-	case FAILOVER_PARTNER_DOWN: return true;
-	default:
-		if (v->lb_max_secs && secs >= v->lb_max_secs)
-			return true;
-		return (v->our_buckets[bucket >> 3] >> (bucket & 7)) & 1;
-	}
+	if (!failover_view_balances(v) || secs > v->lb_max_secs)
+		return true;
+	return (v->our_buckets[bucket >> 3] >> (bucket & 7)) & 1;
 }
 
 /*

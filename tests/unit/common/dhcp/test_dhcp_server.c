@@ -2164,9 +2164,10 @@ START_TEST(test_failover_buckets)
 	env.view = &v;
 	req_for(&r, &a, DHCPDISCOVER, 1);
 	expect_drop(&r, DROP_NOT_OUR_BUCKET);
-	req_secs(&r, 29);
-	expect_drop(&r, DROP_NOT_OUR_BUCKET);
+	/* ISC's rule: served when secs > load balance max seconds, not at it. */
 	req_secs(&r, 30);
+	expect_drop(&r, DROP_NOT_OUR_BUCKET);
+	req_secs(&r, 31);
 	uint32_t ip = expect_reply(&r, DHCPOFFER);
 	/* MCLT caps the lease while the partner has acked nothing. */
 	uint32_t lease = rep_u32(&env.rep, DHO_LEASE_TIME);
@@ -2176,11 +2177,13 @@ START_TEST(test_failover_buckets)
 	ck_assert_uint_eq(lease, 600);
 	ck_assert(t1 < t2 && t2 < lease);
 
+	/*
+	 * The REQUEST that follows names us: served whatever its secs, even
+	 * with a new xid and secs 0 (the printer that changed its xid).
+	 */
 	req_for(&r, &a, DHCPREQUEST, 2);
 	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
 	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
-	expect_drop(&r, DROP_NOT_OUR_BUCKET);
-	req_secs(&r, 40);
 	ck_assert_uint_eq(expect_reply(&r, DHCPACK), ip);
 	ck_assert_uint_eq(env.res.events[0].img.lease_secs, 600);
 	ck_assert_int_eq(env.res.events[0].img.expire, env.now + 600);
@@ -2199,8 +2202,19 @@ START_TEST(test_failover_buckets)
 	memset(v.our_buckets, 0xff, sizeof(v.our_buckets));
 	const struct client b = { .mac = 2 };
 	discover(&b);
-	/* PARTNER-DOWN: everyone, full lease. */
+	/* COMMUNICATIONS-INTERRUPTED: everyone, no load balancing, MCLT cap. */
 	memset(v.our_buckets, 0, sizeof(v.our_buckets));
+	v.mode = FAILOVER_COMM_INTERRUPTED;
+	const struct client d = { .mac = 4 };
+	discover(&d);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_LEASE_TIME), 600);
+	/* NORMAL with load balance max seconds 0: balancing off, as in ISC. */
+	v.mode = FAILOVER_NORMAL;
+	v.lb_max_secs = 0;
+	const struct client e = { .mac = 5 };
+	discover(&e);
+	/* PARTNER-DOWN: everyone, full lease. */
+	v.lb_max_secs = 30;
 	v.mode = FAILOVER_PARTNER_DOWN;
 	const struct client c = { .mac = 3 };
 	discover(&c);

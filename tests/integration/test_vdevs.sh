@@ -15,6 +15,8 @@
 #   the port a locally administered address, answers telemetry and stops
 #   with exit status 0.
 # leasewired --help: exit 0, EAL's options followed by the daemon's own.
+# leasewired --check-config FILE: 0 for a valid file, 1 and the key path
+# of the error for a bad one.
 set -u
 . "$(dirname "$0")/lib.sh"
 lw_init vdv
@@ -26,6 +28,20 @@ lw_check_eq "--help: exit status" "0" "$help_rc"
 lw_check "--help: lists EAL's options (--vdev)" grep -q -e '--vdev' <<<"$help_out"
 lw_check "--help: lists the daemon's --config" grep -q -e '--config FILE' <<<"$help_out"
 lw_check "--help: lists the daemon's --lab" grep -q -e '--lab ' <<<"$help_out"
+
+# ------------------------------------------------------------ --check-config
+# Like kea-dhcp4 -t: 0 and a line for a valid file; 1 and the key path of
+# the error for a bad one; nothing started (no EAL, no hugepages needed).
+"$LW_BUILD/dataplane/leasewired" --print-default-config >"$LW_TMP/good.json"
+cc_rc=0
+cc_out=$("$LW_BUILD/dataplane/leasewired" --check-config "$LW_TMP/good.json" 2>&1) || cc_rc=$?
+lw_check_eq "--check-config: a valid file exits 0" "0" "$cc_rc"
+lw_check "--check-config: says it is valid" grep -q 'is valid' <<<"$cc_out"
+sed 's/"valid-lifetime": [0-9]*/"valid-lifetime": -5/' "$LW_TMP/good.json" >"$LW_TMP/bad.json"
+cc_rc=0
+cc_out=$("$LW_BUILD/dataplane/leasewired" --check-config "$LW_TMP/bad.json" 2>&1) || cc_rc=$?
+lw_check_eq "--check-config: a bad file exits 1" "1" "$cc_rc"
+lw_check "--check-config: the error names the key path" grep -q 'valid-lifetime' <<<"$cc_out"
 
 N=${LW_VDEV_CLIENTS:-500}
 LG=${LW_LOADGEN:-$LW_BUILD/tests/loadgen/lw_loadgen}

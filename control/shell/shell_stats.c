@@ -4,8 +4,6 @@
  * the last "clear statistics", which asks the control thread for a new
  * baseline (control_cmd.h).
  */
-#include <string.h>
-
 #include "mgmt/counter_block.h"
 #include "mgmt/counters.h"
 #include "shell/shell_group.h"
@@ -44,26 +42,29 @@ static int cmd_show_statistics(struct cli_def *cli, const char *c, char **argv, 
 static int cmd_show_counters(struct cli_def *cli, const char *c, char **argv, int argc)
 {
 	struct shell_session *s = shell_session_of(cli);
-	unsigned n, shown = 0;
+	const struct counter_block *one = NULL;
+	unsigned n;
 	(void)c;
 	if (argc > 1) {
 		cli_print(cli, "%% usage: show counters [BLOCK]");
 		return CLI_ERROR;
 	}
 	const struct counter_block *const *b = counter_registry_blocks(s->env->counters, &n);
+	if (argc == 1) {
+		one = counter_registry_find(s->env->counters, argv[0]);
+		if (!one) {
+			cli_print(cli, "%% no counter block \"%s\"", argv[0]);
+			return CLI_ERROR;
+		}
+		b = &one;
+		n = 1;
+	}
 	for (unsigned i = 0; i < n; i++) {
-		if (argc == 1 && strcmp(argv[0], b[i]->name) != 0)
-			continue;
 		cli_print(cli, "%s:", b[i]->name);
 		for (unsigned k = 0; k < b[i]->n; k++)
 			cli_print(cli, "  %-28s %llu", b[i]->names[k],
 				  (unsigned long long)atomic_load_explicit(&b[i]->values[k],
 									   memory_order_relaxed));
-		shown++;
-	}
-	if (argc == 1 && !shown) {
-		cli_print(cli, "%% no counter block \"%s\"", argv[0]);
-		return CLI_ERROR;
 	}
 	return CLI_OK;
 }

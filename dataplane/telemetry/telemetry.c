@@ -297,20 +297,24 @@ static struct rte_tel_data *tel_block_dict(const struct counter_block *b)
 static int tel_counters_locked(const char *params, struct rte_tel_data *d)
 {
 	unsigned n;
+	const struct counter_block *one = NULL;
 	const struct counter_block *const *b = counter_registry_blocks(tel_counters, &n);
 
+	if (params && *params) {
+		one = counter_registry_find(tel_counters, params);
+		if (!one)
+			return -EINVAL;
+		b = &one;
+		n = 1;
+	}
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < n; i++) {
-		if (params && *params && strcmp(params, b[i]->name) != 0)
-			continue;
 		struct rte_tel_data *v = tel_block_dict(b[i]);
 		if (!v || rte_tel_data_add_dict_container(d, b[i]->name, v, 0) != 0) {
 			rte_tel_data_free(v);
 			return -ENOMEM;
 		}
 	}
-	if (params && *params && !counter_registry_find(tel_counters, params))
-		return -EINVAL;
 	return 0;
 }
 

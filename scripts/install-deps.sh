@@ -16,7 +16,7 @@ PKGS=(
 	# the operator shell's command line (control/shell/shell.c)
 	libcli-dev
 	# integration tests: real peers and wire decoding
-	isc-dhcp-client kea-admin kea-dhcp4-server tshark tcpdump iproute2 iputils-ping ethtool
+	isc-dhcp-client isc-dhcp-server kea-admin kea-dhcp4-server tshark tcpdump iproute2 iputils-ping ethtool
 	python3 python3-scapy procps
 	# the operator shell's test drives the real clients
 	telnet netcat-openbsd expect

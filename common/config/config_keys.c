@@ -9,7 +9,12 @@
 
 #include "config/config_internal.h"
 
-static const char *const durability_names[] = { "fsync", "write", "none", NULL };
+static const char *const durability_names[] = {
+	[CFG_DURABILITY_FSYNC] = "fsync",
+	[CFG_DURABILITY_WRITE] = "write",
+	[CFG_DURABILITY_NONE] = "none",
+	NULL,
+};
 
 #define U32_MAX_LIFE 4294967294LL /* 0xffffffff is "infinite" (RFC 2131 sec 3.3) */
 
@@ -102,15 +107,11 @@ static const struct cfg_schema ifcfg_schema = SCHEMA(ifcfg_keys, cfg_ifcfg_finis
 static const struct cfg_key lease_store_keys[] = {
 	K_STR(struct cfg_lease_store, directory, "directory", 1, "/var/lib/leasewire", 0,
 	      cfg_check_abs_path, "Absolute path of the journal and snapshots."),
-	{ .name = "durability",
-	  .type = CT_ENUM,
-	  .def = CFG_DURABILITY_FSYNC,
-	  .enum_names = durability_names,
-	  .range_doc = "fsync, write, none",
-	  .off = offsetof(struct cfg_lease_store, durability),
-	  .help = "When an ACK may leave: fsync = after fdatasync; write = after write(2), "
-		  "survives a crash of the process but not of the host; none = at once (labs "
-		  "and benchmarks)." },
+	K_ENUM(struct cfg_lease_store, durability, "durability", durability_names, 0,
+	       CFG_DURABILITY_FSYNC, 0, "fsync, write, none",
+	       "When an ACK may leave: fsync = after fdatasync; write = after write(2), survives "
+	       "a crash of the process but not of the host; none = at once (labs and "
+	       "benchmarks)."),
 	K_U32(struct cfg_lease_store, commit_max_delay_us, "commit-max-delay-us", 0, 100000, 200, 0,
 	      "Group commit: longest a lease event waits for its batch, microseconds."),
 	K_U32(struct cfg_lease_store, commit_max_batch, "commit-max-batch", 1, 65536, 4096, 0,

@@ -11,6 +11,7 @@
  * config_options.c  option catalogue, option-data staging and encoders
  * config_check.c    finish hooks: checks that span keys or objects
  * config_keys.c     the key tables and the top-level section table
+ * config_keys_failover.c  the failover section's keys and checks
  * config_load.c     reading a document, freeing and querying a snapshot
  * config_markdown.c docs/config-reference.md from the tables
  */
@@ -249,6 +250,8 @@ int cfg_dhcp4_finish(struct walk *w, void *obj, uint64_t seen);
 /* config_keys.c: the tables                                                */
 
 extern const struct cfg_schema cfg_subnet_schema;
+/* Dhcp4.failover (config_keys_failover.c). */
+extern const struct cfg_schema cfg_failover_schema;
 /* The document: one CT_OBJECT key per top-level section (see config_keys.c). */
 extern const struct cfg_schema cfg_root_schema;
 

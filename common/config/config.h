@@ -122,6 +122,46 @@ struct cfg_shell {
 	uint32_t max_line; /* bytes per command line; a longer one is refused */
 };
 
+/*
+ * One failover relationship (draft-ietf-dhc-failover-12; the keys follow
+ * ISC dhcpd's "failover peer" block, ../shared/specs/failover.md sec 12).
+ * The control thread's failover session reads it; absent, the server runs
+ * standalone.
+ */
+enum cfg_fo_role { CFG_FO_ROLE_NONE = 0, CFG_FO_ROLE_PRIMARY, CFG_FO_ROLE_SECONDARY };
+/* Which side a set bit of the CONNECT's hash-bucket-assignment names (failover.md sec 11.2). */
+enum cfg_fo_hba_polarity {
+	CFG_FO_HBA_ISC = 0, /* set bit = primary serves (ISC dhcpd) */
+	CFG_FO_HBA_DRAFT, /* set bit = secondary serves (draft-12 sec 5.3, literal) */
+};
+
+struct cfg_failover {
+	bool enabled; /* the section is present */
+	char name[64]; /* "peer-name": relationship-name, 1..63 printable ASCII */
+	uint8_t role; /* enum cfg_fo_role; never NONE when enabled */
+	uint32_t address; /* own IPv4, host order: listen on it and connect from it */
+	uint16_t port; /* own TCP port */
+	uint32_t peer_address; /* host order; inbound connections only from it */
+	uint16_t peer_port; /* the partner's TCP port */
+	uint32_t mclt; /* secs; a secondary adopts the primary's */
+	/*
+	 * The primary's buckets (RFC 3074 hash 0..255), primary only: split
+	 * gives buckets 0..split-1; hba, when given (hba_set), any set. hba is
+	 * always the resolved map: bit set = bucket served by the primary,
+	 * LSB of octet 0 = bucket 0; with hba_set split is 0. Both are zero
+	 * on a secondary, which takes its buckets from the primary's CONNECT.
+	 */
+	uint16_t split;
+	uint8_t hba[32];
+	bool hba_set;
+	uint16_t lb_max_secs; /* "load balance max seconds"; 0 = no load balancing (ISC) */
+	uint32_t max_response_delay; /* secs; our receive-timer (tReceive) */
+	uint32_t max_unacked_updates; /* BNDUPDs the partner may send unacked; max-unacked-bndupd */
+	uint32_t auto_partner_down; /* secs in COMM-INTERRUPTED before PARTNER-DOWN; 0 = never */
+	uint32_t startup_secs; /* secs in STARTUP before the stored state is resumed */
+	uint8_t hba_polarity; /* enum cfg_fo_hba_polarity */
+};
+
 struct lw_config {
 	struct cfg_interface *interfaces;
 	size_t n_interfaces;
@@ -143,6 +183,7 @@ struct lw_config {
 	struct cfg_lease_store lease_store;
 	struct cfg_shell shell;
 	struct cfg_rate_limit rate_limit;
+	struct cfg_failover failover; /* enabled false: standalone */
 };
 
 /*

@@ -11,6 +11,7 @@
  * config_options.c  option catalogue, option-data staging and encoders
  * config_check.c    finish hooks: checks that span keys or objects
  * config_keys.c     the key tables and the top-level section table
+ * config_keys_failover.c  the failover section's keys and checks
  * config_load.c     reading a document, freeing and querying a snapshot
  * config_markdown.c docs/config-reference.md from the tables
  */
@@ -40,7 +41,7 @@ enum cfg_type {
 	CT_U32,
 	CT_BOOL,
 	CT_STRING, /* into a char[size] */
-	CT_ENUM, /* string from enum_names, stored as unsigned int index */
+	CT_ENUM, /* string from enum_names, stored as its index: uint8_t if size is 1, else unsigned */
 	CT_IPV4, /* dotted quad into a host-order uint32_t */
 	CT_OBJECT, /* nested object; sub schema fills target + off */
 	CT_ARRAY, /* array of sub objects, calloc'd; pointer at off, count at off_n */
@@ -49,6 +50,12 @@ enum cfg_type {
 
 #define CFG_REQUIRED 0x1u /* absence is an error */
 #define CFG_INHERIT 0x2u /* no static default: left zero, resolved by a finish hook */
+/*
+ * CT_OBJECT: an absent object switches its feature off. The target stays
+ * zero and its keys, required ones too, are not defaulted; the finish hook
+ * runs only when the object is present (and marks it enabled).
+ */
+#define CFG_PRESENCE 0x4u
 
 struct cfg_key;
 typedef int (*cfg_parse_fn)(struct walk *w, const struct cfg_key *k, json_t *v, void *obj);
@@ -70,12 +77,13 @@ struct cfg_key {
 	const char *name;
 	enum cfg_type type;
 	unsigned int flags;
-	int64_t min, max; /* integer value, string length or array entries */
+	/* integer value, string length or array entries; CT_ENUM: min is the first named value */
+	int64_t min, max;
 	int64_t def; /* integer, boolean or enum default */
 	const char *def_str; /* string default */
 	size_t off, off_n, size; /* field, count field, field (string) or element (array) size */
 	const struct cfg_schema *sub;
-	const char *const *enum_names;
+	const char *const *enum_names; /* indexed by value, NULL-terminated */
 	cfg_parse_fn parse;
 	int (*check)(struct walk *w, const char *s);
 	const char *type_doc, *range_doc, *def_doc;
@@ -100,6 +108,22 @@ struct cfg_key {
 	{ \
 		.name = n, .type = CT_U32, .flags = fl, .min = lo, .max = hi, .def = d, \
 		.off = offsetof(T, f), .help = h \
+	}
+#define K_U16(T, f, n, lo, hi, d, fl, h) \
+	{ \
+		.name = n, .type = CT_U16, .flags = fl, .min = lo, .max = hi, .def = d, \
+		.off = offsetof(T, f), .help = h \
+	}
+#define K_IPV4(T, f, n, fl, h) \
+	{ \
+		.name = n, .type = CT_IPV4, .flags = fl, .off = offsetof(T, f), .help = h \
+	}
+/* names[first] .. the NULL are the spellings of values first ..; rd lists them for the docs. */
+#define K_ENUM(T, f, n, names, first, d, fl, rd, h) \
+	{ \
+		.name = n, .type = CT_ENUM, .flags = fl, .min = first, .def = d, \
+		.enum_names = names, .off = offsetof(T, f), .size = sizeof(((T *)0)->f), \
+		.range_doc = rd, .help = h \
 	}
 #define K_BOOL(T, f, n, d, fl, h) \
 	{ \
@@ -226,6 +250,8 @@ int cfg_dhcp4_finish(struct walk *w, void *obj, uint64_t seen);
 /* config_keys.c: the tables                                                */
 
 extern const struct cfg_schema cfg_subnet_schema;
+/* Dhcp4.failover (config_keys_failover.c). */
+extern const struct cfg_schema cfg_failover_schema;
 /* The document: one CT_OBJECT key per top-level section (see config_keys.c). */
 extern const struct cfg_schema cfg_root_schema;
 

@@ -9,7 +9,12 @@
 
 #include "config/config_internal.h"
 
-static const char *const durability_names[] = { "fsync", "write", "none", NULL };
+static const char *const durability_names[] = {
+	[CFG_DURABILITY_FSYNC] = "fsync",
+	[CFG_DURABILITY_WRITE] = "write",
+	[CFG_DURABILITY_NONE] = "none",
+	NULL,
+};
 
 #define U32_MAX_LIFE 4294967294LL /* 0xffffffff is "infinite" (RFC 2131 sec 3.3) */
 
@@ -102,15 +107,11 @@ static const struct cfg_schema ifcfg_schema = SCHEMA(ifcfg_keys, cfg_ifcfg_finis
 static const struct cfg_key lease_store_keys[] = {
 	K_STR(struct cfg_lease_store, directory, "directory", 1, "/var/lib/leasewire", 0,
 	      cfg_check_abs_path, "Absolute path of the journal and snapshots."),
-	{ .name = "durability",
-	  .type = CT_ENUM,
-	  .def = CFG_DURABILITY_FSYNC,
-	  .enum_names = durability_names,
-	  .range_doc = "fsync, write, none",
-	  .off = offsetof(struct cfg_lease_store, durability),
-	  .help = "When an ACK may leave: fsync = after fdatasync; write = after write(2), "
-		  "survives a crash of the process but not of the host; none = at once (labs "
-		  "and benchmarks)." },
+	K_ENUM(struct cfg_lease_store, durability, "durability", durability_names, 0,
+	       CFG_DURABILITY_FSYNC, 0, "fsync, write, none",
+	       "When an ACK may leave: fsync = after fdatasync; write = after write(2), survives "
+	       "a crash of the process but not of the host; none = at once (labs and "
+	       "benchmarks)."),
 	K_U32(struct cfg_lease_store, commit_max_delay_us, "commit-max-delay-us", 0, 100000, 200, 0,
 	      "Group commit: longest a lease event waits for its batch, microseconds."),
 	K_U32(struct cfg_lease_store, commit_max_batch, "commit-max-batch", 1, 65536, 4096, 0,
@@ -255,6 +256,11 @@ static const struct cfg_key dhcp4_keys[] = {
 	      "Operator control shell (telnet-style, see README \"Shell\")."),
 	K_OBJ(struct lw_config, offsetof(struct lw_config, rate_limit), "rate-limit",
 	      rate_limit_schema, 0, "Per-client packet rate limit in the fast path."),
+	K_OBJ(struct lw_config, offsetof(struct lw_config, failover), "failover",
+	      cfg_failover_schema, CFG_PRESENCE,
+	      "One failover relationship (draft-ietf-dhc-failover-12, interoperating with ISC "
+	      "dhcpd; keys named as in its failover peer block). Absent, the server runs "
+	      "standalone; present, its required keys must be given."),
 	K_OPTIONS(struct lw_config),
 	K_ARR(struct lw_config, subnets, "subnet4", cfg_subnet_schema, 0, 65535, 0,
 	      "Subnets served."),
@@ -266,7 +272,8 @@ static const struct cfg_schema dhcp4_schema =
  * The top-level sections of the document, one line each, in the order they
  * are parsed and documented. This table is where a domain registers its
  * keys: the loader, config_free() and the Markdown generator walk it and
- * name no section. A new domain (failover, DNS updates):
+ * name no section. A new domain with a section of its own (DNS updates'
+ * D2 server, say):
  *  1. adds its snapshot struct as a member of struct lw_config (config.h);
  *  2. writes its key tables and a SECTION_SCHEMA, here or in a file of its
  *     own (config_keys_<domain>.c, listed in common/meson.build), and
@@ -275,7 +282,10 @@ static const struct cfg_schema dhcp4_schema =
  * The schema's finish hook checks what spans its keys once they are all
  * parsed; its release hook frees what they allocated.
  * Keys that Kea keeps inside Dhcp4 go into dhcp4_keys as K_OBJ lines
- * instead, as "lease-store" and "shell" do.
+ * instead, as "lease-store", "shell" and "failover" (Kea's
+ * high-availability settings live in Dhcp4 too) do; a domain's table may
+ * still live in its own file, as failover's does (config_keys_failover.c),
+ * and a section that is absent when its feature is off is CFG_PRESENCE.
  */
 #define K_SECTION(off, n, s, fl, h) K_OBJ(struct lw_config, off, n, s, fl, h)
 static const struct cfg_key section_keys[] = {

@@ -39,6 +39,8 @@ static void md_default(FILE *out, const struct cfg_key *k)
 		fputs(k->def_doc, out);
 	else if (k->flags & CFG_INHERIT)
 		fputs("none", out);
+	else if (k->type == CT_OBJECT && (k->flags & CFG_PRESENCE))
+		fputs("absent: off", out);
 	else if (k->type == CT_OBJECT)
 		fputs("see its keys", out);
 	else if (k->type == CT_U16 || k->type == CT_U32)

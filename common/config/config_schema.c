@@ -61,6 +61,15 @@ int cfg_get_string(struct walk *w, json_t *v, const char **out)
 	return 0;
 }
 
+/* An enum value into its field, whose width the key records (K_ENUM). */
+static void set_enum(const struct cfg_key *k, char *field, unsigned int v)
+{
+	if (k->size == 1)
+		*(uint8_t *)field = (uint8_t)v;
+	else
+		*(unsigned int *)field = v;
+}
+
 static int parse_value(struct walk *w, const struct cfg_key *k, json_t *v, void *target)
 {
 	char *field = (char *)target + k->off;
@@ -100,9 +109,9 @@ static int parse_value(struct walk *w, const struct cfg_key *k, json_t *v, void 
 	case CT_ENUM:
 		if ((rc = cfg_get_string(w, v, &s)))
 			return rc;
-		for (unsigned int i = 0; k->enum_names[i]; i++) {
+		for (unsigned int i = (unsigned int)k->min; k->enum_names[i]; i++) {
 			if (!strcmp(s, k->enum_names[i])) {
-				*(unsigned int *)field = i;
+				set_enum(k, field, i);
 				return 0;
 			}
 		}
@@ -153,12 +162,14 @@ static int apply_default(struct walk *w, const struct cfg_key *k, void *target)
 	case CT_U16: *(uint16_t *)field = (uint16_t)k->def; break;
 	case CT_U32: *(uint32_t *)field = (uint32_t)k->def; break;
 	case CT_BOOL: *(bool *)field = k->def != 0; break;
-	case CT_ENUM: *(unsigned int *)field = (unsigned int)k->def; break;
+	case CT_ENUM: set_enum(k, field, (unsigned int)k->def); break;
 	case CT_STRING:
 		if (k->def_str)
 			snprintf(field, k->size, "%s", k->def_str);
 		break;
 	case CT_OBJECT:
+		if (k->flags & CFG_PRESENCE)
+			return 0;
 		/* Absent object: its keys still take their defaults. */
 		return cfg_walk_object(w, k->sub, NULL, field);
 	case CT_IPV4:

@@ -397,6 +397,15 @@ END_TEST
 #define RES(r) SUB(",'reservations':[" r "]")
 #define GOPT(o) D4(",'option-data':[" o "]")
 #define SOPT(o) SUB(",'option-data':[" o "]")
+/* A failover section: id is peer-name and role, rest the other keys. */
+#define FO(id, rest) \
+	D4(",'failover':{" id ",'address':'10.0.0.1','peer-address':'10.0.0.2'" rest "}")
+#define FO_MIN(rest) FO("'peer-name':'fo','role':'primary'", rest)
+#define NAME63 "fo relationship: 0123456789012345678901234567890123456789 ~!#$%"
+#define LONG64 NAME63 "x"
+#define HBA16 "ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff"
+#define HBA_HALF HBA16 ":00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00"
+#define HBA_HALF_BAD HBA16 ":00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:0g"
 
 static const struct {
 	const char *json; /* ' stands for " */
@@ -655,6 +664,94 @@ static const struct {
 	{ D4(",'valid-lifetime':60,'calculate-tee-times':true,'t2-percent':0.999999"),
 	  "Dhcp4.rebind-timer: 60 (t2-percent of valid-lifetime) must be less than "
 	  "valid-lifetime 60" },
+	/* failover */
+	{ D4(",'failover':5"), "Dhcp4.failover: must be an object" },
+	{ D4(",'failover':{}"), "Dhcp4.failover.peer-name: required key is missing" },
+	{ FO_MIN(",'bogus':1"), "Dhcp4.failover.bogus: unknown key" },
+	{ D4(",'failover':{'peer-name':'fo','address':'10.0.0.1','peer-address':'10.0.0.2'}"),
+	  "Dhcp4.failover.role: required key is missing" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','peer-address':'10.0.0.2'}"),
+	  "Dhcp4.failover.address: required key is missing" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','address':'10.0.0.1'}"),
+	  "Dhcp4.failover.peer-address: required key is missing" },
+	{ FO("'peer-name':'','role':'primary'", ""),
+	  "Dhcp4.failover.peer-name: must be 1 to 63 characters long" },
+	{ FO("'peer-name':'" LONG64 "','role':'primary'", ""),
+	  "Dhcp4.failover.peer-name: must be 1 to 63 characters long" },
+	{ FO("'peer-name':'fo\\tx','role':'primary'", ""),
+	  "Dhcp4.failover.peer-name: \"fo\tx\" may only contain printable ASCII" },
+	{ FO("'peer-name':7,'role':'primary'", ""), "Dhcp4.failover.peer-name: must be a string" },
+	{ FO("'peer-name':'fo','role':'backup'", ""),
+	  "Dhcp4.failover.role: \"backup\" is not one of primary, secondary" },
+	{ FO("'peer-name':'fo','role':''", ""),
+	  "Dhcp4.failover.role: \"\" is not one of primary, secondary" },
+	{ FO("'peer-name':'fo','role':'Primary'", ""),
+	  "Dhcp4.failover.role: \"Primary\" is not one of primary, secondary" },
+	{ FO("'peer-name':'fo','role':1", ""), "Dhcp4.failover.role: must be a string" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','address':'10.0.0.256',"
+	     "'peer-address':'10.0.0.2'}"),
+	  "Dhcp4.failover.address: \"10.0.0.256\" is not an IPv4 address" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','address':'10.0.0.1/24',"
+	     "'peer-address':'10.0.0.2'}"),
+	  "Dhcp4.failover.address: \"10.0.0.1/24\" is not an IPv4 address" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','address':'10.0.0.1',"
+	     "'peer-address':'fe80::1'}"),
+	  "Dhcp4.failover.peer-address: \"fe80::1\" is not an IPv4 address" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','address':'0.0.0.0',"
+	     "'peer-address':'10.0.0.2'}"),
+	  "Dhcp4.failover.address: 0.0.0.0 is not a unicast address" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','address':'10.0.0.1',"
+	     "'peer-address':'224.0.0.1'}"),
+	  "Dhcp4.failover.peer-address: 224.0.0.1 is not a unicast address" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','address':'10.0.0.1',"
+	     "'peer-address':'10.0.0.1'}"),
+	  "Dhcp4.failover.peer-address: 10.0.0.1 port 647 is this server's own address and port" },
+	{ D4(",'failover':{'peer-name':'fo','role':'primary','address':'10.0.0.1','port':700,"
+	     "'peer-address':'10.0.0.1','peer-port':700}"),
+	  "Dhcp4.failover.peer-address: 10.0.0.1 port 700 is this server's own address and port" },
+	{ FO_MIN(",'port':0"), "Dhcp4.failover.port: must be an integer between 1 and 65535" },
+	{ FO_MIN(",'peer-port':65536"),
+	  "Dhcp4.failover.peer-port: must be an integer between 1 and 65535" },
+	{ FO_MIN(",'mclt':0"), "Dhcp4.failover.mclt: must be an integer between 1 and 2592000" },
+	{ FO_MIN(",'mclt':2592001"),
+	  "Dhcp4.failover.mclt: must be an integer between 1 and 2592000" },
+	{ FO_MIN(",'split':257"), "Dhcp4.failover.split: must be an integer between 0 and 256" },
+	{ FO_MIN(",'split':-1"), "Dhcp4.failover.split: must be an integer between 0 and 256" },
+	{ FO_MIN(",'split':128,'hba':'" HBA_HALF "'"),
+	  "Dhcp4.failover.hba: give split or hba, not both" },
+	{ FO_MIN(",'hba':'ff:ff'"),
+	  "Dhcp4.failover.hba: \"ff:ff\" must be 32 hex bytes separated by ':'" },
+	{ FO_MIN(",'hba':'" HBA_HALF ":00'"), "Dhcp4.failover.hba: " },
+	{ FO_MIN(",'hba':'" HBA_HALF_BAD "'"), "Dhcp4.failover.hba: " },
+	{ FO_MIN(",'hba':32"), "Dhcp4.failover.hba: must be a string" },
+	{ FO_MIN(",'hba':'ffffffffffffffffffffffffffffffff00000000000000000000000000000000'"),
+	  "Dhcp4.failover.hba: "
+	  "\"ffffffffffffffffffffffffffffffff00000000000000000000000000000000\" "
+	  "must be 32 hex bytes separated by ':'" },
+	{ FO("'peer-name':'fo','role':'secondary'", ",'split':128"),
+	  "Dhcp4.failover.split: a secondary takes its buckets from the primary's CONNECT" },
+	{ FO("'peer-name':'fo','role':'secondary'", ",'split':0"),
+	  "Dhcp4.failover.split: a secondary takes its buckets from the primary's CONNECT" },
+	{ FO("'peer-name':'fo','role':'secondary'", ",'hba':'" HBA_HALF "'"),
+	  "Dhcp4.failover.hba: a secondary takes its buckets from the primary's CONNECT" },
+	{ FO_MIN(",'load-balance-max-seconds':65536"),
+	  "Dhcp4.failover.load-balance-max-seconds: must be an integer between 0 and 65535" },
+	{ FO_MIN(",'max-response-delay':0"),
+	  "Dhcp4.failover.max-response-delay: must be an integer between 1 and 3600" },
+	{ FO_MIN(",'max-response-delay':3601"),
+	  "Dhcp4.failover.max-response-delay: must be an integer between 1 and 3600" },
+	{ FO_MIN(",'max-unacked-updates':0"),
+	  "Dhcp4.failover.max-unacked-updates: must be an integer between 1 and 1000" },
+	{ FO_MIN(",'max-unacked-updates':1001"),
+	  "Dhcp4.failover.max-unacked-updates: must be an integer between 1 and 1000" },
+	{ FO_MIN(",'auto-partner-down':-1"),
+	  "Dhcp4.failover.auto-partner-down: must be an integer between 0 and 2592000" },
+	{ FO_MIN(",'startup-time':3601"),
+	  "Dhcp4.failover.startup-time: must be an integer between 0 and 3600" },
+	{ FO_MIN(",'startup-time':1.5"),
+	  "Dhcp4.failover.startup-time: must be an integer between 0 and 3600" },
+	{ FO_MIN(",'hba-polarity':'ms'"),
+	  "Dhcp4.failover.hba-polarity: \"ms\" is not one of isc, draft" },
 	/* JSON itself */
 	{ "{\n 'Dhcp4': {\n  'valid-lifetime': 10,\n }\n}", "json: line 4 column" },
 	{ "{'Dhcp4':{}, 'Dhcp4':{}}", "json: line 1 column" },
@@ -695,6 +792,146 @@ START_TEST(test_rate_limit)
 	ck_assert_msg(cfg, "%s", err);
 	ck_assert_uint_eq(cfg->rate_limit.client_pps, 0);
 	ck_assert_uint_eq(cfg->rate_limit.client_burst, 100);
+	config_free(cfg);
+}
+END_TEST
+
+/* Every failover key set, on a primary with split and on one with hba. */
+START_TEST(test_failover_full)
+{
+	char err[CFG_ERR_LEN];
+	struct lw_config *cfg = load(
+	    D4(",'failover':{'peer-name':'fo-research','role':'primary','address':'192.0.2.1',"
+	       "'port':847,'peer-address':'192.0.2.2','peer-port':848,'mclt':300,'split':100,"
+	       "'load-balance-max-seconds':5,'max-response-delay':30,'max-unacked-updates':100,"
+	       "'auto-partner-down':7200,'startup-time':0,'hba-polarity':'draft'}"),
+	    err);
+
+	ck_assert_msg(cfg, "%s", err);
+	const struct cfg_failover *fo = &cfg->failover;
+	ck_assert(fo->enabled);
+	ck_assert_str_eq(fo->name, "fo-research");
+	ck_assert_uint_eq(fo->role, CFG_FO_ROLE_PRIMARY);
+	ck_assert_uint_eq(fo->address, IP(192, 0, 2, 1));
+	ck_assert_uint_eq(fo->port, 847);
+	ck_assert_uint_eq(fo->peer_address, IP(192, 0, 2, 2));
+	ck_assert_uint_eq(fo->peer_port, 848);
+	ck_assert_uint_eq(fo->mclt, 300);
+	ck_assert_uint_eq(fo->split, 100);
+	ck_assert(!fo->hba_set);
+	/* split 100: buckets 0..99 are the primary's, LSB of octet 0 first. */
+	uint8_t want[32] = { 0 };
+	memset(want, 0xff, 12);
+	want[12] = 0x0f;
+	ck_assert_mem_eq(fo->hba, want, sizeof(want));
+	ck_assert_uint_eq(fo->lb_max_secs, 5);
+	ck_assert_uint_eq(fo->max_response_delay, 30);
+	ck_assert_uint_eq(fo->max_unacked_updates, 100);
+	ck_assert_uint_eq(fo->auto_partner_down, 7200);
+	ck_assert_uint_eq(fo->startup_secs, 0);
+	ck_assert_uint_eq(fo->hba_polarity, CFG_FO_HBA_DRAFT);
+	config_free(cfg);
+
+	/* hba instead of split; names and numbers at the edges of their ranges. */
+	cfg = load(D4(",'failover':{'peer-name':'" NAME63 "','role':'primary',"
+		      "'address':'10.0.0.1','port':65535,'peer-address':'10.0.0.1','peer-port':1,"
+		      "'hba':'01:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:"
+		      "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:80','mclt':2592000,"
+		      "'load-balance-max-seconds':0,'max-response-delay':3600,"
+		      "'max-unacked-updates':1,'auto-partner-down':2592000,'startup-time':3600,"
+		      "'hba-polarity':'isc'}"),
+		   err);
+	ck_assert_msg(cfg, "%s", err);
+	fo = &cfg->failover;
+	ck_assert(fo->enabled);
+	ck_assert_str_eq(fo->name, NAME63);
+	ck_assert_uint_eq(fo->port, 65535);
+	ck_assert_uint_eq(fo->peer_port, 1);
+	ck_assert(fo->hba_set);
+	ck_assert_uint_eq(fo->split, 0);
+	memset(want, 0, sizeof(want));
+	want[0] = 0x01; /* bucket 0 */
+	want[31] = 0x80; /* bucket 255 */
+	ck_assert_mem_eq(fo->hba, want, sizeof(want));
+	ck_assert_uint_eq(fo->mclt, 2592000);
+	ck_assert_uint_eq(fo->lb_max_secs, 0);
+	ck_assert_uint_eq(fo->max_response_delay, 3600);
+	ck_assert_uint_eq(fo->max_unacked_updates, 1);
+	ck_assert_uint_eq(fo->auto_partner_down, 2592000);
+	ck_assert_uint_eq(fo->startup_secs, 3600);
+	ck_assert_uint_eq(fo->hba_polarity, CFG_FO_HBA_ISC);
+	config_free(cfg);
+}
+END_TEST
+
+/* Only the required keys: the rest default; absent, failover is off and all zero. */
+START_TEST(test_failover_defaults)
+{
+	static const struct cfg_failover zero;
+	char err[CFG_ERR_LEN];
+	struct lw_config *cfg = load(FO_MIN(""), err);
+
+	ck_assert_msg(cfg, "%s", err);
+	const struct cfg_failover *fo = &cfg->failover;
+	ck_assert(fo->enabled);
+	ck_assert_str_eq(fo->name, "fo");
+	ck_assert_uint_eq(fo->role, CFG_FO_ROLE_PRIMARY);
+	ck_assert_uint_eq(fo->address, IP(10, 0, 0, 1));
+	ck_assert_uint_eq(fo->port, 647);
+	ck_assert_uint_eq(fo->peer_address, IP(10, 0, 0, 2));
+	ck_assert_uint_eq(fo->peer_port, 647);
+	ck_assert_uint_eq(fo->mclt, 3600);
+	ck_assert_uint_eq(fo->split, 128);
+	ck_assert(!fo->hba_set);
+	/* ISC's split 128 CONNECT map: ff x 16, 00 x 16 (failover.md sec 11.2). */
+	uint8_t want[32] = { 0 };
+	memset(want, 0xff, 16);
+	ck_assert_mem_eq(fo->hba, want, sizeof(want));
+	ck_assert_uint_eq(fo->lb_max_secs, 3);
+	ck_assert_uint_eq(fo->max_response_delay, 20);
+	ck_assert_uint_eq(fo->max_unacked_updates, 10);
+	ck_assert_uint_eq(fo->auto_partner_down, 0);
+	ck_assert_uint_eq(fo->startup_secs, 15);
+	ck_assert_uint_eq(fo->hba_polarity, CFG_FO_HBA_ISC);
+	config_free(cfg);
+
+	/* split 0 and 256: all buckets the secondary's, all the primary's. */
+	cfg = load(FO_MIN(",'split':0"), err);
+	ck_assert_msg(cfg, "%s", err);
+	memset(want, 0, sizeof(want));
+	ck_assert_mem_eq(cfg->failover.hba, want, sizeof(want));
+	config_free(cfg);
+	cfg = load(FO_MIN(",'split':256"), err);
+	ck_assert_msg(cfg, "%s", err);
+	memset(want, 0xff, sizeof(want));
+	ck_assert_mem_eq(cfg->failover.hba, want, sizeof(want));
+	config_free(cfg);
+
+	/* A secondary: same address, other port (two servers on one host); no buckets. */
+	cfg = load(D4(",'failover':{'peer-name':'fo','role':'secondary','address':'10.0.0.1',"
+		      "'peer-address':'10.0.0.1','peer-port':648,'mclt':60}"),
+		   err);
+	ck_assert_msg(cfg, "%s", err);
+	fo = &cfg->failover;
+	ck_assert(fo->enabled);
+	ck_assert_uint_eq(fo->role, CFG_FO_ROLE_SECONDARY);
+	ck_assert_uint_eq(fo->peer_port, 648);
+	ck_assert_uint_eq(fo->mclt, 60);
+	ck_assert_uint_eq(fo->split, 0);
+	ck_assert(!fo->hba_set);
+	memset(want, 0, sizeof(want));
+	ck_assert_mem_eq(fo->hba, want, sizeof(want));
+	config_free(cfg);
+
+	/* No section: standalone, nothing defaulted. */
+	cfg = load(D4(""), err);
+	ck_assert_msg(cfg, "%s", err);
+	ck_assert(!cfg->failover.enabled);
+	ck_assert_mem_eq(&cfg->failover, &zero, sizeof(zero));
+	config_free(cfg);
+	cfg = config_load_string(config_default_json, err);
+	ck_assert_msg(cfg, "%s", err);
+	ck_assert(!cfg->failover.enabled);
 	config_free(cfg);
 }
 END_TEST
@@ -834,6 +1071,8 @@ static Suite *config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(error_cases) / sizeof(error_cases[0]));
 	tcase_add_test(tc, test_rate_limit);
+	tcase_add_test(tc, test_failover_full);
+	tcase_add_test(tc, test_failover_defaults);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("docs");

@@ -163,7 +163,11 @@ static inline uint32_t alloc_unreserved(struct dhcp_server *srv, const struct cf
 {
 	uint32_t ip;
 
-	while ((ip = lease_table_alloc_ip_from(srv->table, srv->worker, s->id, from, newv)) != 0 &&
+	/* The standalone server's pop has no ownership test at all. */
+	while ((ip = (from & LEASE_ALLOC_ANY) == LEASE_ALLOC_ANY
+			 ? lease_table_alloc_ip(srv->table, srv->worker, s->id, newv)
+			 : lease_table_alloc_ip_from(srv->table, srv->worker, s->id, from, newv)) !=
+		   0 &&
 	       reserved_for_other(s, ip, mine)) {
 		struct lease *scratch = lease_table_alloc(srv->table, srv->worker);
 

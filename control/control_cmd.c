@@ -133,9 +133,21 @@ static void serve_compact(struct control *c, struct control_cmd *cmd)
 /* Which worker writes the record with this key (DESIGN.md sec 3). */
 static unsigned owner_of(const struct control *c, const struct lease_image *img)
 {
+	uint32_t ip;
+
 	if (img->key_len == 6 && img->key[0] == LEASE_KEY_DECLINED)
 		return img->key[5] % c->n_workers; /* as dhcp_server_expire */
+	if (lease_image_is_backup(img, &ip) && control_owner_of_ip(c, ip) >= 0)
+		return (unsigned)control_owner_of_ip(c, ip);
 	return client_key_shard(client_key_hash(img->key, img->key_len), c->n_workers);
+}
+
+int control_owner_of_ip(const struct control *c, uint32_t ip)
+{
+	int w = lease_table_home_writer(c->table, ip);
+
+	/* The daemon's table has one writer per worker; % keeps a test's smaller set safe. */
+	return w < 0 ? w : (int)((unsigned)w % c->n_workers);
 }
 
 /* Commands pushed to each worker and not yet finished by it. */
@@ -151,7 +163,17 @@ static bool push_to_owner(struct control *c, uint8_t type, const struct worker_c
 	return true;
 }
 
-static bool workers_caught_up(struct control *c, uint64_t *failed)
+int control_push_set_owner(struct control *c, uint32_t ip, bool backup)
+{
+	struct worker_cmd wc = { .type = WORKER_CMD_SET_OWNER, .ip = ip, .backup = backup };
+	int owner = control_owner_of_ip(c, ip);
+
+	if (owner < 0)
+		return owner;
+	return push_to_owner(c, 0, &wc, (unsigned)owner) ? 0 : -EAGAIN;
+}
+
+bool control_workers_caught_up(struct control *c, uint64_t *failed)
 {
 	uint64_t f = 0;
 	for (unsigned w = 0; w < c->n_workers; w++) {
@@ -184,13 +206,13 @@ static void serve_clear_lease(struct control *c, struct control_cmd *cmd)
 			finish(c, cmd, -ENOENT);
 			return;
 		}
-		workers_caught_up(c, &failed_before);
+		control_workers_caught_up(c, &failed_before);
 		if (!push_to_owner(c, 0, &wc, owner_of(c, &wc.img)))
 			return; /* ring full: retried next round */
 		cmd->started = true;
 		return;
 	}
-	if (!workers_caught_up(c, &failed))
+	if (!control_workers_caught_up(c, &failed))
 		return;
 	lease_view_ip(cmd->ip, ip, sizeof(ip));
 	if (failed != failed_before) {
@@ -208,7 +230,7 @@ static void serve_import(struct control *c, struct control_cmd *cmd)
 	uint64_t failed;
 
 	if (!cmd->started) {
-		workers_caught_up(c, &failed_before);
+		control_workers_caught_up(c, &failed_before);
 		cmd->started = true;
 	}
 	while (cmd->next < cmd->n_images) {
@@ -219,7 +241,7 @@ static void serve_import(struct control *c, struct control_cmd *cmd)
 			return; /* ring full: the commit round runs, then we go on */
 		cmd->next++;
 	}
-	if (!workers_caught_up(c, &failed))
+	if (!control_workers_caught_up(c, &failed))
 		return;
 	cmd->failed = failed - failed_before;
 	cmd->applied = cmd->n_images - cmd->failed;
@@ -242,7 +264,7 @@ static void serve_reload(struct control *c, struct control_cmd *cmd)
 		}
 		cmd->started = true;
 	}
-	if (!workers_caught_up(c, &failed))
+	if (!control_workers_caught_up(c, &failed))
 		return;
 	/* Every worker now reads the new snapshot; readers on other threads
 	 * may still hold the old one until a grace period has passed. */

@@ -76,6 +76,33 @@ void control_mailbox_since_clear(struct control_mailbox *mb, const struct worker
  */
 extern const struct control_module control_mailbox_module;
 
+struct control;
+
+/*
+ * Failover pool ownership (lease_table.h, worker_cmd.h). The worker that
+ * applies ownership changes of pool address ip: its home free list's
+ * writer (lease_table_home_writer), always the same one, so the journal
+ * holds one address's changes in the order they were made. -ENOENT when
+ * ip is in no pool. Control thread.
+ */
+int control_owner_of_ip(const struct control *c, uint32_t ip);
+
+/*
+ * Ask that worker to make ip BACKUP (backup) or FREE: 0, -ENOENT (in no
+ * pool) or -EAGAIN (its command ring is full: retry next round). The bit
+ * is set once control_workers_caught_up() says so, and durable once the
+ * commit round after that has committed its event (as "import" waits).
+ * Control thread only.
+ */
+int control_push_set_owner(struct control *c, uint32_t ip, bool backup);
+
+/*
+ * True when every worker has finished every command pushed to it; *failed
+ * is then the total of commands that could not apply, since start. Control
+ * thread only.
+ */
+bool control_workers_caught_up(struct control *c, uint64_t *failed);
+
 /*
  * A snapshot owning cfg, with the text of path (NULL: the embedded lab
  * config) with its secrets masked. NULL on allocation failure (cfg is then

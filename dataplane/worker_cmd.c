@@ -35,6 +35,27 @@ static bool apply_image(struct worker *w, const struct worker_cmd *cmd)
 	return true;
 }
 
+/* The ownership bit first, then its event: durable once the control thread commits it. */
+static bool set_owner(struct worker *w, const struct worker_cmd *cmd)
+{
+	struct lease_event ev;
+
+	if (lease_table_set_backup(w->srv.table, cmd->ip, cmd->backup) < 0)
+		return false;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = cmd->backup ? JOURNAL_REC_UPSERT : JOURNAL_REC_DELETE;
+	ev.seq = ++w->srv.next_seq;
+	ev.worker = (uint8_t)w->id;
+	lease_image_backup(&ev.img, cmd->ip);
+	/* worker_cmd_poll checked there is room: this cannot fail. */
+	if (!spsc_ring_push(w->to_control, &ev)) {
+		w->ctr.drops[DROP_EVENT_RING_FULL]++;
+		return false;
+	}
+	w->ctr.events_sent++;
+	return true;
+}
+
 static void set_config(struct worker *w, const struct lw_config *cfg)
 {
 	/* Reload keeps the interface list (control refuses a change), so each
@@ -66,6 +87,7 @@ void worker_cmd_poll(struct worker *w)
 		switch (cmd.type) {
 		case WORKER_CMD_APPLY_IMAGE: ok = apply_image(w, &cmd); break;
 		case WORKER_CMD_SET_CONFIG: set_config(w, cmd.cfg); break;
+		case WORKER_CMD_SET_OWNER: ok = set_owner(w, &cmd); break;
 		default: ok = false; break;
 		}
 		if (!ok)

@@ -10,7 +10,20 @@
 int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t type,
 			    const struct lease_image *img, int64_t now)
 {
-	uint32_t hash = client_key_hash(img->key, img->key_len);
+	uint32_t hash, backup_ip;
+
+	if (lease_image_is_backup(img, &backup_ip)) {
+		/*
+		 * Failover ownership, not a lease (journal_record.h): only the
+		 * address's bit changes; no record, no slot. An address that is
+		 * in no pool any more (configuration changed) is forgotten.
+		 */
+		bool backup = type == JOURNAL_REC_UPSERT && img->state == LEASE_BACKUP;
+
+		lease_table_set_backup(table, backup_ip, backup);
+		return 0;
+	}
+	hash = client_key_hash(img->key, img->key_len);
 	const struct lease *old = lease_table_find_key(table, img->key, img->key_len, hash);
 
 	if (type == JOURNAL_REC_DELETE) {

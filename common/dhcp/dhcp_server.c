@@ -181,7 +181,7 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 	}
 	if (bootp)
 		stamp(srv, newv);
-	uint32_t ip = ds_choose_address(srv, s, req, resv, old, newv);
+	uint32_t ip = ds_choose_address(srv, s, req, resv, view->alloc_from, old, newv);
 	if (!ip) {
 		lease_table_discard(srv->table, newv);
 		return DROP_POOL_EXHAUSTED;
@@ -232,7 +232,18 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	bool keeps = old && holds_slot(srv->table, old) && old->ip == ip;
 	if (keeps) {
 		newv->ip = ip;
-	} else if (!ds_try_claim(srv, s, ip, resv, old, newv)) {
+	} else if (!ds_owner_allows(srv, view->alloc_from, ip, resv)) {
+		/*
+		 * Failover: a new binding of an address the partner allocates is
+		 * the partner's to make (draft-12 sec 5.4). Silence, not a NAK:
+		 * the partner may have offered it and be about to ACK, which a
+		 * NAK from us would undo (ISC 4.4.3 does the same: "lease owned
+		 * by peer"). A client keeping the binding it holds (renewing,
+		 * rebinding, asking for its own address) took the branch above.
+		 */
+		lease_table_discard(srv->table, newv);
+		return DROP_PARTNER_ADDRESS;
+	} else if (!ds_try_claim(srv, s, ip, resv, view->alloc_from, old, newv)) {
 		lease_table_discard(srv->table, newv);
 		return ds_nak(srv, req, server_ip, buf, cap, res);
 	}

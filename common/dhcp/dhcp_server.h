@@ -158,7 +158,8 @@ bool dhcp_server_reclaim(struct dhcp_server *srv, const struct lease *l, int64_t
  * Apply a recovered (or, later, partner-sent) image to the table: insert or
  * replace the client's record and move address claims so the table matches
  * the image; a conflicting holder of the address loses it (the later
- * record is the truth). Single-threaded start-up, or the owner worker.
+ * record is the truth). A LEASE_KEY_BACKUP image sets (UPSERT) or clears
+ * (DELETE) the address's failover ownership bit instead. Single-threaded start-up, or the owner worker.
  * Returns 0 or -ENOMEM.
  */
 int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t type,

@@ -103,9 +103,27 @@ const struct cfg_subnet *ds_select_subnet(struct dhcp_server *srv, const struct 
 const struct cfg_reservation *ds_find_reservation(const struct cfg_subnet *s,
 						  const struct dhcp_msg *req);
 
+/*
+ * Failover pool ownership (lease_table.h): whether a server allocating
+ * `from` (the view's alloc_from) may newly bind ip. A standalone server
+ * asks nothing. A client's reservation is its own wherever it lies: both
+ * partners are configured with it, and giving a client its own address
+ * conflicts with nobody.
+ */
+_Static_assert(ALLOC_FREE == LEASE_ALLOC_FREE && ALLOC_BACKUP == LEASE_ALLOC_BACKUP,
+	       "failover_view alloc_from and the lease table share their bits");
+
+static inline bool ds_owner_allows(struct dhcp_server *srv, uint8_t from, uint32_t ip,
+				   const struct cfg_reservation *mine)
+{
+	return (from & LEASE_ALLOC_ANY) == LEASE_ALLOC_ANY || (mine && mine->ip_address == ip) ||
+	       lease_table_owner_allows(srv->table, ip, from);
+}
+
 /* dhcp_alloc.c */
 bool ds_try_claim(struct dhcp_server *srv, const struct cfg_subnet *s, uint32_t ip,
-		  const struct cfg_reservation *mine, const struct lease *old, struct lease *newv);
+		  const struct cfg_reservation *mine, uint8_t from, const struct lease *old,
+		  struct lease *newv);
 
 /*
  * Address choice, inline rather than in dhcp_alloc.c: every allocating
@@ -140,11 +158,16 @@ static inline bool reserved_for_other(const struct cfg_subnet *s, uint32_t ip,
  * costs one extra pop per lap of the free list, not one per DISCOVER.
  */
 static inline uint32_t alloc_unreserved(struct dhcp_server *srv, const struct cfg_subnet *s,
-					const struct cfg_reservation *mine, struct lease *newv)
+					const struct cfg_reservation *mine, uint8_t from,
+					struct lease *newv)
 {
 	uint32_t ip;
 
-	while ((ip = lease_table_alloc_ip(srv->table, srv->worker, s->id, newv)) != 0 &&
+	/* The standalone server's pop has no ownership test at all. */
+	while ((ip = (from & LEASE_ALLOC_ANY) == LEASE_ALLOC_ANY
+			 ? lease_table_alloc_ip(srv->table, srv->worker, s->id, newv)
+			 : lease_table_alloc_ip_from(srv->table, srv->worker, s->id, from, newv)) !=
+		   0 &&
 	       reserved_for_other(s, ip, mine)) {
 		struct lease *scratch = lease_table_alloc(srv->table, srv->worker);
 
@@ -163,10 +186,13 @@ static inline uint32_t alloc_unreserved(struct dhcp_server *srv, const struct cf
  * Pick an address for a DISCOVER (RFC 2131 sec 4.3.1): the client's current
  * binding, its reservation, its previous address, the address it asks for,
  * then any free one. Claims the address for newv (unless it is old's).
+ * Under failover only addresses `from` allows are newly claimed: a
+ * previous or requested address of the partner's is passed over and the
+ * client is offered one of ours (RFC 2131 sec 4.3.1 lets the server choose).
  */
 static inline uint32_t ds_choose_address(struct dhcp_server *srv, const struct cfg_subnet *s,
 					 const struct dhcp_msg *req,
-					 const struct cfg_reservation *resv,
+					 const struct cfg_reservation *resv, uint8_t from,
 					 const struct lease *old, struct lease *newv)
 {
 	if (old && old->subnet_id == s->id && holds_slot(srv->table, old) &&
@@ -175,14 +201,14 @@ static inline uint32_t ds_choose_address(struct dhcp_server *srv, const struct c
 		newv->ip = old->ip;
 		return old->ip;
 	}
-	if (resv && ds_try_claim(srv, s, resv->ip_address, resv, old, newv))
+	if (resv && ds_try_claim(srv, s, resv->ip_address, resv, from, old, newv))
 		return newv->ip;
 	if (old && old->ip && old->subnet_id == s->id &&
-	    ds_try_claim(srv, s, old->ip, resv, old, newv))
+	    ds_try_claim(srv, s, old->ip, resv, from, old, newv))
 		return newv->ip;
-	if (req->requested_ip && ds_try_claim(srv, s, req->requested_ip, resv, old, newv))
+	if (req->requested_ip && ds_try_claim(srv, s, req->requested_ip, resv, from, old, newv))
 		return newv->ip;
-	return alloc_unreserved(srv, s, resv, newv);
+	return alloc_unreserved(srv, s, resv, from, newv);
 }
 
 /* dhcp_reply.c */

@@ -3,4 +3,5 @@
 
 const struct failover_view failover_view_standalone = {
 	.mode = FAILOVER_STANDALONE,
+	.alloc_from = ALLOC_FREE | ALLOC_BACKUP,
 };

@@ -31,7 +31,20 @@ struct failover_view {
 	uint16_t lb_max_secs;
 	uint8_t
 	    our_buckets[32]; /* bit set = we serve the bucket; octet 0 = buckets 0..7, LSB first */
+	/*
+	 * Whose pool addresses this server may newly allocate (draft-12 sec
+	 * 5.4, 9.4.2; specs/failover.md sec 8.1): ALLOC_FREE the primary's,
+	 * ALLOC_BACKUP the secondary's. Standalone both; primary FREE and
+	 * secondary BACKUP in NORMAL, COMM-INT and the other serving states;
+	 * both in PARTNER-DOWN once MCLT has passed since entering it. 0
+	 * allocates nothing (renewals of held bindings still go on). Same bits
+	 * as LEASE_ALLOC_* (lease/lease_table.h).
+	 */
+	uint8_t alloc_from;
 };
+
+#define ALLOC_FREE 0x01
+#define ALLOC_BACKUP 0x02
 
 /* The view used when no failover peer is configured. */
 extern const struct failover_view failover_view_standalone;

@@ -90,6 +90,19 @@ void lease_image_to_lease(struct lease *l, const struct lease_image *img)
 	l->key_hash = client_key_hash(l->key, key_len);
 }
 
+void lease_image_backup(struct lease_image *img, uint32_t ip)
+{
+	memset(img, 0, sizeof(*img));
+	img->ip = ip;
+	img->state = LEASE_BACKUP;
+	img->key_len = LEASE_KEY_BACKUP_LEN;
+	img->key[0] = LEASE_KEY_BACKUP;
+	img->key[1] = (uint8_t)(ip >> 24);
+	img->key[2] = (uint8_t)(ip >> 16);
+	img->key[3] = (uint8_t)(ip >> 8);
+	img->key[4] = (uint8_t)ip;
+}
+
 int journal_record_validate(unsigned type, const struct lease_image *img)
 {
 	if (type != JOURNAL_REC_UPSERT && type != JOURNAL_REC_DELETE)

@@ -26,6 +26,7 @@
 #ifndef LW_JOURNAL_RECORD_H
 #define LW_JOURNAL_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,29 @@ struct lease_image {
 void lease_image_from_lease(struct lease_image *img, const struct lease *l);
 /* Fill the durable fields of l from img (linkage untouched; key_hash computed). */
 void lease_image_to_lease(struct lease *l, const struct lease_image *img);
+
+/*
+ * Failover pool ownership in the journal and snapshots (lease_table.h):
+ * a pool address made BACKUP is an UPSERT of the image lease_image_backup()
+ * builds (key [LEASE_KEY_BACKUP, ip BE], state LEASE_BACKUP, ip; every
+ * other field zero), made FREE again a DELETE of that key. Such images are
+ * no lease: recovery (dhcp_server_apply_image) turns them into the
+ * address's ownership bit, they take no record and no slot, and a
+ * snapshot writes one per BACKUP address from the table's bitmaps. The
+ * record format is unchanged (LEASE_BACKUP was already a valid state),
+ * so stores written before have none and recover with every address FREE.
+ */
+void lease_image_backup(struct lease_image *img, uint32_t ip);
+
+/* True if img is a LEASE_KEY_BACKUP ownership image; *ip is its address. Pure. */
+static inline bool lease_image_is_backup(const struct lease_image *img, uint32_t *ip)
+{
+	if (img->key_len != LEASE_KEY_BACKUP_LEN || img->key[0] != LEASE_KEY_BACKUP)
+		return false;
+	*ip = (uint32_t)img->key[1] << 24 | (uint32_t)img->key[2] << 16 |
+	      (uint32_t)img->key[3] << 8 | img->key[4];
+	return true;
+}
 
 /*
  * The one validation shared by encode and decode: type UPSERT or DELETE,

@@ -20,6 +20,13 @@
 
 #define LEASE_KEY_CLIENT_ID 1
 #define LEASE_KEY_HWADDR 2
+/*
+ * Not a client: failover ownership of a pool address, [LEASE_KEY_BACKUP, ip
+ * (4 bytes, BE)], journaled in state LEASE_BACKUP (journal_record.h,
+ * lease_image_backup). 3 is LEASE_KEY_DECLINED (dhcp/dhcp_server.h).
+ */
+#define LEASE_KEY_BACKUP 4
+#define LEASE_KEY_BACKUP_LEN 5
 /* RFC 4361 client ids reach 1 + 4 + 130 bytes; plus our type byte. */
 #define LEASE_KEY_MAX 136
 
@@ -30,7 +37,7 @@ enum lease_state {
 	LEASE_RELEASED, /* client sent RELEASE */
 	LEASE_EXPIRED, /* passed its expiry without renewal */
 	LEASE_DECLINED, /* address in probation after DECLINE (RFC 2131 sec 4.3.3) */
-	LEASE_BACKUP, /* failover: free, but only the secondary may allocate */
+	LEASE_BACKUP, /* failover: free, but only the secondary may allocate (journal only) */
 	LEASE_STATE__COUNT
 };
 

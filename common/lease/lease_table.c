@@ -150,6 +150,7 @@ void lease_table_destroy(struct lease_table *t)
 	for (size_t i = 0; i < t->n_ranges; i++) {
 		free(t->ranges[i].slots);
 		free(t->ranges[i].versions);
+		free(t->ranges[i].backup);
 	}
 	free(t->ranges);
 	for (unsigned w = 0; t->slabs != NULL && w < t->n_writers; w++)

@@ -90,6 +90,80 @@ uint32_t lease_table_alloc_ip(struct lease_table *table, unsigned writer, uint32
 			      struct lease *newv);
 
 /*
+ * Failover pool ownership (draft-ietf-dhc-failover-12 sec 5.4, 7.6; specs/
+ * failover.md sec 5, 10). Every pool address is FREE (only the primary may
+ * allocate it) or BACKUP (only the secondary may); every address starts
+ * FREE. Ownership is independent of the slot: an address keeps its owner
+ * while a client holds it, and the failover control plane changes it
+ * (BNDUPD BACKUP/FREE, an expiry acked) through a worker command. A
+ * standalone server allocates from both. Addresses outside pool ranges
+ * (reservations) have no owner.
+ *
+ * `from` says which owners' addresses a server may newly allocate now:
+ * the failover view's alloc_from (failover_view.h, same bit values).
+ */
+#define LEASE_ALLOC_FREE 0x01 /* FREE addresses: the primary's */
+#define LEASE_ALLOC_BACKUP 0x02 /* BACKUP addresses: the secondary's */
+#define LEASE_ALLOC_ANY (LEASE_ALLOC_FREE | LEASE_ALLOC_BACKUP) /* standalone, PARTNER-DOWN */
+
+/*
+ * As lease_table_alloc_ip, taking only addresses `from` allows. An
+ * address of the other owner stays on the free list (moved to its
+ * bottom); at most 256 are passed over per call, so the call costs a
+ * bounded number of steps even when the list is mostly the partner's, and
+ * may return 0 while allowed addresses lie deeper (the next call goes on
+ * from there). Owner worker only.
+ */
+uint32_t lease_table_alloc_ip_from(struct lease_table *table, unsigned writer, uint32_t subnet_id,
+				   uint8_t from, struct lease *newv);
+
+/*
+ * Make pool address ip BACKUP (backup) or FREE. Returns 0 or -ENOENT (not
+ * in a pool range). Takes effect for allocations that start after it; a
+ * claim racing it may see the old owner, so whoever changes the owner of
+ * an address checks its slot afterwards. Any thread (atomic); in the
+ * daemon only the worker applying WORKER_CMD_SET_OWNER, so that the change
+ * is journaled in order (recovery and that worker's commands).
+ */
+int lease_table_set_backup(struct lease_table *table, uint32_t ip, bool backup);
+/* True if ip is a pool address marked BACKUP. Any thread, lock-free. */
+bool lease_table_is_backup(struct lease_table *table, uint32_t ip);
+/* True if `from` may newly allocate ip (always outside pools and for LEASE_ALLOC_ANY). Any thread. */
+bool lease_table_owner_allows(struct lease_table *table, uint32_t ip, uint8_t from);
+/*
+ * The writer whose free list pool address ip starts on (its offset in its
+ * range modulo n_writers), or -ENOENT: the one writer that applies the
+ * address's ownership changes, so they are journaled in order. Any thread.
+ */
+int lease_table_home_writer(struct lease_table *table, uint32_t ip);
+
+struct lease_pool_balance {
+	size_t addresses; /* in pool ranges */
+	size_t held; /* slot claimed (offered, bound, in probation) */
+	size_t backup; /* marked BACKUP, held or not */
+	size_t free_unheld; /* FREE and not held: what the primary can hand out */
+	size_t backup_unheld; /* BACKUP and not held: what the secondary can hand out */
+};
+
+/*
+ * Count the pool addresses of subnet_id (0 = every subnet): for "show
+ * failover" and the primary's rebalancing (POOLREQ/POOLRESP). O(pool
+ * addresses): control thread, not per packet. Approximate while writers
+ * run. Returns 0, or -ENOENT when the subnet has no pool.
+ */
+int lease_table_pool_balance(struct lease_table *table, uint32_t subnet_id,
+			     struct lease_pool_balance *out);
+
+/*
+ * Visit every BACKUP pool address in address order (a snapshot writes
+ * them as LEASE_KEY_BACKUP records). Stops when visit returns non-zero and
+ * returns that value. Any thread (no RCU needed: it reads only the
+ * bitmaps); a change during the walk may or may not be seen.
+ */
+int lease_table_walk_backup(struct lease_table *table,
+			    int (*visit)(uint32_t ip, uint32_t subnet_id, void *arg), void *arg);
+
+/*
  * Address versions (struct lease addr_version): claim_ip and alloc_ip give
  * newv the address's next version when the address changes hands (its
  * slot was empty), and the holder's own version when the slot moves from

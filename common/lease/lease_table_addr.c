@@ -70,6 +70,22 @@ static void lt_fl_clear(struct lt_free_list *fl, uint32_t idx)
 	fl->on_list[idx / 64] &= ~(1ull << (idx % 64));
 }
 
+/* Array index of entry i counted from the bottom of the stack (i <= n < cap + 1). */
+static inline uint32_t lt_fl_index(const struct lt_free_list *fl, uint32_t i)
+{
+	uint32_t idx = fl->base + i;
+
+	return idx >= fl->cap ? idx - fl->cap : idx;
+}
+
+/* Put ip at the bottom of the stack: it comes up again after every other entry. */
+static inline void lt_fl_push_bottom(struct lt_free_list *fl, uint32_t ip)
+{
+	fl->base = fl->base ? fl->base - 1 : fl->cap - 1;
+	fl->addr[fl->base] = ip;
+	fl->n++;
+}
+
 /* The subnet for id, created empty (with its per-writer free lists) if new. */
 static struct lt_subnet *lt_subnet_get(struct lease_table *t, uint32_t id)
 {
@@ -109,6 +125,17 @@ static int lt_subnet_grow(struct lease_table *t, struct lt_subnet *sn, uint32_t 
 		uint32_t *addr;
 		uint64_t *bits;
 
+		if (fl->base != 0) {
+			/* A skip rotated the ring: straighten it so realloc keeps the order. */
+			addr = malloc(fl->cap * sizeof(*addr));
+			if (addr == NULL)
+				return -ENOMEM;
+			for (uint32_t i = 0; i < fl->n; i++)
+				addr[i] = fl->addr[lt_fl_index(fl, i)];
+			free(fl->addr);
+			fl->addr = addr;
+			fl->base = 0;
+		}
 		if (fl->cap >= n_addrs)
 			continue;
 		addr = realloc(fl->addr, n_addrs * sizeof(*addr));
@@ -165,6 +192,7 @@ int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t fi
 	struct lt_range *ranges, *r;
 	_Atomic(struct lease *) *slots = NULL;
 	_Atomic uint32_t *versions = NULL;
+	_Atomic uint64_t *backup = NULL;
 	uint32_t size;
 	size_t pos, base;
 	int ret;
@@ -191,6 +219,10 @@ int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t fi
 	if (versions == NULL)
 		goto out;
 	if (kind == ADDR_RANGE_POOL) {
+		/* Every address starts FREE (the primary's, draft-12 sec 5.4). */
+		backup = calloc((size + 63) / 64, sizeof(*backup));
+		if (backup == NULL)
+			goto out;
 		sn = lt_subnet_get(t, subnet_id);
 		if (sn == NULL || lt_subnet_grow(t, sn, sn->n_addrs + size) < 0)
 			goto out;
@@ -211,8 +243,10 @@ int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t fi
 	r->kind = kind;
 	r->slots = slots;
 	r->versions = versions;
+	r->backup = backup;
 	slots = NULL;
 	versions = NULL;
+	backup = NULL;
 	base = 0;
 	for (size_t i = 0; i < t->n_ranges; i++) {
 		t->ranges[i].slot_base = base;
@@ -230,6 +264,7 @@ int lease_table_add_range(struct lease_table *t, uint32_t subnet_id, uint32_t fi
 out:
 	free(slots);
 	free(versions);
+	free(backup);
 	return ret;
 }
 
@@ -300,28 +335,50 @@ int lease_table_claim_ip(struct lease_table *t, uint32_t ip, const struct lease 
 }
 
 /*
- * Take the lowest free address of subnet_id on writer's free list and
- * claim it for newv (same rules as claim_ip: newv complete, then frozen).
- * Addresses found taken were claimed by another writer's requested-address
- * CAS: they leave this list and come back through release. Returns the
- * address, or 0 (newv->ip untouched) when the list is empty. Owner writer
- * only.
+ * Take the lowest free address of subnet_id on writer's free list that
+ * `from` allows (LEASE_ALLOC_*) and claim it for newv (same rules as
+ * claim_ip: newv complete, then frozen). Addresses found taken were
+ * claimed by another writer's requested-address CAS: they leave this list
+ * and come back through release. An address of the other failover owner
+ * stays on the list, moved to the bottom, so a lap of the list passes it
+ * once; at most LT_SKIP_BUDGET are passed per call (and never more than
+ * one lap), so a list that is mostly the partner's costs a bounded number
+ * of steps per packet, not O(pool). Returns the address, or 0 (newv->ip
+ * untouched) when the list holds nothing allowed within the budget. Owner
+ * writer only. Inline so that lease_table_alloc_ip(), the standalone path,
+ * is compiled with from = LEASE_ALLOC_ANY and has no ownership test.
  */
-uint32_t lease_table_alloc_ip(struct lease_table *t, unsigned writer, uint32_t subnet_id,
-			      struct lease *newv)
+#define LT_SKIP_BUDGET 256u
+
+static inline uint32_t lt_alloc(struct lease_table *t, unsigned writer, uint32_t subnet_id,
+				uint8_t from, struct lease *newv)
 {
 	struct lt_subnet *sn = lt_subnet_find(t, subnet_id);
 	struct lt_free_list *fl;
-	uint32_t prev_ip = newv->ip;
+	uint32_t prev_ip = newv->ip, skips = 0, budget;
 
 	if (sn == NULL || writer >= t->n_writers)
 		return 0;
 	fl = &sn->fl[writer];
+	budget = fl->n < LT_SKIP_BUDGET ? fl->n : LT_SKIP_BUDGET;
 	while (fl->n > 0) {
-		uint32_t ip = fl->addr[--fl->n];
+		uint32_t ip = fl->addr[lt_fl_index(fl, --fl->n)];
 		struct lt_range *r = lt_range_find(t, ip);
 		struct lease *expected = NULL;
 
+		if ((from & LEASE_ALLOC_ANY) != LEASE_ALLOC_ANY &&
+		    !(from & (lt_is_backup(r, ip) ? LEASE_ALLOC_BACKUP : LEASE_ALLOC_FREE))) {
+			if (atomic_load_explicit(lt_slot(r, ip), memory_order_relaxed) != NULL) {
+				/* Taken: leaves the list as below, back through release. */
+				lt_fl_clear(fl, r->subnet_off + (ip - r->first));
+				continue;
+			}
+			/* The partner's to allocate: keep it (on_list stays set), look further. */
+			lt_fl_push_bottom(fl, ip);
+			if (++skips >= budget)
+				break;
+			continue;
+		}
 		lt_fl_clear(fl, r->subnet_off + (ip - r->first));
 		newv->ip = ip;
 		if (atomic_compare_exchange_strong_explicit(lt_slot(r, ip), &expected, newv,
@@ -333,6 +390,18 @@ uint32_t lease_table_alloc_ip(struct lease_table *t, unsigned writer, uint32_t s
 	}
 	newv->ip = prev_ip;
 	return 0;
+}
+
+uint32_t lease_table_alloc_ip(struct lease_table *t, unsigned writer, uint32_t subnet_id,
+			      struct lease *newv)
+{
+	return lt_alloc(t, writer, subnet_id, LEASE_ALLOC_ANY, newv);
+}
+
+uint32_t lease_table_alloc_ip_from(struct lease_table *t, unsigned writer, uint32_t subnet_id,
+				   uint8_t from, struct lease *newv)
+{
+	return lt_alloc(t, writer, subnet_id, from, newv);
 }
 
 /*
@@ -359,7 +428,7 @@ void lease_table_release_ip(struct lease_table *t, unsigned writer, uint32_t ip,
 	sn = lt_subnet_find(t, r->subnet_id);
 	fl = &sn->fl[writer];
 	if (!lt_fl_test_and_set(fl, r->subnet_off + (ip - r->first)))
-		fl->addr[fl->n++] = ip;
+		fl->addr[lt_fl_index(fl, fl->n++)] = ip;
 }
 
 int lease_table_restore_ip(struct lease_table *t, uint32_t ip, struct lease *newv)
@@ -447,4 +516,102 @@ size_t lease_table_scan_slots(struct lease_table *t, size_t *cursor, size_t budg
 	}
 	*cursor = pos;
 	return examined;
+}
+
+/* Failover pool ownership (lease_table.h). */
+
+int lease_table_set_backup(struct lease_table *t, uint32_t ip, bool backup)
+{
+	struct lt_range *r = lt_range_find(t, ip);
+	uint32_t off;
+	uint64_t bit;
+
+	if (r == NULL || r->kind != ADDR_RANGE_POOL)
+		return -ENOENT;
+	off = ip - r->first;
+	bit = 1ull << (off % 64);
+	if (backup)
+		atomic_fetch_or_explicit(&r->backup[off / 64], bit, memory_order_relaxed);
+	else
+		atomic_fetch_and_explicit(&r->backup[off / 64], ~bit, memory_order_relaxed);
+	return 0;
+}
+
+bool lease_table_is_backup(struct lease_table *t, uint32_t ip)
+{
+	const struct lt_range *r = lt_range_find(t, ip);
+
+	return r != NULL && lt_is_backup(r, ip);
+}
+
+bool lease_table_owner_allows(struct lease_table *t, uint32_t ip, uint8_t from)
+{
+	const struct lt_range *r;
+
+	if ((from & LEASE_ALLOC_ANY) == LEASE_ALLOC_ANY)
+		return true;
+	r = lt_range_find(t, ip);
+	if (r == NULL || r->kind != ADDR_RANGE_POOL)
+		return true; /* no ownership outside pools */
+	return from & (lt_is_backup(r, ip) ? LEASE_ALLOC_BACKUP : LEASE_ALLOC_FREE);
+}
+
+int lease_table_home_writer(struct lease_table *t, uint32_t ip)
+{
+	const struct lt_range *r = lt_range_find(t, ip);
+
+	if (r == NULL || r->kind != ADDR_RANGE_POOL)
+		return -ENOENT;
+	return (int)((ip - r->first) % t->n_writers); /* as lt_fl_merge deals them */
+}
+
+int lease_table_pool_balance(struct lease_table *t, uint32_t subnet_id,
+			     struct lease_pool_balance *out)
+{
+	bool found = false;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		const struct lt_range *r = &t->ranges[i];
+		uint32_t size = lt_range_size(r);
+
+		if (r->kind != ADDR_RANGE_POOL || (subnet_id != 0 && r->subnet_id != subnet_id))
+			continue;
+		found = true;
+		out->addresses += size;
+		for (uint32_t off = 0; off < size; off++) {
+			bool held =
+			    atomic_load_explicit(&r->slots[off], memory_order_relaxed) != NULL;
+			bool backup = lt_is_backup(r, r->first + off);
+
+			out->held += held;
+			out->backup += backup;
+			out->free_unheld += !held && !backup;
+			out->backup_unheld += !held && backup;
+		}
+	}
+	return found ? 0 : -ENOENT;
+}
+
+int lease_table_walk_backup(struct lease_table *t,
+			    int (*visit)(uint32_t ip, uint32_t subnet_id, void *arg), void *arg)
+{
+	for (size_t i = 0; i < t->n_ranges; i++) {
+		const struct lt_range *r = &t->ranges[i];
+		uint32_t words = (lt_range_size(r) + 63) / 64;
+
+		for (uint32_t wd = 0; r->backup != NULL && wd < words; wd++) {
+			uint64_t bits = atomic_load_explicit(&r->backup[wd], memory_order_relaxed);
+
+			while (bits != 0) {
+				int rc, b = __builtin_ctzll(bits);
+
+				bits &= bits - 1;
+				rc = visit(r->first + wd * 64 + (uint32_t)b, r->subnet_id, arg);
+				if (rc != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
 }

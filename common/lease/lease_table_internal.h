@@ -18,6 +18,7 @@
  *    (create/add_range) only, read-only afterwards;
  *  - range slots: any writer CAS, any reader load-acquire;
  *  - free lists: owner writer rw, nobody else (no atomics);
+ *  - range ownership bitmaps: any reader, the writer of a change rw (atomic);
  *  - slab free stacks: owner pops, any thread (call_rcu thread) pushes.
  */
 #ifndef LW_LEASE_TABLE_INTERNAL_H
@@ -62,11 +63,17 @@ struct lt_slab {
 	size_t n_recs;
 } __attribute__((aligned(LT_CACHE_LINE)));
 
-/* Free addresses of one subnet for one writer. Owner writer only: no atomics. */
+/*
+ * Free addresses of one subnet for one writer. Owner writer only: no atomics.
+ * A LIFO stack kept in a ring so that allocation can also put an address
+ * back at the bottom (an address of the failover partner it skips, see
+ * lease_table_alloc_ip_from): entry i from the bottom is addr[(base + i) %
+ * cap], the top is entry n - 1. base stays 0 until something is skipped.
+ */
 struct lt_free_list {
-	uint32_t *addr; /* LIFO stack of host-order addresses; top is addr[n - 1] */
+	uint32_t *addr;
 	uint64_t *on_list; /* bit per subnet pool address: already in addr[] */
-	uint32_t n, cap;
+	uint32_t n, cap, base;
 } __attribute__((aligned(LT_CACHE_LINE)));
 
 struct lt_subnet {
@@ -89,6 +96,14 @@ struct lt_range {
 	 * (acquire) orders it after the previous holder's write.
 	 */
 	_Atomic uint32_t *versions;
+	/*
+	 * Pool ranges: failover ownership, bit per address (offset in the
+	 * range), 1 = BACKUP (the secondary's to allocate), 0 = FREE (the
+	 * primary's). Any thread reads (relaxed), the writer applying an
+	 * ownership change sets or clears (atomic or/and, since one word
+	 * holds addresses of every writer). NULL for reservations.
+	 */
+	_Atomic uint64_t *backup;
 };
 
 struct lease_table {
@@ -169,6 +184,15 @@ static inline _Atomic(struct lease *) *lt_slot(const struct lt_range *r, uint32_
 }
 
 static inline uint32_t lt_range_size(const struct lt_range *r) { return r->last - r->first + 1; }
+
+/* ip (in r) is BACKUP. Any thread. */
+static inline bool lt_is_backup(const struct lt_range *r, uint32_t ip)
+{
+	uint32_t off = ip - r->first;
+
+	return r->backup != NULL &&
+	       (atomic_load_explicit(&r->backup[off / 64], memory_order_relaxed) >> (off % 64)) & 1;
+}
 
 /* Defensive: empty a slot that still points to a dying version. */
 static inline void lt_slot_clear_if(struct lease_table *t, const struct lease *l)

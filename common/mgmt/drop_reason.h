@@ -49,6 +49,7 @@
 	X(RFC_VIOLATION,     "rfc-violation",     "field combination RFC 2131 table 5 forbids") \
 	X(NOT_FOR_US,        "not-for-us",        "REQUEST carries another server's identifier") \
 	X(NOT_OUR_BUCKET,    "not-our-bucket",    "RFC 3074 bucket served by the failover partner") \
+	X(PARTNER_ADDRESS,   "partner-address",   "REQUEST for a new binding of an address the failover partner allocates (FREE/BACKUP)") \
 	X(NO_BINDING,        "no-binding",        "no lease and not authoritative: stay silent") \
 	X(NOT_OWNER,         "not-owner",         "RELEASE/DECLINE from a client that does not hold the address") \
 	X(POOL_EXHAUSTED,    "pool-exhausted",    "no free address in any pool of the subnet") \

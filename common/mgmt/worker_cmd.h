@@ -11,6 +11,7 @@
 
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -24,11 +25,21 @@ enum worker_cmd_type {
 	WORKER_CMD_APPLY_IMAGE = 1,
 	/* Read configuration through cfg from now on (reload). */
 	WORKER_CMD_SET_CONFIG,
+	/*
+	 * Failover: make pool address ip BACKUP (backup) or FREE and journal
+	 * it (a LEASE_KEY_BACKUP UPSERT or DELETE, journal_record.h). Sent to
+	 * the address's home worker (lease_table_home_writer), so the changes
+	 * of one address are journaled in the order they were made; fails
+	 * (counted in `failed`) when ip is in no pool.
+	 */
+	WORKER_CMD_SET_OWNER,
 };
 
 struct worker_cmd {
 	uint8_t type; /* enum worker_cmd_type */
 	uint8_t rec_type; /* APPLY_IMAGE: enum journal_rec_type */
+	bool backup; /* SET_OWNER */
+	uint32_t ip; /* SET_OWNER, host order */
 	const struct lw_config *cfg; /* SET_CONFIG */
 	struct lease_image img; /* APPLY_IMAGE */
 };

@@ -29,6 +29,17 @@ static int add_one(const struct lease *l, void *arg)
 	return rc;
 }
 
+/* A BACKUP pool address: its ownership record (journal_record.h). */
+static int add_backup(uint32_t ip, uint32_t subnet_id, void *arg)
+{
+	struct compaction *cp = arg;
+	struct lease_image img;
+
+	(void)subnet_id;
+	lease_image_backup(&img, ip);
+	return journal_compact_add(cp->journal, &img);
+}
+
 /*
  * Every record published when the walk reaches it goes into the snapshot.
  * Records that change during the walk are in the new generation's journal
@@ -45,6 +56,13 @@ static void *compaction_main(void *arg)
 	while (rc == 0 &&
 	       lease_table_walk_chunk(cp->table, &cursor, COMPACTION_CHUNK, add_one, cp, &rc))
 		rcu_quiescent_state();
+	/*
+	 * Then failover ownership, which is in no record: one BACKUP record
+	 * per address so marked. A change during this walk is in the new
+	 * journal too, as for the records.
+	 */
+	if (rc == 0)
+		rc = lease_table_walk_backup(cp->table, add_backup, cp);
 	rcu_thread_offline();
 	/* On an error the journal already dropped the snapshot; finish reports it. */
 	int frc = journal_compact_finish(cp->journal);

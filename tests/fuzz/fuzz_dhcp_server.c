@@ -519,12 +519,18 @@ static void init_once(void)
 	fz.now = 1700000000;
 
 	fz.views[0] = failover_view_standalone;
-	fz.views[1] = (struct failover_view){
-		.mode = FAILOVER_NORMAL, .primary = true, .mclt_secs = 300, .lb_max_secs = 32
-	};
+	fz.views[1] = (struct failover_view){ .mode = FAILOVER_NORMAL,
+					      .primary = true,
+					      .mclt_secs = 300,
+					      .lb_max_secs = 32,
+					      .alloc_from = ALLOC_FREE };
 	memset(fz.views[1].our_buckets, 0x55, sizeof(fz.views[1].our_buckets));
-	fz.views[2] = (struct failover_view){ .mode = FAILOVER_PARTNER_DOWN, .mclt_secs = 300 };
-	fz.views[3] = (struct failover_view){ .mode = FAILOVER_COMM_INTERRUPTED, .mclt_secs = 60 };
+	fz.views[2] = (struct failover_view){ .mode = FAILOVER_PARTNER_DOWN,
+					      .mclt_secs = 300,
+					      .alloc_from = ALLOC_FREE | ALLOC_BACKUP };
+	fz.views[3] = (struct failover_view){ .mode = FAILOVER_COMM_INTERRUPTED,
+					      .mclt_secs = 60,
+					      .alloc_from = ALLOC_BACKUP };
 	preload();
 	fz.ready = true;
 }

@@ -24,6 +24,7 @@
 
 #include "dhcp/client_key.h"
 #include "control.h"
+#include "control_cmd.h"
 #include "control_compact.h"
 #include "dhcp/dhcp_server.h"
 #include "journal/journal.h"
@@ -833,6 +834,93 @@ START_TEST(store_of_format_1_recovers)
 }
 END_TEST
 
+/* ---- failover pool ownership is durable ------------------------------- */
+
+/* One SET_OWNER's event, as dataplane/worker_cmd.c pushes it. */
+static void push_owner(unsigned w, uint32_t ip, bool backup)
+{
+	struct lease_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = ++rig->next_seq[w];
+	ev.type = backup ? JOURNAL_REC_UPSERT : JOURNAL_REC_DELETE;
+	ev.worker = (uint8_t)w;
+	lease_image_backup(&ev.img, ip);
+	ck_assert(spsc_ring_push(rig->rings[w], &ev));
+}
+
+/*
+ * BACKUP marks come back from the journal and, after a compaction, from
+ * the snapshot, as bits: no lease record, no slot. An address's home
+ * worker (control_owner_of_ip) journals its changes in order.
+ */
+START_TEST(ownership_survives_replay_and_snapshot)
+{
+	const uint32_t a = 0x0a4d0110u, b = 0x0a4d0111u, c = 0x0a4d0112u;
+	struct lease_table *live = order_table();
+
+	rcu_register_thread();
+	rig->ctl.table = live;
+	ck_assert_int_eq(control_owner_of_ip(&rig->ctl, b), (int)((b - 0x0a4d0100u) % N_WORKERS));
+	ck_assert_int_eq(control_owner_of_ip(&rig->ctl, 0x0a4e0000u), -ENOENT);
+	for (uint32_t ip = a; ip <= c; ip++) {
+		ck_assert_int_eq(lease_table_set_backup(live, ip, true), 0);
+		push_owner((unsigned)control_owner_of_ip(&rig->ctl, ip), ip, true);
+	}
+	ck_assert_int_eq(lease_table_set_backup(live, b, false), 0);
+	push_owner((unsigned)control_owner_of_ip(&rig->ctl, b), b, false);
+	ck_assert_int_eq(control_commit_round(&rig->ctl), 4);
+
+	/* Replay of the journal. */
+	struct apply_ctx ac = { .t = order_table() };
+	char err[256];
+	journal_close(rig->ctl.journal);
+	rig->ctl.journal =
+	    journal_open(&rig->cfg.lease_store, 0, apply_one, &ac, NULL, err, sizeof(err));
+	ck_assert_msg(rig->ctl.journal, "reopen: %s", err);
+	ck_assert(lease_table_is_backup(ac.t, a));
+	ck_assert(!lease_table_is_backup(ac.t, b));
+	ck_assert(lease_table_is_backup(ac.t, c));
+	ck_assert_ptr_null(lease_table_find_ip(ac.t, a));
+	struct lease_table_stats ts;
+	lease_table_get_stats(ac.t, &ts);
+	ck_assert_uint_eq(ts.records, 0);
+
+	/* A compaction of the recovered table carries them in its snapshot. */
+	rig->ctl.table = ac.t;
+	ck_assert_int_eq(control_compact_start(&rig->ctl), 0);
+	for (int i = 0; i < 10000 && !control_compact_poll(&rig->ctl); i++)
+		usleep(1000);
+	ck_assert(!rig->ctl.compaction.running);
+	ck_assert_int_eq(rig->ctl.compaction.rc, 0);
+
+	struct apply_ctx ac2 = { .t = order_table() };
+	struct journal_recovery_stats st;
+	journal_close(rig->ctl.journal);
+	rig->ctl.journal =
+	    journal_open(&rig->cfg.lease_store, 0, apply_one, &ac2, &st, err, sizeof(err));
+	ck_assert_msg(rig->ctl.journal, "reopen: %s", err);
+	ck_assert_uint_eq(st.snapshot_generation, 1);
+	ck_assert_uint_eq(st.snapshot_records, 2);
+	ck_assert_uint_eq(st.journal_records, 0);
+	ck_assert(lease_table_is_backup(ac2.t, a));
+	ck_assert(!lease_table_is_backup(ac2.t, b));
+	ck_assert(lease_table_is_backup(ac2.t, c));
+	struct lease_pool_balance pb;
+	ck_assert_int_eq(lease_table_pool_balance(ac2.t, 1, &pb), 0);
+	ck_assert_uint_eq(pb.backup_unheld, 2);
+	ck_assert_uint_eq(pb.free_unheld, 256 - 2);
+
+	rig->ctl.table = NULL;
+	rcu_thread_offline();
+	rcu_barrier();
+	rcu_thread_online();
+	lease_table_destroy(live);
+	lease_table_destroy(ac.t);
+	lease_table_destroy(ac2.t);
+	rcu_unregister_thread();
+}
+END_TEST
+
 /* ---- compaction beside the commit rounds ------------------------------ */
 
 /* The snapshot's fsync (a regular file, on the compaction thread) waits for the test. */
@@ -979,6 +1067,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, store_of_format_1_recovers);
 	tcase_add_test(tc, compaction_leaves_commits_running);
 	tcase_add_test(tc, walk_chunk_covers_table);
+	tcase_add_test(tc, ownership_survives_replay_and_snapshot);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2150,12 +2150,96 @@ START_TEST(test_apply_image_replay)
 }
 END_TEST
 
+/* ---- failover pool ownership (draft-12 sec 5.4): FREE is the primary's, BACKUP the secondary's ---- */
+
+START_TEST(test_failover_pool_ownership)
+{
+	struct failover_view prim = {
+		.mode = FAILOVER_NORMAL, .primary = true, .mclt_secs = 600, .alloc_from = ALLOC_FREE
+	};
+	struct failover_view sec = { .mode = FAILOVER_NORMAL,
+				     .mclt_secs = 600,
+				     .alloc_from = ALLOC_BACKUP };
+	const struct client a = { .mac = 1 }, b = { .mac = 2 }, c = { .mac = 3 };
+	struct lease_image img;
+	struct req r;
+	uint32_t ip;
+
+	env_start(cfg_main);
+	/* Every address the secondary's: the primary offers nothing. */
+	for (ip = POOL_FIRST; ip <= POOL_LAST; ip++)
+		ck_assert_int_eq(lease_table_set_backup(env.table, ip, true), 0);
+	env.view = &prim;
+	req_for(&r, &a, DHCPDISCOVER, 1);
+	expect_drop(&r, DROP_POOL_EXHAUSTED);
+	ck_assert_ptr_null(find_client(&a));
+
+	/* Even addresses the secondary's, odd ones the primary's. */
+	for (ip = POOL_FIRST; ip <= POOL_LAST; ip++)
+		ck_assert_int_eq(lease_table_set_backup(env.table, ip, !(ip & 1)), 0);
+	ip = discover(&a);
+	ck_assert(in_pool(ip) && (ip & 1));
+	/* A requested address of the secondary's is passed over for one of ours. */
+	req_for(&r, &b, DHCPDISCOVER, 2);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, IP(10, 77, 0, 12));
+	ip = expect_reply(&r, DHCPOFFER);
+	ck_assert(in_pool(ip) && (ip & 1));
+	/* A new binding of the secondary's address: silence, nothing remembered. */
+	req_for(&r, &c, DHCPREQUEST, 3);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, IP(10, 77, 0, 14));
+	expect_drop(&r, DROP_PARTNER_ADDRESS);
+	ck_assert_ptr_null(find_client(&c));
+	ck_assert_ptr_null(lease_table_find_ip(env.table, IP(10, 77, 0, 14)));
+	/* Ours: bound; given to the secondary afterwards, the renewal still goes on. */
+	ip = bind(&a);
+	ck_assert_int_eq(lease_table_set_backup(env.table, ip, true), 0);
+	env.now += 1800;
+	ck_assert_uint_eq(renew(&a, ip, true, DHCPACK), ip);
+
+	/* The secondary allocates only the even ones. */
+	env.view = &sec;
+	for (unsigned i = 0; i < 3; i++) {
+		const struct client x = { .mac = 20 + i };
+		ip = discover(&x);
+		ck_assert(in_pool(ip) && !(ip & 1) && ip != IP(10, 77, 0, 16));
+		ck_assert(lease_table_is_backup(env.table, ip));
+	}
+	/* .10 .12 .14 .18 are its own (.16 is reserved): one left, then nothing. */
+	const struct client y = { .mac = 30 }, z = { .mac = 31 };
+	ip = discover(&y);
+	ck_assert(!(ip & 1));
+	req_for(&r, &z, DHCPDISCOVER, 4);
+	expect_drop(&r, DROP_POOL_EXHAUSTED);
+	/* Standalone allocates both: z gets an odd one. */
+	env.view = &failover_view_standalone;
+	ip = discover(&z);
+	ck_assert(ip & 1);
+
+	/* Ownership images: the bit only, no record, no slot. */
+	lease_image_backup(&img, IP(10, 77, 0, 13));
+	ck_assert_int_eq(journal_record_validate(JOURNAL_REC_UPSERT, &img), 0);
+	ck_assert(!lease_table_is_backup(env.table, IP(10, 77, 0, 13)));
+	ck_assert_int_eq(dhcp_server_apply_image(env.table, 0, JOURNAL_REC_UPSERT, &img, T0), 0);
+	ck_assert(lease_table_is_backup(env.table, IP(10, 77, 0, 13)));
+	ck_assert_ptr_null(lease_table_find_key(env.table, img.key, img.key_len,
+						client_key_hash(img.key, img.key_len)));
+	ck_assert_int_eq(dhcp_server_apply_image(env.table, 0, JOURNAL_REC_DELETE, &img, T0), 0);
+	ck_assert(!lease_table_is_backup(env.table, IP(10, 77, 0, 13)));
+	env_stop();
+}
+END_TEST
+
 /* ---- failover hook (DESIGN.md sec 5, RFC 3074, draft-12 MCLT) ---- */
 
 START_TEST(test_failover_buckets)
 {
 	struct failover_view v = {
-		.mode = FAILOVER_NORMAL, .primary = true, .mclt_secs = 600, .lb_max_secs = 30
+		.mode = FAILOVER_NORMAL,
+		.primary = true,
+		.mclt_secs = 600,
+		.lb_max_secs = 30,
+		.alloc_from = ALLOC_FREE,
 	};
 	const struct client a = { .mac = 1 };
 	struct req r;
@@ -2451,6 +2535,7 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_expire);
 	tcase_add_test(tc, test_apply_image);
 	tcase_add_test(tc, test_apply_image_replay);
+	tcase_add_test(tc, test_failover_pool_ownership);
 	tcase_add_test(tc, test_failover_buckets);
 	tcase_add_loop_test(tc, test_giaddr_spoof, 0,
 			    sizeof(giaddr_cases) / sizeof(giaddr_cases[0]));

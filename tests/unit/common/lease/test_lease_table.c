@@ -304,6 +304,153 @@ START_TEST(test_claim_release_exhaust)
 }
 END_TEST
 
+static int walk_backup_count(uint32_t ip, uint32_t subnet_id, void *arg)
+{
+	struct {
+		uint32_t n, last;
+	} *wk = arg;
+
+	ck_assert(ip > wk->last);
+	ck_assert(subnet_id == 1 || subnet_id == 2);
+	wk->last = ip;
+	wk->n++;
+	return 0;
+}
+/* Failover pool ownership: bits, allocation by owner, the skip, the counts. */
+START_TEST(test_pool_ownership)
+{
+	struct lease_table *t = table_new(1, 4096);
+	struct lease_pool_balance b;
+	struct lease *l;
+	uint32_t ip;
+
+	ck_assert_int_eq(
+	    lease_table_add_range(t, 1, IP(10, 0, 0, 1), IP(10, 0, 0, 10), ADDR_RANGE_POOL), 0);
+	ck_assert_int_eq(
+	    lease_table_add_range(t, 1, IP(10, 0, 0, 50), IP(10, 0, 0, 50), ADDR_RANGE_RESERVATION),
+	    0);
+	ck_assert_int_eq(
+	    lease_table_add_range(t, 2, IP(10, 0, 1, 0), IP(10, 0, 4, 255), ADDR_RANGE_POOL), 0);
+
+	/* Every address starts FREE; only pool addresses have an owner. */
+	for (ip = IP(10, 0, 0, 1); ip <= IP(10, 0, 0, 10); ip++)
+		ck_assert(!lease_table_is_backup(t, ip));
+	ck_assert_int_eq(lease_table_set_backup(t, IP(10, 0, 0, 50), true), -ENOENT);
+	ck_assert_int_eq(lease_table_set_backup(t, IP(10, 0, 9, 9), true), -ENOENT);
+	ck_assert(lease_table_owner_allows(t, IP(10, 0, 0, 50), LEASE_ALLOC_BACKUP));
+	ck_assert_int_eq(lease_table_home_writer(t, IP(10, 0, 0, 50)), -ENOENT);
+	ck_assert_int_eq(lease_table_home_writer(t, IP(10, 0, 0, 3)), 0);
+
+	/* Odd addresses go to the secondary; set twice, cleared, set again. */
+	for (ip = IP(10, 0, 0, 1); ip <= IP(10, 0, 0, 10); ip += 2)
+		ck_assert_int_eq(lease_table_set_backup(t, ip, true), 0);
+	ck_assert_int_eq(lease_table_set_backup(t, IP(10, 0, 0, 1), true), 0);
+	ck_assert_int_eq(lease_table_set_backup(t, IP(10, 0, 0, 2), true), 0);
+	ck_assert_int_eq(lease_table_set_backup(t, IP(10, 0, 0, 2), false), 0);
+	ck_assert(lease_table_is_backup(t, IP(10, 0, 0, 1)));
+	ck_assert(!lease_table_is_backup(t, IP(10, 0, 0, 2)));
+	ck_assert(lease_table_owner_allows(t, IP(10, 0, 0, 1), LEASE_ALLOC_BACKUP));
+	ck_assert(!lease_table_owner_allows(t, IP(10, 0, 0, 1), LEASE_ALLOC_FREE));
+	ck_assert(lease_table_owner_allows(t, IP(10, 0, 0, 1), LEASE_ALLOC_ANY));
+	ck_assert(!lease_table_owner_allows(t, IP(10, 0, 0, 2), LEASE_ALLOC_BACKUP));
+	ck_assert_int_eq(lease_table_pool_balance(t, 1, &b), 0);
+	ck_assert_uint_eq(b.addresses, 10);
+	ck_assert_uint_eq(b.held, 0);
+	ck_assert_uint_eq(b.backup, 5);
+	ck_assert_uint_eq(b.free_unheld, 5);
+	ck_assert_uint_eq(b.backup_unheld, 5);
+	ck_assert_int_eq(lease_table_pool_balance(t, 7, &b), -ENOENT);
+
+	/*
+	 * The primary gets the even ones in order, the secondary the odd ones;
+	 * .1, passed over by the primary, went to the bottom of the list.
+	 */
+	l = alloc_keyed(t, 0, 9, 1);
+	ck_assert_uint_eq(lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_FREE, l), IP(10, 0, 0, 2));
+	l = alloc_keyed(t, 0, 9, 2);
+	ck_assert_uint_eq(lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_BACKUP, l),
+			  IP(10, 0, 0, 3));
+	l = alloc_keyed(t, 0, 9, 3);
+	ck_assert_uint_eq(lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_FREE, l), IP(10, 0, 0, 4));
+	ck_assert_int_eq(lease_table_pool_balance(t, 0, &b), 0);
+	ck_assert_uint_eq(b.addresses, 10 + 1024);
+	ck_assert_uint_eq(b.held, 3);
+	ck_assert_uint_eq(b.backup, 5);
+	ck_assert_uint_eq(b.free_unheld, 1024 + 3);
+	ck_assert_uint_eq(b.backup_unheld, 4);
+	ck_assert(!lease_table_owner_allows(t, IP(10, 0, 0, 3), LEASE_ALLOC_FREE)); /* held too */
+	/* Nothing may be allocated with 0; the skipped addresses stay on the list. */
+	l = alloc_keyed(t, 0, 9, 4);
+	ck_assert_uint_eq(lease_table_alloc_ip_from(t, 0, 1, 0, l), 0);
+	ck_assert_uint_eq(l->ip, 0);
+	/* Exhaust the primary's share: 6, 8, 10, then nothing though 1, 5, 7, 9 are free. */
+	for (unsigned i = 0; i < 3; i++) {
+		ip = lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_FREE, l);
+		ck_assert_uint_eq(ip, IP(10, 0, 0, 6 + 2 * i));
+		l = alloc_keyed(t, 0, 9, 10 + i);
+	}
+	ck_assert_uint_eq(lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_FREE, l), 0);
+	/* The secondary still finds all four of its own, then nothing. */
+	for (unsigned i = 0; i < 4; i++) {
+		ip = lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_BACKUP, l);
+		ck_assert(ip >= IP(10, 0, 0, 1) && ip <= IP(10, 0, 0, 9) && (ip & 1));
+		ck_assert_uint_ne(ip, IP(10, 0, 0, 3));
+		l = alloc_keyed(t, 0, 9, 20 + i);
+	}
+	ck_assert_uint_eq(lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_BACKUP, l), 0);
+	/* Given back to the primary (BNDUPD FREE), a released one is its again. */
+	ip = IP(10, 0, 0, 5);
+	lease_table_release_ip(t, 0, ip, lease_table_find_ip(t, ip));
+	ck_assert_uint_eq(lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_FREE, l), 0);
+	ck_assert_int_eq(lease_table_set_backup(t, ip, false), 0);
+	ck_assert_uint_eq(lease_table_alloc_ip_from(t, 0, 1, LEASE_ALLOC_FREE, l), ip);
+
+	/*
+	 * A list that is mostly the partner's: the low 1000 of subnet 2's 1024
+	 * are BACKUP. The primary's first call passes at most the budget (256),
+	 * so it takes several calls to reach its addresses; after that the
+	 * skipped ones sit at the bottom and each allocation is one step.
+	 */
+	for (ip = IP(10, 0, 1, 0); ip < IP(10, 0, 1, 0) + 1000; ip++)
+		ck_assert_int_eq(lease_table_set_backup(t, ip, true), 0);
+	unsigned calls = 0, got = 0;
+	for (;;) {
+		l = alloc_keyed(t, 0, 10, calls);
+		ip = lease_table_alloc_ip_from(t, 0, 2, LEASE_ALLOC_FREE, l);
+		calls++;
+		if (ip == 0) {
+			lease_table_discard(t, l);
+			if (got > 0 || calls > 10)
+				break;
+			continue;
+		}
+		ck_assert_uint_ge(ip, IP(10, 0, 1, 0) + 1000);
+		got++;
+	}
+	ck_assert_uint_eq(got, 24);
+	ck_assert_uint_le(calls, 4 + 24 + 1);
+	ck_assert_int_eq(lease_table_pool_balance(t, 2, &b), 0);
+	ck_assert_uint_eq(b.held, 24);
+	ck_assert_uint_eq(b.backup_unheld, 1000);
+	/* And the secondary gets all of its 1000, one step each. */
+	for (unsigned i = 0; i < 1000; i++) {
+		l = alloc_keyed(t, 0, 11, i);
+		ip = lease_table_alloc_ip_from(t, 0, 2, LEASE_ALLOC_BACKUP, l);
+		ck_assert(ip >= IP(10, 0, 1, 0) && ip < IP(10, 0, 1, 0) + 1000);
+	}
+	ck_assert_int_eq(lease_table_pool_balance(t, 2, &b), 0);
+	ck_assert_uint_eq(b.held, 1024);
+
+	/* The walk sees every BACKUP address once, in order. */
+	struct {
+		uint32_t n, last;
+	} wk = { 0, 0 };
+	ck_assert_int_eq(lease_table_walk_backup(t, walk_backup_count, &wk), 0);
+	ck_assert_uint_eq(wk.n, 4 + 1000);
+	lease_table_destroy(t);
+}
+END_TEST
+
 /* Reservations are never on a free list, but claim_ip works on them. */
 START_TEST(test_reservation)
 {
@@ -862,6 +1009,7 @@ static Suite *lease_table_suite(void)
 	tcase_add_test(tc, test_alloc_two_writers);
 	tcase_add_test(tc, test_alloc_order_multi_range);
 	tcase_add_test(tc, test_claim_release_exhaust);
+	tcase_add_test(tc, test_pool_ownership);
 	tcase_add_test(tc, test_reservation);
 	tcase_add_test(tc, test_find_ip_after_replace);
 	tcase_add_test(tc, test_slab_exhaustion);

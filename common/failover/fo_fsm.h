@@ -63,6 +63,14 @@ struct fo_fsm {
 	int64_t comm_lost_at; /* 0 while communications are OK */
 	bool upd_pending; /* our UPDREQ/UPDREQALL awaits its UPDDONE */
 	int64_t recover_wait_until; /* RECOVER-WAIT -> RECOVER-DONE */
+	/* Added with fo_fsm.c: */
+	int64_t started_at; /* fo_fsm_start's now: the latest we can have gone down */
+	bool need_all; /* ask UPDREQALL, not UPDREQ, until an UPDDONE (draft-12 sec 9.5.2) */
+	/*
+	 * Set by the last event when it saw something an operator should hear
+	 * of (a static string, for the session's log), else NULL.
+	 */
+	const char *note;
 };
 
 /*

@@ -464,6 +464,31 @@ static bool serves(const struct failover_view *view, const struct dhcp_msg *req)
 	return failover_view_serves(view, lb_hash_msg(req), req->secs);
 }
 
+/*
+ * The failover states that give less than full service (failover.md sec
+ * 8.1): none at all, or in RECOVER-DONE only RENEWING and REBINDING
+ * (draft-12 sec 9.7.1), which RFC 2131 sec 4.3.2 tells apart as a REQUEST
+ * with ciaddr set and neither a server identifier nor a requested address.
+ * A server that does not answer must not remember the request either
+ * (draft-12 sec 9.2), so RELEASE, DECLINE and INFORM are held back too.
+ */
+static enum drop_reason failover_gate(const struct failover_view *view, const struct dhcp_msg *req)
+{
+	switch (view->mode) {
+	case FAILOVER_NO_SERVICE: return DROP_FO_NO_SERVICE;
+	case FAILOVER_RENEW_ONLY:
+		if (req->msg_type == DHCPREQUEST && req->ciaddr && !req->requested_ip &&
+		    !dhcp_msg_has(req, DHO_SERVER_ID))
+			return DROP_NONE;
+		return DROP_FO_RENEW_ONLY;
+	case FAILOVER_STANDALONE:
+	case FAILOVER_NORMAL:
+	case FAILOVER_COMM_INTERRUPTED:
+	case FAILOVER_PARTNER_DOWN: break;
+	}
+	return DROP_NONE;
+}
+
 enum drop_reason dhcp_server_handle(struct dhcp_server *srv, const struct dhcp_msg *req,
 				    const struct dhcp_link *link, const struct failover_view *view,
 				    int64_t now, uint8_t *buf, size_t cap, struct dhcp_result *res)
@@ -489,6 +514,9 @@ enum drop_reason dhcp_server_handle_keyed(struct dhcp_server *srv, const struct 
 	uint32_t server_ip = link->iface ? link->iface->address : 0;
 	if (req->giaddr && !giaddr_plausible(srv->cfg, req->giaddr, link->src_ip))
 		return DROP_GIADDR;
+	enum drop_reason gate = failover_gate(view, req);
+	if (gate != DROP_NONE)
+		return gate;
 	if (req->msg_type == DHCPINFORM)
 		return handle_inform(srv, req, link, server_ip, buf, cap, res);
 	if (req->msg_type == DHCPRELEASE)

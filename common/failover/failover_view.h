@@ -17,6 +17,16 @@ enum failover_mode {
 	FAILOVER_NORMAL, /* both up: serve our buckets, cap at partner ack + MCLT */
 	FAILOVER_COMM_INTERRUPTED, /* serve everyone, no load balancing, MCLT cap (draft-12 sec 9) */
 	FAILOVER_PARTNER_DOWN, /* serve everyone */
+	/*
+	 * STARTUP, RECOVER, RECOVER-WAIT, POTENTIAL-CONFLICT, PAUSED, SHUTDOWN:
+	 * answer nothing and remember nothing (draft-12 sec 9.2, 9.3.1, 9.5.1).
+	 */
+	FAILOVER_NO_SERVICE,
+	/*
+	 * RECOVER-DONE: answer only RENEWING and REBINDING DHCPREQUESTs
+	 * (draft-12 sec 9.7.1), with the MCLT cap.
+	 */
+	FAILOVER_RENEW_ONLY,
 };
 
 struct failover_view {
@@ -71,14 +81,22 @@ static inline bool failover_view_serves(const struct failover_view *v, uint8_t b
 
 /*
  * Longest lease this server may grant now (draft-12 sec 5.2.1): standalone
- * and PARTNER-DOWN grant the configured time; otherwise no more than MCLT
- * beyond what the partner has acknowledged. Any thread.
+ * and PARTNER-DOWN grant the configured time; every other mode (NORMAL,
+ * COMMUNICATIONS-INTERRUPTED, RENEW_ONLY, and NO_SERVICE should a caller
+ * ask) no more than MCLT beyond what the partner has acknowledged. Any
+ * thread.
  */
 static inline uint32_t failover_view_lease_cap(const struct failover_view *v, uint32_t configured,
 					       int64_t now, int64_t partner_acked_expire)
 {
-	if (v->mode == FAILOVER_STANDALONE || v->mode == FAILOVER_PARTNER_DOWN)
-		return configured;
+	switch (v->mode) {
+	case FAILOVER_STANDALONE:
+	case FAILOVER_PARTNER_DOWN: return configured;
+	case FAILOVER_NORMAL:
+	case FAILOVER_COMM_INTERRUPTED:
+	case FAILOVER_NO_SERVICE:
+	case FAILOVER_RENEW_ONLY: break;
+	}
 	int64_t acked_left = partner_acked_expire > now ? partner_acked_expire - now : 0;
 	uint64_t cap = (uint64_t)acked_left + v->mclt_secs;
 	return cap < configured ? (uint32_t)cap : configured;

@@ -22,15 +22,15 @@
 #include "failover/fo_codes.h"
 
 /* What the caller must do after an event; a bit set, in this order. */
-enum fo_action {
-	FO_ACT_PERSIST = 1u << 0, /* write fo_fsm_record durably before anything else */
-	FO_ACT_SEND_STATE = 1u << 1, /* send STATE(state, startup flag, stos) */
-	FO_ACT_SEND_UPDREQ = 1u << 2,
-	FO_ACT_SEND_UPDREQALL = 1u << 3,
-	FO_ACT_SEND_POOLREQ = 1u << 4, /* secondary on entering NORMAL */
-	FO_ACT_SEND_UNACKED = 1u << 5, /* on entering NORMAL: every binding not yet acked */
-	FO_ACT_CLOSE = 1u << 6, /* drop the connection (the rules say so) */
-	FO_ACT_VIEW = 1u << 7, /* the service the workers give changed: publish a new view */
+enum fo_fsm_action {
+	FO_DO_PERSIST = 1u << 0, /* write fo_fsm_record durably before anything else */
+	FO_DO_SEND_STATE = 1u << 1, /* send STATE(state, startup flag, stos) */
+	FO_DO_SEND_UPDREQ = 1u << 2,
+	FO_DO_SEND_UPDREQALL = 1u << 3,
+	FO_DO_SEND_POOLREQ = 1u << 4, /* secondary on entering NORMAL */
+	FO_DO_SEND_UNACKED = 1u << 5, /* on entering NORMAL: every binding not yet acked */
+	FO_DO_CLOSE = 1u << 6, /* drop the connection (the rules say so) */
+	FO_DO_VIEW = 1u << 7, /* the service the workers give changed: publish a new view */
 };
 
 struct fo_fsm_params {
@@ -40,7 +40,7 @@ struct fo_fsm_params {
 	uint32_t auto_partner_down; /* safe period in COMM-INT, seconds; 0 = never */
 };
 
-/* What survives a restart (FO_ACT_PERSIST); the encoding is fo_fsm_record_encode. */
+/* What survives a restart (FO_DO_PERSIST); the encoding is fo_fsm_record_encode. */
 struct fo_fsm_record {
 	uint8_t state; /* enum fo_server_state, never STARTUP */
 	uint8_t prev_state; /* the state before PAUSED/SHUTDOWN, 0 if none */
@@ -63,6 +63,14 @@ struct fo_fsm {
 	int64_t comm_lost_at; /* 0 while communications are OK */
 	bool upd_pending; /* our UPDREQ/UPDREQALL awaits its UPDDONE */
 	int64_t recover_wait_until; /* RECOVER-WAIT -> RECOVER-DONE */
+	/* Added with fo_fsm.c: */
+	int64_t started_at; /* fo_fsm_start's now: the latest we can have gone down */
+	bool need_all; /* ask UPDREQALL, not UPDREQ, until an UPDDONE (draft-12 sec 9.5.2) */
+	/*
+	 * Set by the last event when it saw something an operator should hear
+	 * of (a static string, for the session's log), else NULL.
+	 */
+	const char *note;
 };
 
 /*

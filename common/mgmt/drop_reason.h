@@ -50,6 +50,8 @@
 	X(NOT_FOR_US,        "not-for-us",        "REQUEST carries another server's identifier") \
 	X(NOT_OUR_BUCKET,    "not-our-bucket",    "RFC 3074 bucket served by the failover partner") \
 	X(PARTNER_ADDRESS,   "partner-address",   "REQUEST for a new binding of an address the failover partner allocates (FREE/BACKUP)") \
+	X(FO_NO_SERVICE,     "fo-no-service",     "failover state without DHCP service: startup, recover, potential-conflict, ... (draft-12 sec 9.2)") \
+	X(FO_RENEW_ONLY,     "fo-renew-only",     "failover recover-done answers RENEWING/REBINDING only (draft-12 sec 9.7.1)") \
 	X(NO_BINDING,        "no-binding",        "no lease and not authoritative: stay silent") \
 	X(NOT_OWNER,         "not-owner",         "RELEASE/DECLINE from a client that does not hold the address") \
 	X(POOL_EXHAUSTED,    "pool-exhausted",    "no free address in any pool of the subnet") \

@@ -2307,6 +2307,80 @@ START_TEST(test_failover_buckets)
 }
 END_TEST
 
+/*
+ * The failover states without service (draft-12 sec 9.2, 9.3.1, 9.5.1):
+ * nothing is answered and nothing remembered, whatever the message.
+ */
+START_TEST(test_failover_no_service)
+{
+	struct failover_view v = { .mode = FAILOVER_NO_SERVICE, .mclt_secs = 600 };
+	const struct client a = { .mac = 1 }, b = { .mac = 2 };
+	struct req r;
+
+	env_start(cfg_main);
+	uint32_t ip = bind(&a);
+	env.view = &v;
+	req_for(&r, &b, DHCPDISCOVER, 1);
+	expect_drop(&r, DROP_FO_NO_SERVICE);
+	req_for(&r, &b, DHCPREQUEST, 2);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, POOL_FIRST);
+	expect_drop(&r, DROP_FO_NO_SERVICE);
+	/* INIT-REBOOT, RENEWING and a RELEASE from the client that holds a lease. */
+	req_for(&r, &a, DHCPREQUEST, 3);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	expect_drop(&r, DROP_FO_NO_SERVICE);
+	req_for(&r, &a, DHCPREQUEST, 4);
+	req_ciaddr(&r, ip);
+	expect_drop(&r, DROP_FO_NO_SERVICE);
+	req_for(&r, &a, DHCPRELEASE, 5);
+	req_ciaddr(&r, ip);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	expect_drop(&r, DROP_FO_NO_SERVICE);
+	assert_holds(ip, &a, LEASE_BOUND);
+	ck_assert_ptr_null(find_client(&b));
+	env_stop();
+}
+END_TEST
+
+/*
+ * RECOVER-DONE (draft-12 sec 9.7.1): RENEWING and REBINDING (RFC 2131 sec
+ * 4.3.2: ciaddr, no server identifier, no requested address) are answered,
+ * with the MCLT cap; DISCOVER, SELECTING and INIT-REBOOT are not.
+ */
+START_TEST(test_failover_renew_only)
+{
+	struct failover_view v = { .mode = FAILOVER_RENEW_ONLY, .mclt_secs = 600 };
+	const struct client a = { .mac = 1 }, b = { .mac = 2 };
+	struct req r;
+
+	env_start(cfg_main);
+	uint32_t ip = bind(&a);
+	env.view = &v;
+	env.now += 1000;
+	ck_assert_uint_eq(renew(&a, ip, true, DHCPACK), ip); /* RENEWING: unicast */
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_LEASE_TIME), 600);
+	env.now += 400;
+	ck_assert_uint_eq(renew(&a, ip, false, DHCPACK), ip); /* REBINDING: broadcast */
+	ck_assert_uint_eq(failover_view_lease_cap(&v, 3600, env.now, 0), 600);
+
+	req_for(&r, &b, DHCPDISCOVER, 1);
+	expect_drop(&r, DROP_FO_RENEW_ONLY);
+	req_for(&r, &b, DHCPREQUEST, 2);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, POOL_FIRST);
+	expect_drop(&r, DROP_FO_RENEW_ONLY);
+	req_for(&r, &a, DHCPREQUEST, 3);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	expect_drop(&r, DROP_FO_RENEW_ONLY);
+	req_for(&r, &a, DHCPINFORM, 4);
+	req_ciaddr(&r, ip);
+	expect_drop(&r, DROP_FO_RENEW_ONLY);
+	ck_assert_ptr_null(find_client(&b));
+	env_stop();
+}
+END_TEST
+
 /* Client identity problems are drops, not crashes. */
 START_TEST(test_no_identity)
 {
@@ -2537,6 +2611,8 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_apply_image_replay);
 	tcase_add_test(tc, test_failover_pool_ownership);
 	tcase_add_test(tc, test_failover_buckets);
+	tcase_add_test(tc, test_failover_no_service);
+	tcase_add_test(tc, test_failover_renew_only);
 	tcase_add_loop_test(tc, test_giaddr_spoof, 0,
 			    sizeof(giaddr_cases) / sizeof(giaddr_cases[0]));
 	suite_add_tcase(s, tc);

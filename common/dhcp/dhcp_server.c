@@ -12,6 +12,7 @@
 
 #include "dhcp/client_key.h"
 #include "dhcp/dhcp_server_internal.h"
+#include "failover/fo_codes.h"
 #include "failover/lb_hash.h"
 
 /*
@@ -45,6 +46,7 @@ static struct lease *new_version(struct dhcp_server *srv, const struct lease *ol
 		l->expire = old->expire;
 		l->lease_secs = old->lease_secs;
 		l->partner_expire = old->partner_expire;
+		l->sent_pet = old->sent_pet; /* what the partner was told stays true */
 		l->addr_version = old->addr_version; /* the same holder keeps its version */
 		l->state = old->state;
 	}
@@ -103,6 +105,7 @@ static struct lease_times lease_times_for(const struct cfg_subnet *s,
 		       : want > s->max_valid_lifetime ? s->max_valid_lifetime
 						      : want;
 	}
+	t.desired = want;
 	t.lease_secs = failover_view_lease_cap(view, want, now, old ? old->partner_expire : 0);
 	if (t.lease_secs != s->valid_lifetime) {
 		bool rounded = s->calculate_tee_times;
@@ -228,6 +231,18 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	newv->expire = now + times.lease_secs;
 	if (resv)
 		newv->flags |= LEASE_F_RESERVED;
+	if (view->mode != FAILOVER_STANDALONE) {
+		/*
+		 * Under failover the binding is ACTIVE from now, and the partner
+		 * is to be told (draft-12 sec 7.1.1): the PET we send is kept
+		 * with it, the update is pending until BNDACKed. Standalone
+		 * records keep all of these 0.
+		 */
+		newv->fo_status = FO_BINDING_ACTIVE;
+		newv->fo_flags = LEASE_FO_F_UPDATE_PENDING;
+		newv->stos = now;
+		newv->sent_pet = failover_view_sent_pet(view, times.desired, times.lease_secs, now);
+	}
 	stamp(srv, newv);
 	bool keeps = old && holds_slot(srv->table, old) && old->ip == ip;
 	if (keeps) {

@@ -83,6 +83,7 @@ static inline void stamp(struct dhcp_server *srv, struct lease *l)
 
 struct lease_times {
 	uint32_t lease_secs, t1, t2;
+	uint32_t desired; /* before the failover cap: what the PET is computed from */
 };
 
 /* Reply options (RFC 2131 sec 4.3.1 table 3, RFC 2132), honouring option 55 and 57. */

@@ -80,26 +80,44 @@ static inline bool failover_view_serves(const struct failover_view *v, uint8_t b
 }
 
 /*
- * Longest lease this server may grant now (draft-12 sec 5.2.1): standalone
- * and PARTNER-DOWN grant the configured time; every other mode (NORMAL,
- * COMMUNICATIONS-INTERRUPTED, RENEW_ONLY, and NO_SERVICE should a caller
- * ask) no more than MCLT beyond what the partner has acknowledged. Any
- * thread.
+ * Longest lease this server may grant now, as ISC dhcpd 4.4.3 computes it
+ * (server/dhcp.c; ../shared/specs/failover.md sec 8.3), which keeps
+ * draft-12 sec 5.2.1's rule "lease end < acked PET + MCLT":
+ *   standalone, PARTNER-DOWN: desired (no cap);
+ *   otherwise, desired <= MCLT: desired;
+ *   desired > MCLT and acked PET <= now (nothing acked yet, a brand-new
+ *     binding, or the ack has run out): MCLT;
+ *   desired > MCLT and acked PET > now: min(desired, acked PET - now + MCLT).
+ * acked_pet is lease.partner_expire (ISC tsfp). Pure; any thread.
  */
-static inline uint32_t failover_view_lease_cap(const struct failover_view *v, uint32_t configured,
-					       int64_t now, int64_t partner_acked_expire)
+static inline uint32_t failover_view_lease_cap(const struct failover_view *v, uint32_t desired,
+					       int64_t now, int64_t acked_pet)
 {
-	switch (v->mode) {
-	case FAILOVER_STANDALONE:
-	case FAILOVER_PARTNER_DOWN: return configured;
-	case FAILOVER_NORMAL:
-	case FAILOVER_COMM_INTERRUPTED:
-	case FAILOVER_NO_SERVICE:
-	case FAILOVER_RENEW_ONLY: break;
-	}
-	int64_t acked_left = partner_acked_expire > now ? partner_acked_expire - now : 0;
-	uint64_t cap = (uint64_t)acked_left + v->mclt_secs;
-	return cap < configured ? (uint32_t)cap : configured;
+	if (v->mode == FAILOVER_STANDALONE || v->mode == FAILOVER_PARTNER_DOWN ||
+	    desired <= v->mclt_secs)
+		return desired;
+	if (acked_pet <= now)
+		return v->mclt_secs;
+	uint64_t cap = (uint64_t)(acked_pet - now) + v->mclt_secs;
+	return cap < desired ? (uint32_t)cap : desired;
+}
+
+/*
+ * The potential expiration time to tell the partner for a lease of
+ * `granted` seconds (failover_view_lease_cap of `desired`) given at now:
+ * ISC's tstp = now + desired + granted / 2, so that a renewal at T1 can be
+ * given the whole desired time (specs sec 8.3, draft-12 sec 7.1.5: PET >=
+ * lease end). 0 when standalone: no partner, nothing to send. An infinite
+ * lease (LEASE_INFINITE) is PET INT64_MAX. Pure; any thread.
+ */
+static inline int64_t failover_view_sent_pet(const struct failover_view *v, uint32_t desired,
+					     uint32_t granted, int64_t now)
+{
+	if (v->mode == FAILOVER_STANDALONE)
+		return 0;
+	if (desired == UINT32_MAX || granted == UINT32_MAX)
+		return INT64_MAX;
+	return now + (int64_t)desired + (int64_t)(granted / 2);
 }
 
 #endif

@@ -19,10 +19,15 @@
  * format 1 adds, after the key:
  *      u32 addr_version   the address's version (struct lease), which
  *                         orders records of one address across workers
+ * format 2 adds, after that (failover, draft-12 sec 5.2, 7.1):
+ *      u8  fo_status      binding-status (failover/fo_codes.h), 0 = none
+ *      u8  fo_flags       LEASE_FO_F_*
+ *      i64 stos           start time of that status
+ *      i64 sent_pet       potential expiration time we sent the partner
  *
- * This table documents formats 0 and 1; the code that writes and reads it
- * is expanded from LEASE_FIELD_LIST (lease/lease_fields.h), and the
- * assertions below tie the two (57 bytes before the key, 4 after). The key
+ * This table documents formats 0, 1 and 2; the code that writes and reads
+ * it is expanded from LEASE_FIELD_LIST (lease/lease_fields.h), and the
+ * assertions below tie the two (57 bytes before the key, 4 + 18 after). The key
  * is hand-written here: it is not in the list (variable length, and it
  * sits between the format 0 fields and the later ones).
  *
@@ -40,14 +45,21 @@
 #include "wire/wire.h"
 
 /*
- * The layout of formats 0 and 1 is on disk in every store: the list must
- * keep producing it (57 bytes before the key, 4 after). A later format
- * adds its own fields and leaves these alone.
+ * The layout of formats 0, 1 and 2 is on disk in stores: the list must
+ * keep producing it (57 bytes before the key, 4 after it, then 18). A
+ * later format adds its own fields and leaves these alone.
  */
-#define FORMAT_1_BYTES(name, ctype, dim, wire, since, ...) +((since) == 1 ? sizeof(ctype dim) : 0)
+#define FORMAT_N_BYTES(name, ctype, dim, wire, since, n) +((since) == (n) ? sizeof(ctype dim) : 0)
+#define FORMAT_1_BYTES(name, ctype, dim, wire, since, ...) \
+	FORMAT_N_BYTES(name, ctype, dim, wire, since, 1)
+#define FORMAT_2_BYTES(name, ctype, dim, wire, since, ...) \
+	FORMAT_N_BYTES(name, ctype, dim, wire, since, 2)
 _Static_assert(LEASE_FIELDS_WIRE_BYTES_V0 + 1u == 57u, "format 0 layout changed");
 _Static_assert((0 LEASE_FIELD_LIST(FORMAT_1_BYTES)) == 4u, "format 1 layout changed");
+_Static_assert((0 LEASE_FIELD_LIST(FORMAT_2_BYTES)) == 18u, "format 2 layout changed");
+#undef FORMAT_2_BYTES
 #undef FORMAT_1_BYTES
+#undef FORMAT_N_BYTES
 
 /*
  * Every listed field is a member of struct lease with the same type, and

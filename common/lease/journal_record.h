@@ -13,8 +13,8 @@
  *                20..23 (everything but the crc field), so a flipped seq or
  *                type is caught like a flipped body byte
  *   u8  type     JOURNAL_REC_*
- *   u8  version  body format: 0 (the first format, still read) or
- *                JOURNAL_FORMAT_VERSION; a newer one is BAD_BODY
+ *   u8  version  body format: 0 .. JOURNAL_FORMAT_VERSION (every earlier
+ *                one is still read); a newer one is BAD_BODY
  *   u8  pad[2]   zero
  *   body         the lease image (see journal_record.c for field order)
  *
@@ -37,7 +37,7 @@
 #define JOURNAL_HEADER_LEN 24u
 #define JOURNAL_BODY_MAX 512u
 /* The body format written; decode also reads every earlier one. */
-#define JOURNAL_FORMAT_VERSION 1u
+#define JOURNAL_FORMAT_VERSION 2u
 /* Largest record a valid image encodes to: every listed field, key_len, the longest key. */
 #define JOURNAL_RECORD_MAX (JOURNAL_HEADER_LEN + LEASE_FIELDS_WIRE_BYTES + 1u + LEASE_KEY_MAX)
 

@@ -46,6 +46,10 @@ enum lease_state {
 
 #define LEASE_INFINITE UINT32_MAX
 
+/* lease.fo_flags: where the binding's last change came from and whether the partner has it. */
+#define LEASE_FO_F_FROM_PARTNER 0x01 /* last change learned from the partner's BNDUPD */
+#define LEASE_FO_F_UPDATE_PENDING 0x02 /* changed here, our BNDUPD not yet BNDACKed */
+
 struct lease {
 	/* Table linkage: written only by the lease table, under its contract. */
 	struct cds_lfht_node by_key;
@@ -71,11 +75,26 @@ struct lease {
 	 * highest version (lease_table.h).
 	 */
 	uint32_t addr_version;
-	int64_t
-	    partner_expire; /* failover: potential expiration the partner acked (0 standalone) */
+	/*
+	 * Failover (draft-12 sec 5.2, 7.1; ../shared/specs/failover.md sec 8.3),
+	 * all 0 when standalone. partner_expire is the acked potential
+	 * expiration time (acked PET: ISC's tsfp/atsfp), the PET the partner
+	 * has acknowledged in a BNDACK; sent_pet below is the one we sent.
+	 */
+	int64_t partner_expire;
 	uint8_t slab_id; /* which worker's slab it came from (lease_table.c) */
 	uint8_t key_len;
 	uint8_t key[LEASE_KEY_MAX];
+	/*
+	 * Cold failover fields, after the key so that nothing the lookup
+	 * touches moves: fo_status and fo_flags take 2 of the 6 tail padding
+	 * bytes the key left, stos and sent_pet add 16 (asserted in lease.c).
+	 */
+	uint8_t
+	    fo_status; /* enum fo_binding_status (failover/fo_codes.h); 0 = not under failover */
+	uint8_t fo_flags; /* LEASE_FO_F_* */
+	int64_t stos; /* start time of the binding status, unix secs (draft-12 sec 12.25) */
+	int64_t sent_pet; /* PET we sent the partner in our last BNDUPD (ISC tstp) */
 };
 
 /* Name of a state ("bound"); any thread. */

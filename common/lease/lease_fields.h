@@ -37,6 +37,12 @@
  *          LEASE_VIEW_NONE when it is shown only with others (chaddr,
  *          hlen and htype make "hardware").
  *
+ * Failover (format 2): partner_expire (format 0) is the PET the partner
+ * acked (ISC tsfp/atsfp); fo_status is the draft-12 binding-status
+ * (failover/fo_codes.h, 0 = not under failover), fo_flags LEASE_FO_F_*,
+ * stos the start time of that status, sent_pet the PET we sent (ISC tstp).
+ * All four stay 0 for a standalone server, so its records only grow.
+ *
  * Not in the list, and so hand-written where they appear: the client key
  * (key_len + key, variable length, sits between the format 0 and later
  * fields on disk, and becomes Kea's hwaddr or client_id by its type byte),
@@ -64,7 +70,13 @@
 	X(partner_expire, int64_t, , le64, 0, LEASE_KEA_NONE, \
 	  LEASE_VIEW(LV_TIME, "partner expiry", "partner_expire")) \
 	X(addr_version, uint32_t, , le32, 1, LEASE_KEA_NONE, \
-	  LEASE_VIEW(LV_UINT, "addr version", "addr_version"))
+	  LEASE_VIEW(LV_UINT, "addr version", "addr_version")) \
+	X(fo_status, uint8_t, , u8, 2, LEASE_KEA_NONE, \
+	  LEASE_VIEW(LV_FO_STATUS, "failover status", "fo_status")) \
+	X(fo_flags, uint8_t, , u8, 2, LEASE_KEA_NONE, \
+	  LEASE_VIEW(LV_FO_FLAGS, "fo flags", "fo_flags")) \
+	X(stos, int64_t, , le64, 2, LEASE_KEA_NONE, LEASE_VIEW(LV_TIME, "start of state", "stos")) \
+	X(sent_pet, int64_t, , le64, 2, LEASE_KEA_NONE, LEASE_VIEW(LV_TIME, "sent PET", "sent_pet"))
 
 /*
  * The kea and view arguments expand to "on, ..." so that a consumer can

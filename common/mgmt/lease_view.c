@@ -15,6 +15,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "failover/fo_codes.h"
+
 int lease_state_parse(const char *name)
 {
 	for (int s = 0; s < LEASE_STATE__COUNT; s++)
@@ -223,6 +225,13 @@ void lease_view_field_text(const struct lease_field_view *v, const struct lease 
 											: x,
 				t, sizeof(t));
 		snprintf(buf, len, "%s (%lld)", t, (long long)x);
+		return;
+	case LV_FO_STATUS:
+		snprintf(buf, len, "%s", x ? fo_binding_status_name((unsigned)x) : "-");
+		return;
+	case LV_FO_FLAGS:
+		snprintf(buf, len, "%s%s", x & LEASE_FO_F_FROM_PARTNER ? "from-partner " : "",
+			 x & LEASE_FO_F_UPDATE_PENDING ? "update-pending" : "");
 		return;
 	case LV_SECS:
 		if (x == LEASE_INFINITE)

@@ -89,6 +89,8 @@ enum lease_view_kind {
 	LV_TIME, /* lease_view_time() and unix secs; telemetry: unix secs, 0 if negative */
 	LV_EXPIRY, /* LV_TIME, but "never" for an infinite lease */
 	LV_SECS, /* "3600 s" or "infinite" (LEASE_INFINITE); the number in telemetry */
+	LV_FO_STATUS, /* draft-12 binding-status name, "-" for 0 (standalone); a string in telemetry */
+	LV_FO_FLAGS, /* LEASE_FO_F_* as words ("from-partner update-pending"); the number in telemetry */
 };
 
 struct lease_field_view {

@@ -210,6 +210,7 @@ static void lease_dict(struct rte_tel_data *d, const struct lease *l)
 		switch (v->kind) {
 		case LV_IP4:
 		case LV_STATE:
+		case LV_FO_STATUS:
 			lease_view_field_text(v, l, buf, sizeof(buf));
 			rte_tel_data_add_dict_string(d, v->key, buf);
 			break;
@@ -217,6 +218,7 @@ static void lease_dict(struct rte_tel_data *d, const struct lease *l)
 		case LV_EXPIRY:
 		case LV_UINT:
 		case LV_FLAGS:
+		case LV_FO_FLAGS:
 		case LV_SECS: rte_tel_data_add_dict_u64(d, v->key, x < 0 ? 0 : (uint64_t)x); break;
 		}
 	}

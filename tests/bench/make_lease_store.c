@@ -13,8 +13,10 @@
  *
  * Given NOW (unix secs), the clock is fixed at NOW and every durable field
  * varies with i (flags, states, client-id keys, partner_expire,
- * addr_version), so that a test can check each field of known records of a
- * store kept in tests/data (tests/data/store-v1 was written this way).
+ * addr_version, and since format 2 the failover fields fo_status,
+ * fo_flags, stos, sent_pet), so that a test can check each field of known
+ * records of a store kept in tests/data (tests/data/store-v1 and store-v2
+ * were written this way).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "failover/fo_codes.h"
 #include "journal/journal.h"
 #include "lease/lease.h"
 
@@ -64,6 +67,8 @@ static void make_image(struct lease_image *img, uint32_t i, int64_t now)
 static void make_varied_image(struct lease_image *img, uint32_t i, int64_t now)
 {
 	static const uint8_t states[] = { LEASE_BOUND, LEASE_RELEASED, LEASE_EXPIRED };
+	static const uint8_t fo_status[] = { FO_BINDING_ACTIVE, FO_BINDING_RELEASED,
+					     FO_BINDING_EXPIRED };
 
 	make_image(img, i, now);
 	img->subnet_id = 1 + i % 3;
@@ -74,6 +79,11 @@ static void make_varied_image(struct lease_image *img, uint32_t i, int64_t now)
 	img->expire = img->cltt + img->lease_secs;
 	img->partner_expire = img->expire + 60;
 	img->addr_version = 1000 + 7 * i;
+	/* Format 2: the failover fields, the draft status matching the state. */
+	img->fo_status = fo_status[i % 3];
+	img->fo_flags = (uint8_t)(1 + i % 3);
+	img->stos = now - 100 - (int64_t)i;
+	img->sent_pet = img->expire + 1800 + (int64_t)i;
 	if (i % 2) {
 		/* Odd leases are keyed by a client identifier (option 61). */
 		img->key_len = 6;

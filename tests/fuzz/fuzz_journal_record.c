@@ -111,6 +111,11 @@ static void round_trip(const uint8_t *data, size_t size)
 	in.key_len = (uint8_t)take(data, size, &pos, 1);
 	for (size_t i = 0; i < in.key_len && i < LEASE_KEY_MAX; i++)
 		in.key[i] = (uint8_t)take(data, size, &pos, 1);
+	/* Format 2's fields last, so the older seeds keep their meaning (zeros past the end). */
+	in.fo_status = (uint8_t)take(data, size, &pos, 1);
+	in.fo_flags = (uint8_t)take(data, size, &pos, 1);
+	in.stos = (int64_t)take(data, size, &pos, 8);
+	in.sent_pet = (int64_t)take(data, size, &pos, 8);
 
 	uint8_t buf[JOURNAL_RECORD_MAX];
 	int n = journal_record_encode(buf, sizeof(buf), seq, (enum journal_rec_type)type, &in);
@@ -133,6 +138,8 @@ static void round_trip(const uint8_t *data, size_t size)
 	      out.flags == in.flags && out.htype == in.htype && out.hlen == in.hlen &&
 	      out.cltt == in.cltt && out.expire == in.expire && out.lease_secs == in.lease_secs &&
 	      out.partner_expire == in.partner_expire && out.key_len == in.key_len);
+	CHECK(out.fo_status == in.fo_status && out.fo_flags == in.fo_flags && out.stos == in.stos &&
+	      out.sent_pet == in.sent_pet);
 	CHECK(memcmp(out.chaddr, in.chaddr, sizeof(in.chaddr)) == 0);
 	CHECK(memcmp(out.key, in.key, in.key_len) == 0);
 	/* Any strict prefix is a torn record, never an accepted one. */

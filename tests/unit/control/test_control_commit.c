@@ -763,6 +763,9 @@ struct v1_known {
 	int64_t cltt, expire, partner_expire;
 	uint32_t addr_version;
 	bool client_id; /* keyed by client id ff + i (big-endian), else by htype 1 + MAC */
+	/* Format 2 (store-v2); 0 in store-v1's records. */
+	uint8_t fo_status, fo_flags;
+	int64_t stos, sent_pet;
 };
 
 static void check_v1_image(const struct lease_image *got, const struct v1_known *k)
@@ -785,6 +788,10 @@ static void check_v1_image(const struct lease_image *got, const struct v1_known 
 	want.lease_secs = k->lease_secs;
 	want.partner_expire = k->partner_expire;
 	want.addr_version = k->addr_version;
+	want.fo_status = k->fo_status;
+	want.fo_flags = k->fo_flags;
+	want.stos = k->stos;
+	want.sent_pet = k->sent_pet;
 	want.key[0] = k->client_id ? LEASE_KEY_CLIENT_ID : LEASE_KEY_HWADDR;
 	want.key[1] = k->client_id ? 0xff : 1;
 	memcpy(want.key + 2, k->client_id ? mac + 2 : mac, k->client_id ? 4 : 6);
@@ -918,6 +925,46 @@ START_TEST(ownership_survives_replay_and_snapshot)
 	lease_table_destroy(ac.t);
 	lease_table_destroy(ac2.t);
 	rcu_unregister_thread();
+}
+END_TEST
+
+/*
+ * A store written by record format 2 (tests/data/store-v2, made by
+ * "lw-make-lease-store DIR 8 4 1780000000" when format 2 added the
+ * failover fields): the same leases as store-v1 plus fo_status, fo_flags,
+ * stos and sent_pet, checked against values written out by hand.
+ */
+START_TEST(store_of_format_2_recovers)
+{
+	/* Leases 0 and 5 from the snapshot, 10 and 11 from the journal. */
+	static const struct v1_known known[] = {
+		/* i, subnet, state, flags, lease_secs, cltt, expire, partner_expire, version, cid,
+		 * fo_status, fo_flags, stos, sent_pet */
+		{ 0, 1, LEASE_BOUND, 0, 3600, V1_NOW, V1_NOW + 3600, V1_NOW + 3660, 1000, false, 2,
+		  1, V1_NOW - 100, V1_NOW + 5400 },
+		{ 5, 3, LEASE_EXPIRED, 1, 3605, V1_NOW - 5, V1_NOW + 3600, V1_NOW + 3660, 1035,
+		  true, 3, 3, V1_NOW - 105, V1_NOW + 5405 },
+		{ 10, 2, LEASE_RELEASED, 2, 3610, V1_NOW - 10, V1_NOW + 3600, V1_NOW + 3660, 1070,
+		  false, 4, 2, V1_NOW - 110, V1_NOW + 5410 },
+		{ 11, 3, LEASE_EXPIRED, 3, 3611, V1_NOW - 11, V1_NOW + 3600, V1_NOW + 3660, 1077,
+		  true, 3, 3, V1_NOW - 111, V1_NOW + 5411 },
+	};
+	struct v1_ctx vc;
+
+	memset(&vc, 0, sizeof(vc));
+	rig_close();
+	struct journal *j = open_stored("store-v2", keep_v1, &vc, 8, 4);
+	ck_assert_uint_eq(vc.n, V1_LEASES);
+	ck_assert_uint_eq(vc.stray, 0);
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		check_v1_image(&vc.img[known[k].i], &known[k]);
+	/* Every record carries its failover fields: none fell back to format 1's zeros. */
+	for (uint32_t i = 0; i < V1_LEASES; i++) {
+		ck_assert_uint_eq(vc.img[i].addr_version, 1000 + 7 * i);
+		ck_assert_int_eq(vc.img[i].stos, V1_NOW - 100 - (int64_t)i);
+		ck_assert_int_eq(vc.img[i].sent_pet, V1_NOW + 5400 + (int64_t)i);
+	}
+	journal_close(j);
 }
 END_TEST
 
@@ -1065,6 +1112,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, cross_worker_order);
 	tcase_add_test(tc, store_of_format_0_recovers);
 	tcase_add_test(tc, store_of_format_1_recovers);
+	tcase_add_test(tc, store_of_format_2_recovers);
 	tcase_add_test(tc, compaction_leaves_commits_running);
 	tcase_add_test(tc, walk_chunk_covers_table);
 	tcase_add_test(tc, ownership_survives_replay_and_snapshot);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failover/fo_codes.h"
 #include "dhcp/client_key.h"
 #include "config/config.h"
 #include "dhcp/dhcp_server.h"
@@ -2232,6 +2233,29 @@ END_TEST
 
 /* ---- failover hook (DESIGN.md sec 5, RFC 3074, draft-12 MCLT) ---- */
 
+/* Standalone, an ACK leaves every failover field 0: its records are what they were. */
+START_TEST(test_standalone_ack_no_failover_fields)
+{
+	const struct client a = { .mac = 7 };
+	struct req r;
+
+	env_start(cfg_main);
+	req_for(&r, &a, DHCPDISCOVER, 1);
+	uint32_t ip = expect_reply(&r, DHCPOFFER);
+	req_for(&r, &a, DHCPREQUEST, 2);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	ck_assert_uint_eq(expect_reply(&r, DHCPACK), ip);
+	ck_assert_uint_eq(env.res.n_events, 1);
+	ck_assert_uint_eq(env.res.events[0].img.fo_status, 0);
+	ck_assert_uint_eq(env.res.events[0].img.fo_flags, 0);
+	ck_assert_int_eq(env.res.events[0].img.stos, 0);
+	ck_assert_int_eq(env.res.events[0].img.sent_pet, 0);
+	ck_assert_int_eq(env.res.events[0].img.partner_expire, 0);
+	env_stop();
+}
+END_TEST
+
 START_TEST(test_failover_buckets)
 {
 	struct failover_view v = {
@@ -2271,6 +2295,11 @@ START_TEST(test_failover_buckets)
 	ck_assert_uint_eq(expect_reply(&r, DHCPACK), ip);
 	ck_assert_uint_eq(env.res.events[0].img.lease_secs, 600);
 	ck_assert_int_eq(env.res.events[0].img.expire, env.now + 600);
+	/* The binding is ACTIVE from now, and the PET to send is ISC's tstp. */
+	ck_assert_uint_eq(env.res.events[0].img.fo_status, FO_BINDING_ACTIVE);
+	ck_assert_uint_eq(env.res.events[0].img.fo_flags, LEASE_FO_F_UPDATE_PENDING);
+	ck_assert_int_eq(env.res.events[0].img.stos, env.now);
+	ck_assert_int_eq(env.res.events[0].img.sent_pet, env.now + 3600 + 600 / 2);
 
 	/* RENEWING goes to whoever holds the lease, bucket or not. */
 	env.now += 300;
@@ -2610,6 +2639,7 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_apply_image);
 	tcase_add_test(tc, test_apply_image_replay);
 	tcase_add_test(tc, test_failover_pool_ownership);
+	tcase_add_test(tc, test_standalone_ack_no_failover_fields);
 	tcase_add_test(tc, test_failover_buckets);
 	tcase_add_test(tc, test_failover_no_service);
 	tcase_add_test(tc, test_failover_renew_only);

@@ -18,17 +18,30 @@
 
 /*
  * seq 42, UPSERT, 10.0.1.5 in subnet 7, bound, 00:11:22:33:44:55, 3600 s,
- * format 1: address version 0x01020304 after the key.
+ * format 2: address version 0x01020304 after the key (format 1), then
+ * failover status 2 (ACTIVE), fo flags 0x02, stos 1700000000 and sent PET
+ * 1700005400 (format 2). Computed with Python's struct and a bitwise
+ * CRC-32C, from the format 1 record below plus those 18 bytes.
  */
-static const char golden_hex[] = "4e52574c450000002a00000000000000"
-				 "a8564793010100000501000a07000000"
+static const char golden_hex[] = "4e52574c570000002a00000000000000"
+				 "889afe27010200000501000a07000000"
 				 "02000106001122334455000000000000"
 				 "0000000000f153650000000010ff5365"
 				 "00000000100e00000000000000000000"
-				 "08020100112233445504030201";
-#define GOLDEN_LEN 93u
+				 "08020100112233445504030201020200"
+				 "f15365000000001806546500000000";
+#define GOLDEN_LEN 111u
 #define GOLDEN_ADDR_VERSION 0x01020304u
 #define BODY_KEY_OFF 57u /* key bytes start here in the body, any format */
+#define BODY_AFTER_KEY 22u /* format 1's 4 bytes and format 2's 18 */
+
+/* The same lease as written by format 1: no failover fields. */
+static const char golden_v1_hex[] = "4e52574c450000002a00000000000000"
+				    "a8564793010100000501000a07000000"
+				    "02000106001122334455000000000000"
+				    "0000000000f153650000000010ff5365"
+				    "00000000100e00000000000000000000"
+				    "08020100112233445504030201";
 
 /*
  * The same lease as written by format 0 (the first leasewire releases):
@@ -56,6 +69,10 @@ static void golden_image(struct lease_image *img)
 	img->expire = 1700003600;
 	img->lease_secs = 3600;
 	img->addr_version = GOLDEN_ADDR_VERSION;
+	img->fo_status = 2; /* FO_BINDING_ACTIVE */
+	img->fo_flags = LEASE_FO_F_UPDATE_PENDING;
+	img->stos = 1700000000;
+	img->sent_pet = 1700005400;
 	img->key_len = 8;
 	img->key[0] = LEASE_KEY_HWADDR;
 	img->key[1] = 1;
@@ -130,6 +147,10 @@ static void assert_image_eq(const struct lease_image *a, const struct lease_imag
 	ck_assert_uint_eq(a->lease_secs, b->lease_secs);
 	ck_assert_int_eq(a->partner_expire, b->partner_expire);
 	ck_assert_uint_eq(a->addr_version, b->addr_version);
+	ck_assert_uint_eq(a->fo_status, b->fo_status);
+	ck_assert_uint_eq(a->fo_flags, b->fo_flags);
+	ck_assert_int_eq(a->stos, b->stos);
+	ck_assert_int_eq(a->sent_pet, b->sent_pet);
 	ck_assert_uint_eq(a->key_len, b->key_len);
 	ck_assert_mem_eq(a->key, b->key, a->key_len);
 }
@@ -241,8 +262,8 @@ START_TEST(decode_rejects_invalid_body)
 	case F_KEY_LEN: {
 		/* Keep length and key_len consistent so only the range check fails. */
 		size_t key_len = c->value;
-		size_t body = BODY_KEY_OFF + key_len + 4;
-		memset(rec + JOURNAL_HEADER_LEN + BODY_KEY_OFF, 0xab, key_len + 4);
+		size_t body = BODY_KEY_OFF + key_len + BODY_AFTER_KEY;
+		memset(rec + JOURNAL_HEADER_LEN + BODY_KEY_OFF, 0xab, key_len + BODY_AFTER_KEY);
 		rec[JOURNAL_HEADER_LEN + 56] = (uint8_t)key_len;
 		rec[4] = (uint8_t)body;
 		rec[5] = (uint8_t)(body >> 8);
@@ -260,6 +281,44 @@ START_TEST(decode_rejects_invalid_body)
 }
 END_TEST
 
+/* The v2 fields of a record of an older format: zero. */
+static void no_failover_fields(struct lease_image *img)
+{
+	img->fo_status = 0;
+	img->fo_flags = 0;
+	img->stos = 0;
+	img->sent_pet = 0;
+}
+
+/* A format 1 record decodes to the same lease, without the failover fields. */
+START_TEST(golden_v1_decode)
+{
+	uint8_t rec[128];
+	struct lease_image want, got;
+	uint64_t seq = 0;
+	uint8_t type = 0;
+	size_t used = 0;
+
+	size_t n = unhex(golden_v1_hex, rec);
+	ck_assert_uint_eq(n, 93);
+	golden_image(&want);
+	no_failover_fields(&want);
+	ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &got, &used), JOURNAL_DECODE_OK);
+	ck_assert_uint_eq(seq, 42);
+	ck_assert_uint_eq(used, n);
+	assert_image_eq(&got, &want);
+	/* Re-encoded, it is today's format: the format 1 bytes, then 18 zero bytes. */
+	uint8_t out[JOURNAL_RECORD_MAX];
+	static const uint8_t zero[18];
+	ck_assert_int_eq(journal_record_encode(out, sizeof(out), 42, JOURNAL_REC_UPSERT, &got),
+			 93 + 18);
+	ck_assert_uint_eq(out[21], JOURNAL_FORMAT_VERSION);
+	ck_assert_mem_eq(out + JOURNAL_HEADER_LEN, rec + JOURNAL_HEADER_LEN,
+			 93 - JOURNAL_HEADER_LEN);
+	ck_assert_mem_eq(out + 93, zero, 18);
+}
+END_TEST
+
 /* A format 0 record decodes to the same lease, with address version 0. */
 START_TEST(golden_v0_decode)
 {
@@ -273,6 +332,7 @@ START_TEST(golden_v0_decode)
 	ck_assert_uint_eq(n, 89);
 	golden_image(&want);
 	want.addr_version = 0;
+	no_failover_fields(&want);
 	ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &got, &used), JOURNAL_DECODE_OK);
 	ck_assert_uint_eq(seq, 42);
 	ck_assert_uint_eq(used, n);
@@ -280,14 +340,14 @@ START_TEST(golden_v0_decode)
 	/* Re-encoded, it is written in today's format. */
 	uint8_t out[JOURNAL_RECORD_MAX];
 	ck_assert_int_eq(journal_record_encode(out, sizeof(out), 42, JOURNAL_REC_UPSERT, &got),
-			 89 + 4);
+			 89 + 4 + 18);
 	ck_assert_uint_eq(out[21], JOURNAL_FORMAT_VERSION);
 }
 END_TEST
 
 /*
- * Versions and lengths must agree: a format 0 body with version 1 (or the
- * reverse), and any version newer than ours, are refused with a good CRC.
+ * Versions and lengths must agree: a body of one format under another's
+ * version, and any version newer than ours, are refused with a good CRC.
  */
 START_TEST(format_version_mismatch)
 {
@@ -305,6 +365,16 @@ START_TEST(format_version_mismatch)
 
 	n = unhex(golden_hex, rec);
 	rec[21] = 0;
+	reseal(rec, n);
+	ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &img, &used), JOURNAL_DECODE_BAD_BODY);
+
+	n = unhex(golden_hex, rec);
+	rec[21] = 1;
+	reseal(rec, n);
+	ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &img, &used), JOURNAL_DECODE_BAD_BODY);
+
+	n = unhex(golden_v1_hex, rec);
+	rec[21] = 2;
 	reseal(rec, n);
 	ck_assert_int_eq(decode_exact(rec, n, &seq, &type, &img, &used), JOURNAL_DECODE_BAD_BODY);
 
@@ -437,6 +507,10 @@ static void random_image(struct lease_image *img, unsigned *type)
 	img->lease_secs = rnd() % 4 ? (uint32_t)rnd() : LEASE_INFINITE;
 	img->partner_expire = rnd() % 2 ? 0 : (int64_t)rnd();
 	img->addr_version = (uint32_t)rnd(); /* left at 0, a dropped version went unseen */
+	img->fo_status = (uint8_t)rnd();
+	img->fo_flags = (uint8_t)rnd();
+	img->stos = rnd() % 2 ? 0 : (int64_t)rnd();
+	img->sent_pet = rnd() % 2 ? 0 : (int64_t)rnd();
 	img->key_len = rnd() % 8 ? (uint8_t)(1 + rnd() % LEASE_KEY_MAX) : (uint8_t)rnd();
 	for (size_t i = 0; i < img->key_len && i < LEASE_KEY_MAX; i++)
 		img->key[i] = rnd() % 4 ? (uint8_t)rnd() : (uint8_t)(i & 1 ? 0x4e : 0x52);
@@ -541,6 +615,10 @@ START_TEST(lease_conversion)
 	l.lease_secs = LEASE_INFINITE;
 	l.partner_expire = 99;
 	l.addr_version = 0x01020304;
+	l.fo_status = 7;
+	l.fo_flags = LEASE_FO_F_FROM_PARTNER;
+	l.stos = 1780000000;
+	l.sent_pet = -7;
 	l.key_len = 5;
 	memcpy(l.key, "\x01\x02\x03\x04\x05", 5);
 
@@ -565,6 +643,10 @@ START_TEST(lease_conversion)
 	ck_assert_uint_eq(back.lease_secs, l.lease_secs);
 	ck_assert_int_eq(back.partner_expire, l.partner_expire);
 	ck_assert_uint_eq(back.addr_version, l.addr_version);
+	ck_assert_uint_eq(back.fo_status, l.fo_status);
+	ck_assert_uint_eq(back.fo_flags, l.fo_flags);
+	ck_assert_int_eq(back.stos, l.stos);
+	ck_assert_int_eq(back.sent_pet, l.sent_pet);
 	ck_assert_uint_eq(back.key_len, 5);
 	ck_assert_mem_eq(back.key, l.key, 5);
 	ck_assert_uint_eq(back.key_hash, client_key_hash(l.key, 5));
@@ -575,19 +657,21 @@ START_TEST(lease_conversion)
 END_TEST
 
 /*
- * The journal of tests/data/store-v1 (format 1, written before the codec was
- * generated from the field list) decodes, and every record re-encodes to
- * exactly the bytes on disk: the format 1 encoding never changes.
+ * A journal of tests/data: its records decode, were written as format
+ * `format`, and re-encode, in today's format, to their own body followed by
+ * zeros for every field of a later format. For today's format that is
+ * exactly the bytes on disk: the encoding of a format never changes.
  */
-START_TEST(store_v1_bytes_unchanged)
+static size_t stored_journal_reencodes(const char *path, unsigned format, size_t want_len,
+				       struct lease_image *imgs, size_t max)
 {
 	uint8_t file[4096], again[JOURNAL_RECORD_MAX];
-	FILE *f = fopen(LW_TEST_DATA "/store-v1/journal.00000000000000000001", "rb");
+	FILE *f = fopen(path, "rb");
 
 	ck_assert_ptr_nonnull(f);
 	size_t len = fread(file, 1, sizeof(file), f);
 	fclose(f);
-	ck_assert_uint_eq(len, 368);
+	ck_assert_uint_eq(len, want_len);
 	size_t off = 0, records = 0;
 	while (off < len) {
 		struct lease_image img;
@@ -597,16 +681,67 @@ START_TEST(store_v1_bytes_unchanged)
 		ck_assert_int_eq(
 		    journal_record_decode(file + off, len - off, &seq, &type, &img, &used),
 		    JOURNAL_DECODE_OK);
-		ck_assert_uint_eq(file[off + 21], 1); /* written as format 1 */
-		ck_assert_uint_ne(img.addr_version, 0);
-		ck_assert_uint_ne(img.partner_expire, 0);
+		ck_assert_uint_eq(file[off + 21], format);
 		int n = journal_record_encode(again, sizeof(again), seq, type, &img);
-		ck_assert_int_eq(n, (int)used);
-		ck_assert_mem_eq(again, file + off, used);
+		ck_assert_int_ge(n, (int)used);
+		if (format == JOURNAL_FORMAT_VERSION) {
+			ck_assert_int_eq(n, (int)used);
+			ck_assert_mem_eq(again, file + off, used);
+		} else {
+			static const uint8_t zero[JOURNAL_RECORD_MAX];
+			ck_assert_mem_eq(again + JOURNAL_HEADER_LEN,
+					 file + off + JOURNAL_HEADER_LEN,
+					 used - JOURNAL_HEADER_LEN);
+			ck_assert_mem_eq(again + used, zero, (size_t)n - used);
+		}
+		if (records < max)
+			imgs[records] = img;
 		off += used;
 		records++;
 	}
-	ck_assert_uint_eq(records, 4);
+	return records;
+}
+
+/*
+ * The journal of tests/data/store-v1 (format 1, written before the codec
+ * was generated from the field list): its format 1 bytes survive in
+ * today's encoding, the failover fields of format 2 come back zero.
+ */
+START_TEST(store_v1_bytes_unchanged)
+{
+	struct lease_image imgs[4];
+
+	ck_assert_uint_eq(stored_journal_reencodes(LW_TEST_DATA
+						   "/store-v1/journal.00000000000000000001",
+						   1, 368, imgs, 4),
+			  4);
+	for (size_t k = 0; k < 4; k++) {
+		ck_assert_uint_ne(imgs[k].addr_version, 0);
+		ck_assert_uint_ne(imgs[k].partner_expire, 0);
+		ck_assert_uint_eq(imgs[k].fo_status, 0);
+		ck_assert_int_eq(imgs[k].sent_pet, 0);
+	}
+}
+END_TEST
+
+/*
+ * The journal of tests/data/store-v2 (format 2, the first with the
+ * failover fields) re-encodes byte for byte, its failover fields set.
+ */
+START_TEST(store_v2_bytes_unchanged)
+{
+	struct lease_image imgs[4];
+
+	ck_assert_uint_eq(stored_journal_reencodes(LW_TEST_DATA
+						   "/store-v2/journal.00000000000000000001",
+						   2, 440, imgs, 4),
+			  4);
+	for (size_t k = 0; k < 4; k++) {
+		ck_assert_uint_ne(imgs[k].addr_version, 0);
+		ck_assert_uint_ne(imgs[k].fo_status, 0);
+		ck_assert_int_ne(imgs[k].stos, 0);
+		ck_assert_int_ne(imgs[k].sent_pet, 0);
+	}
 }
 END_TEST
 
@@ -679,6 +814,7 @@ static Suite *journal_record_suite(void)
 
 	tcase_add_test(tc, golden_encode);
 	tcase_add_test(tc, golden_decode);
+	tcase_add_test(tc, golden_v1_decode);
 	tcase_add_test(tc, golden_v0_decode);
 	tcase_add_test(tc, format_version_mismatch);
 	tcase_add_test(tc, encode_no_room);
@@ -692,6 +828,7 @@ static Suite *journal_record_suite(void)
 	tcase_add_test(tc, decode_random_bytes);
 	tcase_add_test(tc, lease_conversion);
 	tcase_add_test(tc, store_v1_bytes_unchanged);
+	tcase_add_test(tc, store_v2_bytes_unchanged);
 	tcase_add_test(tc, every_listed_field_round_trips);
 	suite_add_tcase(s, tc);
 	return s;

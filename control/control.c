@@ -17,6 +17,7 @@
 #include <urcu-qsbr.h>
 
 #include "dhcp/dhcp_server.h"
+#include "failover/failover.h"
 
 #define CONTROL_MAX_ROUND 65536u
 
@@ -146,6 +147,8 @@ int control_commit_round(struct control *c)
 						 &ev.img, &jseq);
 			max_seq[w] = ev.seq;
 			taken++;
+			if (c->failover && arc >= 0)
+				failover_note_change(c->failover, ev.type, &ev.img);
 			if (arc == -EINVAL) {
 				/* An image the journal refuses must not be acknowledged. */
 				fprintf(stderr,
@@ -168,14 +171,19 @@ int control_commit_round(struct control *c)
 			}
 		}
 	}
-	if (!taken)
+	if (!taken) {
+		c->rounds_drained++;
 		return 0;
+	}
 
 	if (rc == 0)
 		rc = journal_commit(c->journal);
+	if (c->failover)
+		failover_round_end(c->failover, rc == 0);
 	if (rc < 0) {
 		/* Nothing of this round is durable: its ACKs must never leave. */
 		fail_round(c, max_seq);
+		c->round_failures++;
 		journal_alarm(c, rc, taken);
 		publish_stats(c);
 		return rc;
@@ -185,6 +193,8 @@ int control_commit_round(struct control *c)
 			atomic_store_explicit(c->commit[w].committed_seq, max_seq[w],
 					      memory_order_release);
 	}
+	if (taken < batch_limit)
+		c->rounds_drained++;
 	journal_alarm_clear(c);
 	publish_stats(c);
 	return (int)taken;

@@ -36,6 +36,8 @@ struct control_commit_slot {
 };
 
 /* A failing lease store, while it fails (control thread only). */
+struct fo_session;
+
 struct control_journal_alarm {
 	int64_t since; /* unix secs of the first failure */
 	int64_t last_log; /* unix secs of the last log line */
@@ -69,6 +71,15 @@ struct control {
 	 */
 	struct counter_registry *counter_registry;
 	struct counter_block counters_block; /* the "control" block: *counters */
+	/*
+	 * Commit rounds that took every event the rings held when they began
+	 * (an event in a ring before such a round started is durable once
+	 * it ends), and rounds that failed: a module that must know when a
+	 * worker's record is on disk (a BNDACK) watches both.
+	 */
+	uint64_t rounds_drained;
+	uint64_t round_failures;
+	struct fo_session *failover; /* NULL without a failover relationship */
 };
 
 /*

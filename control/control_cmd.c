@@ -21,6 +21,7 @@
 #include "control.h"
 #include "control_compact.h"
 #include "dhcp/dhcp_server.h"
+#include "failover/failover.h"
 #include "lease/lease_table.h"
 #include "mgmt/lease_view.h"
 
@@ -130,8 +131,7 @@ static void serve_compact(struct control *c, struct control_cmd *cmd)
 	finish(c, cmd, rc);
 }
 
-/* Which worker writes the record with this key (DESIGN.md sec 3). */
-static unsigned owner_of(const struct control *c, const struct lease_image *img)
+unsigned control_owner_of(const struct control *c, const struct lease_image *img)
 {
 	uint32_t ip;
 
@@ -150,17 +150,19 @@ int control_owner_of_ip(const struct control *c, uint32_t ip)
 	return w < 0 ? w : (int)((unsigned)w % c->n_workers);
 }
 
-/* Commands pushed to each worker and not yet finished by it. */
-static uint64_t pushed[CONTROL_MAX_WORKERS];
+bool control_push_cmd(struct control *c, unsigned owner, const struct worker_cmd *cmd)
+{
+	if (!spsc_ring_push(c->to_workers[owner].ring, cmd))
+		return false;
+	c->to_workers[owner].pushed++;
+	return true;
+}
 
 static bool push_to_owner(struct control *c, uint8_t type, const struct worker_cmd *cmd,
 			  unsigned owner)
 {
 	(void)type;
-	if (!spsc_ring_push(c->to_workers[owner].ring, cmd))
-		return false;
-	pushed[owner]++;
-	return true;
+	return control_push_cmd(c, owner, cmd);
 }
 
 int control_push_set_owner(struct control *c, uint32_t ip, bool backup)
@@ -177,7 +179,8 @@ bool control_workers_caught_up(struct control *c, uint64_t *failed)
 {
 	uint64_t f = 0;
 	for (unsigned w = 0; w < c->n_workers; w++) {
-		if (atomic_load_explicit(&c->to_workers[w].done, memory_order_acquire) < pushed[w])
+		if (atomic_load_explicit(&c->to_workers[w].done, memory_order_acquire) <
+		    c->to_workers[w].pushed)
 			return false;
 		f += atomic_load_explicit(&c->to_workers[w].failed, memory_order_relaxed);
 	}
@@ -207,7 +210,7 @@ static void serve_clear_lease(struct control *c, struct control_cmd *cmd)
 			return;
 		}
 		control_workers_caught_up(c, &failed_before);
-		if (!push_to_owner(c, 0, &wc, owner_of(c, &wc.img)))
+		if (!push_to_owner(c, 0, &wc, control_owner_of(c, &wc.img)))
 			return; /* ring full: retried next round */
 		cmd->started = true;
 		return;
@@ -237,7 +240,7 @@ static void serve_import(struct control *c, struct control_cmd *cmd)
 		struct worker_cmd wc = { .type = WORKER_CMD_APPLY_IMAGE,
 					 .rec_type = JOURNAL_REC_UPSERT };
 		wc.img = cmd->images[cmd->next];
-		if (!push_to_owner(c, 0, &wc, owner_of(c, &wc.img)))
+		if (!push_to_owner(c, 0, &wc, control_owner_of(c, &wc.img)))
 			return; /* ring full: the commit round runs, then we go on */
 		cmd->next++;
 	}
@@ -304,6 +307,16 @@ static void control_cmd_service(struct control *c)
 		pthread_mutex_unlock(&mb->lock);
 		snprintf(cmd->msg, sizeof(cmd->msg), "statistics cleared");
 		finish(c, cmd, 0);
+		break;
+	}
+	case CONTROL_CMD_FAILOVER_PARTNER_DOWN: {
+		int rc = c->failover ? failover_partner_down(c->failover) : -ENOENT;
+		snprintf(cmd->msg, sizeof(cmd->msg), "%s",
+			 rc == 0	 ? "partner-down: this server now serves every client"
+			 : rc == -ENOENT ? "no failover relationship is configured"
+					 : "partner-down is allowed only from normal, "
+					   "communications-interrupted or resolution-interrupted");
+		finish(c, cmd, rc);
 		break;
 	}
 	default: finish(c, cmd, -EINVAL); break;

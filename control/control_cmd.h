@@ -24,6 +24,7 @@ enum control_cmd_type {
 	CONTROL_CMD_COMPACT, /* snapshot + new journal generation */
 	CONTROL_CMD_RELOAD, /* swap in new_snapshot (already validated) */
 	CONTROL_CMD_CLEAR_STATS, /* new counter baseline for the shell */
+	CONTROL_CMD_FAILOVER_PARTNER_DOWN, /* the operator says the partner is down */
 };
 
 struct control_cmd {
@@ -77,6 +78,7 @@ void control_mailbox_since_clear(struct control_mailbox *mb, const struct worker
 extern const struct control_module control_mailbox_module;
 
 struct control;
+struct worker_cmd;
 
 /*
  * Failover pool ownership (lease_table.h, worker_cmd.h). The worker that
@@ -102,6 +104,14 @@ int control_push_set_owner(struct control *c, uint32_t ip, bool backup);
  * thread only.
  */
 bool control_workers_caught_up(struct control *c, uint64_t *failed);
+/* Which worker writes the record with img's key (DESIGN.md sec 3). Any control module. */
+unsigned control_owner_of(const struct control *c, const struct lease_image *img);
+/*
+ * Push a command to worker owner's ring; false when the ring is full.
+ * to_workers[owner].done reaches to_workers[owner].pushed once the worker
+ * has finished every command pushed so far. Control thread only.
+ */
+bool control_push_cmd(struct control *c, unsigned owner, const struct worker_cmd *cmd);
 
 /*
  * A snapshot owning cfg, with the text of path (NULL: the embedded lab

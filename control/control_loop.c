@@ -16,14 +16,8 @@
 
 #include <time.h>
 
+#include "base/mono_clock.h"
 #include "control_module.h"
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + (int64_t)ts.tv_nsec;
-}
 
 /* Run a module's due timers; last[] starts at 0, so each is due in the first iteration. */
 static void run_timers(struct control *c, const struct control_module *m, int64_t *last)
@@ -32,7 +26,7 @@ static void run_timers(struct control *c, const struct control_module *m, int64_
 
 	for (unsigned t = 0; t < CONTROL_MODULE_MAX_TIMERS && m->timers[t].period_ns; t++) {
 		if (!mono)
-			mono = now_ns();
+			mono = mono_clock_ns();
 		if (mono - last[t] < m->timers[t].period_ns)
 			continue;
 		last[t] = mono;

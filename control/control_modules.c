@@ -11,6 +11,7 @@
 #include "control_clock.h"
 #include "control_cmd.h"
 #include "control_compact.h"
+#include "failover/failover.h"
 
 static const struct control_module *const modules[] = {
 	/* Shell requests first: the worker commands they push ride this round. */
@@ -21,6 +22,11 @@ static const struct control_module *const modules[] = {
 	&control_commit_module,
 	/* After the round: end a finished snapshot, start one when due. */
 	&control_compaction_module,
+	/*
+	 * After the round: the changes it made durable become BNDUPDs, and
+	 * partner updates whose records it committed get their BNDACK.
+	 */
+	&control_failover_module,
 };
 
 _Static_assert(sizeof(modules) / sizeof(modules[0]) <= CONTROL_MAX_MODULES,

@@ -34,6 +34,7 @@
 #include "control_cmd.h"
 #include "telemetry/dp_status.h"
 #include "dhcp/dhcp_server.h"
+#include "failover/failover.h"
 #include "journal/journal.h"
 #include "lease/lease_table.h"
 #include "port.h"
@@ -48,6 +49,7 @@
 #define MAX_CORRUPT_RECORDS 100
 
 static _Atomic bool stop_requested;
+static struct fo_session *fo_sess; /* NULL without a failover relationship */
 
 static void on_signal(int sig)
 {
@@ -299,6 +301,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	static struct failover_view *view = (struct failover_view *)&failover_view_standalone;
+	static struct fo_status_board fo_board = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 	for (unsigned w = 0; w < n_workers; w++) {
 		char name[32];
@@ -367,7 +370,8 @@ int main(int argc, char **argv)
 	const struct status_ops *status = dp_status_attach(workers, n_workers);
 	int64_t started_unix = (int64_t)time(NULL);
 	if (telemetry_register(workers, n_workers, table, &ccounters) != 0 ||
-	    telemetry_register_views(status, &live, started_unix, &counter_registry) != 0)
+	    telemetry_register_views(status, &live, started_unix, &counter_registry,
+				     cfg->failover.enabled ? &fo_board : NULL) != 0)
 		fprintf(stderr, "leasewired: telemetry endpoints not registered\n");
 
 	struct control ctl = {
@@ -386,6 +390,15 @@ int main(int argc, char **argv)
 		.clock = &lease_clock,
 		.counter_registry = &counter_registry,
 	};
+	if (cfg->failover.enabled) {
+		/* Before the workers start: they begin in STARTUP, answering nobody. */
+		fo_sess = failover_create(&ctl, &view, &fo_board, err, sizeof(err));
+		if (!fo_sess) {
+			fprintf(stderr, "leasewired: %s\n", err);
+			goto out;
+		}
+		ctl.failover = fo_sess;
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -399,6 +412,7 @@ int main(int argc, char **argv)
 		.status = status,
 		.control = &ccounters,
 		.counters = &counter_registry,
+		.failover = fo_sess ? &fo_board : NULL,
 		.started_unix = started_unix,
 		.version = LW_VERSION,
 	};
@@ -432,6 +446,7 @@ int main(int argc, char **argv)
 
 out:
 	shell_stop(shell);
+	failover_destroy(fo_sess);
 	telemetry_detach();
 	for (size_t i = 0; i < ports_started; i++)
 		port_stop((live ? live->cfg : cfg)->interfaces[i].port_id);

@@ -46,6 +46,7 @@ struct worker_cmd {
 
 struct worker_cmd_queue {
 	struct spsc_ring *ring; /* control: push, worker: pop */
+	uint64_t pushed; /* control only: commands pushed so far (done reaches it when all are) */
 	alignas(64) _Atomic uint64_t done; /* worker: rw (commands finished), control: ro */
 	_Atomic uint64_t failed; /* worker: rw (commands that could not apply), control: ro */
 };

@@ -7,15 +7,10 @@
 
 #include <urcu-qsbr.h>
 
+#include "base/mono_clock.h"
+
 /* Slab entries walked between two quiescent states (a few hundred microseconds). */
 #define COMPACTION_CHUNK 4096
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int add_one(const struct lease *l, void *arg)
 {
@@ -84,7 +79,7 @@ int compaction_start(struct compaction *cp, struct journal *j, struct lease_tabl
 	cp->rc = 0;
 	cp->leases = 0;
 	cp->elapsed_ns = 0;
-	cp->start_ns = mono_ns();
+	cp->start_ns = (uint64_t)mono_clock_ns();
 	atomic_store_explicit(&cp->done, false, memory_order_relaxed);
 	rc = pthread_create(&cp->thread, NULL, compaction_main, cp);
 	if (rc != 0) {
@@ -102,7 +97,7 @@ bool compaction_poll(struct compaction *cp)
 		return false;
 	pthread_join(cp->thread, NULL);
 	cp->running = false;
-	cp->elapsed_ns = mono_ns() - cp->start_ns;
+	cp->elapsed_ns = (uint64_t)mono_clock_ns() - cp->start_ns;
 	return true;
 }
 
@@ -112,5 +107,5 @@ void compaction_wait(struct compaction *cp)
 		return;
 	pthread_join(cp->thread, NULL);
 	cp->running = false;
-	cp->elapsed_ns = mono_ns() - cp->start_ns;
+	cp->elapsed_ns = (uint64_t)mono_clock_ns() - cp->start_ns;
 }

@@ -38,6 +38,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/mono_clock.h"
 #include "journal/journal.h"
 
 #define SNAP_MAGIC 0x4c575348u /* "LWSH" */
@@ -80,12 +81,7 @@ struct journal {
 	const struct journal_io *io; /* the system's calls, or a test's faults */
 };
 
-static inline uint64_t journal_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+static inline uint64_t journal_now_ns(void) { return (uint64_t)mono_clock_ns(); }
 
 /* ---- journal_writer.c: files and durable writes ------------------------- */
 

@@ -26,11 +26,13 @@ struct shell_env {
 	const struct status_ops *status;
 	const struct control_counters *control;
 	const struct counter_registry *counters; /* every module's block (counter_block.h) */
+	struct fo_status_board *failover; /* NULL without a failover relationship */
 	int64_t started_unix;
 	const char *version;
 };
 
 struct shell;
+struct fo_status_board;
 
 /*
  * Start listening per the live config's "shell" section. Returns the shell,

@@ -36,5 +36,6 @@ extern const struct shell_command_group shell_stats_group; /* shell_stats.c */
 extern const struct shell_command_group shell_journal_group; /* shell_journal.c */
 extern const struct shell_command_group shell_config_group; /* shell_config.c */
 extern const struct shell_command_group shell_leases_group; /* shell_leases.c */
+extern const struct shell_command_group shell_failover_group; /* shell_failover.c */
 
 #endif

@@ -23,6 +23,8 @@
 #include <urcu-qsbr.h>
 
 #include "config/config.h"
+#include "failover/fo_codes.h"
+#include "failover/fo_status.h"
 #include "mgmt/counter_block.h"
 #include "mgmt/lease_view.h"
 
@@ -39,6 +41,7 @@ static const struct status_ops *tel_status;
 static struct config_snapshot **tel_live;
 static int64_t tel_started_unix;
 static const struct counter_registry *tel_counters;
+static struct fo_status_board *tel_failover; /* NULL: standalone */
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool tel_attached;
 
@@ -479,6 +482,42 @@ static int tel_journal_locked(const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int tel_failover_locked(const char *params, struct rte_tel_data *d)
+{
+	struct fo_status st;
+
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (!tel_failover) {
+		rte_tel_data_add_dict_string(d, "relationship", "none (standalone)");
+		return 0;
+	}
+	fo_status_read(tel_failover, &st);
+	rte_tel_data_add_dict_string(d, "relationship", st.name);
+	rte_tel_data_add_dict_string(d, "role", st.primary ? "primary" : "secondary");
+	rte_tel_data_add_dict_string(d, "state", fo_server_state_name(st.state));
+	rte_tel_data_add_dict_int(d, "startup", st.startup);
+	rte_tel_data_add_dict_u64(d, "state_since_unix", (uint64_t)st.stos);
+	rte_tel_data_add_dict_string(d, "partner_state",
+				     st.partner_known ? fo_server_state_name(st.partner_state)
+						      : "unknown");
+	rte_tel_data_add_dict_int(d, "partner_startup", st.partner_startup);
+	rte_tel_data_add_dict_u64(d, "partner_state_since_unix", (uint64_t)st.partner_stos);
+	rte_tel_data_add_dict_int(d, "connected", st.connected);
+	rte_tel_data_add_dict_u64(d, "last_contact_unix", (uint64_t)st.last_contact);
+	rte_tel_data_add_dict_u64(d, "mclt", st.mclt);
+	rte_tel_data_add_dict_u64(d, "buckets_served", st.buckets_served);
+	rte_tel_data_add_dict_u64(d, "updates_in_flight", st.unacked);
+	rte_tel_data_add_dict_u64(d, "updates_queued", st.queued);
+	rte_tel_data_add_dict_u64(d, "partner_max_unacked", st.partner_max_unacked);
+#define FO_TEL_COUNTER(name) \
+	rte_tel_data_add_dict_u64( \
+	    d, #name, atomic_load_explicit(&tel_failover->ctr.name, memory_order_relaxed));
+	FO_COUNTER_LIST(FO_TEL_COUNTER)
+#undef FO_TEL_COUNTER
+	return 0;
+}
+
 /* ------------------------------------------------------------ endpoints */
 
 /* When an endpoint can be registered: its handler reads what that call hands over. */
@@ -518,6 +557,8 @@ static const struct tel_endpoint tel_endpoints[] = {
 	  "Pool size, used, free, offered, declined (shell: show pools)" },
 	{ TEL_WITH_VIEWS, "/leasewire/journal", tel_journal_locked,
 	  "Journal sequence, commits, latency, snapshot (shell: show journal)" },
+	{ TEL_WITH_VIEWS, "/leasewire/failover", tel_failover_locked,
+	  "Failover states, connection, buckets, updates, counters (shell: show failover)" },
 	{ TEL_WITH_VIEWS, "/leasewire/counters", tel_counters_locked,
 	  "Every module's counter block. Parameters: block name (shell: show counters)" },
 };
@@ -573,9 +614,11 @@ int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_
 }
 
 int telemetry_register_views(const struct status_ops *status, struct config_snapshot **live,
-			     int64_t started_unix, const struct counter_registry *counters)
+			     int64_t started_unix, const struct counter_registry *counters,
+			     struct fo_status_board *failover)
 {
 	pthread_mutex_lock(&tel_lock);
+	tel_failover = failover;
 	tel_counters = counters;
 	tel_status = status;
 	tel_live = live;

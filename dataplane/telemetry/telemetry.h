@@ -15,6 +15,8 @@
 #include "mgmt/status.h"
 #include "worker.h"
 
+struct fo_status_board;
+
 /* Register the endpoints; the pointers must outlive the process's telemetry. Start-up only. */
 struct counter_registry;
 
@@ -28,7 +30,8 @@ int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_
  * live is the RCU-published config snapshot. Start-up only.
  */
 int telemetry_register_views(const struct status_ops *status, struct config_snapshot **live,
-			     int64_t started_unix, const struct counter_registry *counters);
+			     int64_t started_unix, const struct counter_registry *counters,
+			     struct fo_status_board *failover /* NULL: standalone */);
 
 /* Make every endpoint answer -ENODEV from now on; returns once no callback
  * is still reading. Call before freeing what telemetry_register was given. */

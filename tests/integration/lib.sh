@@ -382,6 +382,12 @@ lw_perfdhcp() {
 	return $rc
 }
 
+# lw_udp_rcvbuf_errors: the client namespace's UDP RcvbufErrors counter
+# (a perfdhcp starved of CPU loses replies in its own socket buffer).
+lw_udp_rcvbuf_errors() {
+	ip netns exec "$LW_CLI_NS" awk '/^Udp:/ { if (h) { print $6; exit } h = 1 }' /proc/net/snmp
+}
+
 # lw_perf_field <log> <section> <field>: from perfdhcp's final report, e.g.
 #   lw_perf_field log DISCOVER-OFFER drops
 lw_perf_field() {

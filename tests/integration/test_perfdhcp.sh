@@ -37,11 +37,6 @@ LW_PERF_TIMEOUT=$((N / RATE * 4 + 60))
 lab_up "$LW_ID" --relay || lw_fatal "lab up"
 SRV_MAC=$(ip -n "$LW_SRV_NS" -br link show "$LW_SRV_IF" | awk '{print $3}')
 
-# udp_rcvbuf_errors: the client namespace's UDP RcvbufErrors counter.
-udp_rcvbuf_errors() {
-	ip netns exec "$LW_CLI_NS" awk '/^Udp:/ { if (h) { print $6; exit } h = 1 }' /proc/net/snmp
-}
-
 # perf_run <name> <pool-first> <pool-last> <subnet-id> <perfdhcp target args...>
 perf_run() {
 	local name=$1 first=$2 last=$3 sid=$4; shift 4
@@ -53,7 +48,7 @@ perf_run() {
 	lw_log "run $name: perfdhcp -R $clients -n $N -r $RATE $*"
 	lw_capture_start "$pcap" "udp port 67" || lw_fatal "tcpdump"
 	local rc=0 rcvbuf0
-	rcvbuf0=$(udp_rcvbuf_errors)
+	rcvbuf0=$(lw_udp_rcvbuf_errors)
 	lw_perfdhcp "$log" -4 -r "$RATE" -R "$clients" -n "$N" -d 2 -W 5000000 -u "$@" || rc=$?
 	lw_capture_stop
 	# When perfdhcp reports drops, say where they happened: offers the server
@@ -61,7 +56,7 @@ perf_run() {
 	# mean perfdhcp was starved of CPU, not that the server lost a client.
 	local offers_wire rcvbuf_lost
 	offers_wire=$(lw_count "$pcap" "eth.src == $SRV_MAC && dhcp.option.dhcp == 2")
-	rcvbuf_lost=$(($(udp_rcvbuf_errors) - rcvbuf0))
+	rcvbuf_lost=$(($(lw_udp_rcvbuf_errors) - rcvbuf0))
 	lw_log "$name: DHCPOFFERs on the wire $offers_wire; client-side UDP receive-buffer drops $rcvbuf_lost"
 	sed -n '/^\*\*\*Rate statistics/,$p' "$log" | grep -E 'Rate:|^\*\*\*Stat|sent packets|received packets|drops:|orphans|non unique|rejected|avg delay: [0-9]' | sed 's/^/    perfdhcp: /'
 	local d_do d_ra r_ra nonu rej unexplained

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# leasewired in a draft-12 failover pair with ISC dhcpd 4.4.3, in both
+# roles (leasewired secondary + ISC primary, then leasewired primary + ISC
+# secondary), on a lab where the clients reach both servers:
+#
+#   [srv] leasewired: lws (net_af_packet, 10.77.0.1)   fo0 10.99.0.1 ==+
+#   [isc] dhcpd:      lan0 10.77.0.3/16                fo0 10.99.0.2 <=+ failover TCP 647
+#   [cli] br0 = lwc + isc-lan peer + cl0b;  cl0 10.77.0.2/16 (perfdhcp)
+#
+# Per role: both servers reach NORMAL (leasewired's /leasewire/failover,
+# dhcpd's "Both servers normal"); the primary hands the secondary its half
+# of the pool (BACKUP); perfdhcp (a relay to both) runs LW_FO_CLIENTS DORAs
+# with no drop and no address given twice, answered by both servers
+# (leasewired's share of the ACKs between 25 % and 75 %: split 128);
+# afterwards both lease tables agree (dhcpd.leases against leasewired's
+# export: every address active in one is bound to the same MAC in the
+# other, no address held for two clients). (perfdhcp reports "orphans":
+# dhcpd also ACKs a REQUEST naming leasewired when our BNDUPD for that
+# binding reached it first - the same address to the same client, ISC's
+# rule that a REQUEST is never load balanced.) Then kill -9 of dhcpd under
+# load: leasewired goes COMMUNICATIONS-INTERRUPTED, serves every new client
+# with a lease no longer than MCLT; dhcpd restarted on its lease file: both
+# NORMAL again and the tables agree again. Then leasewired restarted
+# (SIGTERM): it resumes its stored state and is NORMAL again. The failover
+# TCP traffic captured on fo0 decodes in tshark's dhcpfo dissector with no
+# malformed frame and no expert warning.
+set -u
+. "$(dirname "$0")/lib.sh"
+lw_init fox
+. "$(dirname "$0")/lib_isc.sh"
+isc_init
+
+N=${LW_FO_CLIENTS:-10000}
+RATE=${LW_FO_RATE:-250}
+# Long enough that no lease of the run expires before the tables are
+# compared (a new binding's first lease lasts MCLT, ISC's rule too).
+MCLT=300
+LW_SHELL_PY="$LW_ROOT/tests/integration/shell_client.py"
+NSI=lw-foi-$LW_ID
+T0=$(date +%s)
+for t in tcpdump tshark perfdhcp; do
+	command -v "$t" >/dev/null || lw_fatal "$t not installed"
+done
+
+# ------------------------------------------------------------ topology
+lab_up "$LW_ID" || lw_fatal "lab up"
+isc_netns_add "$NSI" || lw_fatal "netns $NSI"
+isc_veth "$LW_SRV_NS" fo0 10.99.0.1/24 "$NSI" fo0 10.99.0.2/24 || lw_fatal "failover veth"
+isc_veth "$NSI" lan0 10.77.0.3/16 "$LW_CLI_NS" iscl - || lw_fatal "dhcpd lan veth"
+isc_veth "$LW_CLI_NS" cl0 10.77.0.2/16 "$LW_CLI_NS" cl0b - || lw_fatal "client veth"
+isc_bridge "$LW_CLI_NS" br0 "$LW_CLI_IF" iscl cl0b || lw_fatal "bridge"
+SRV_MAC=$(ip -n "$LW_SRV_NS" -br link show "$LW_SRV_IF" | awk '{print tolower($3)}')
+
+PW_HASH=$(printf 'fo-secret\n' | "$LW_DAEMON" --hash-password) || lw_fatal "--hash-password"
+SOCK=$LW_TMP/shell.sock
+POOL_FIRST=10.77.1.0 POOL_LAST=10.77.80.255
+
+# lw_fo_config <file> <role> <lease-dir>
+lw_fo_config() {
+	local file=$1 role=$2 dir=$3
+	local subnet='[{"id": 1, "subnet": "10.77.0.0/16", "interface": "port0",
+	  "pools": [{"pool": "'"$POOL_FIRST - $POOL_LAST"'"}],
+	  "option-data": [{"name": "routers", "data": "10.77.0.1"}]}]'
+	LW_LEASE_DIR=$dir lw_config_write "$file" "$subnet" 600 150 300
+	"$LW_PY" - "$file" "$role" "$PW_HASH" "$SOCK" "$MCLT" <<-'PY'
+	import json, sys
+	path, role, pw, sock, mclt = sys.argv[1:6]
+	c = json.load(open(path))
+	d = c["Dhcp4"]
+	d["shell"] = {"password-hash": pw, "enable-password-hash": pw, "port": 0,
+	              "unix-socket": sock, "idle-timeout": 60}
+	f = {"peer-name": "lw-fo", "role": role, "address": "10.99.0.1", "port": 647,
+	     "peer-address": "10.99.0.2", "peer-port": 647, "max-response-delay": 6,
+	     "max-unacked-updates": 10, "load-balance-max-seconds": 3, "startup-time": 3}
+	if role == "primary":
+	    f["mclt"] = int(mclt)
+	    f["split"] = 128
+	d["failover"] = f
+	json.dump(c, open(path, "w"), indent=1)
+	PY
+}
+
+fo_state() { lw_tel_get /leasewire/failover state 2>/dev/null; }
+fo_field() { lw_tel_get /leasewire/failover "$1" 2>/dev/null; }
+
+# lw_wait_fo <state> <secs>: leasewired's own failover state, bounded.
+lw_wait_fo() {
+	local want=$1 secs=$2 i
+	for ((i = 0; i < secs * 5; i++)); do
+		[ "$(fo_state)" = "$want" ] && return 0
+		sleep 0.2
+	done
+	lw_log "leasewired failover state: $(fo_state) (wanted $want)"
+	return 1
+}
+
+lw_shell() {
+	timeout -k 5 60 ip netns exec "$LW_SRV_NS" "$LW_PY" "$LW_SHELL_PY" --unix "$SOCK" \
+		--password fo-secret --enable fo-secret -- "$@"
+}
+
+# Our updates all sent and acked (nothing queued, nothing in flight), bounded.
+lw_wait_updates_drained() {
+	local secs=$1 i
+	for ((i = 0; i < secs * 5; i++)); do
+		[ "$(fo_field updates_queued)" = 0 ] && [ "$(fo_field updates_in_flight)" = 0 ] &&
+			return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# compare_tables <label> <isc-leases>: both tables agree on every bound address.
+compare_tables() {
+	local label=$1 leases=$2 csv=$LW_TMP/$1.csv
+	lw_shell "export leases $csv" >"$csv.log" 2>&1 || lw_log "export: $(tail -n2 "$csv.log")"
+	isc_leases_tsv "$leases" address,binding_state,hardware_ethernet >"$LW_TMP/$label.isc.tsv"
+	"$LW_PY" - "$csv" "$LW_TMP/$label.isc.tsv" >"$LW_TMP/$label.cmp" <<-'PY'
+	import csv, sys
+	ours = {}
+	for row in csv.DictReader(open(sys.argv[1])):
+	    if row.get("state", "0") == "0":  # Kea: 0 = default (bound)
+	        ours[row["address"]] = row["hwaddr"].lower()
+	theirs, other = {}, 0
+	for line in open(sys.argv[2]):
+	    a, st, mac = (line.rstrip("\n").split("\t") + ["", "", ""])[:3]
+	    if st == "active":
+	        theirs[a] = mac.lower()
+	bad = []
+	for a, m in ours.items():
+	    if theirs.get(a) != m:
+	        bad.append(f"{a}: leasewired {m}, dhcpd {theirs.get(a, 'not active')}")
+	for a, m in theirs.items():
+	    if a not in ours:
+	        bad.append(f"{a}: dhcpd {m}, leasewired not bound")
+	macs = {}
+	for a, m in list(ours.items()) + list(theirs.items()):
+	    macs.setdefault(m, set()).add(a)
+	twice = [m for m, s in macs.items() if len(s) > 1]
+	print(f"CMP ours={len(ours)} theirs={len(theirs)} mismatched={len(bad)} mac_two_addresses={len(twice)}")
+	for b in bad[:10]:
+	    print("  " + b)
+	PY
+	grep -v '^CMP ' "$LW_TMP/$label.cmp" | sed 's/^/    /'
+	CMP_OURS=$(sed -n 's/^CMP ours=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp")
+	CMP_THEIRS=$(sed -n 's/.* theirs=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp")
+	CMP_BAD=$(sed -n 's/.* mismatched=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp")
+	CMP_TWICE=$(sed -n 's/.* mac_two_addresses=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp")
+	lw_log "$label: leasewired bound ${CMP_OURS:-?}, dhcpd active ${CMP_THEIRS:-?}"
+}
+
+# perf <label> <clients> <mac-prefix-byte>: perfdhcp DORAs from cl0 (a relay
+# for both servers, -u: unique addresses), bounded. Sets PERF_ACKS,
+# PERF_DROPS, PERF_NONU and PERF_RCVBUF (replies the client kernel dropped
+# at perfdhcp's full socket buffer: perfdhcp starved of CPU, not a server
+# losing a client).
+perf() {
+	local label=$1 n=$2 log=$LW_TMP/perf-$1.log rc=0 rb0
+	rb0=$(lw_udp_rcvbuf_errors)
+	lw_perfdhcp "$log" -4 -l cl0 -r "$RATE" -R $((n + 1000)) -n "$n" -d 2 -W 5000000 -u \
+		-b "mac=$3:00:00:00:00:00" || rc=$?
+	PERF_ACKS=$(lw_perf_field "$log" REQUEST-ACK "received packets")
+	PERF_DROPS=$(lw_perf_field "$log" REQUEST-ACK drops)
+	PERF_NONU=$(lw_perf_field "$log" REQUEST-ACK "non unique addresses")
+	PERF_RCVBUF=$(($(lw_udp_rcvbuf_errors) - rb0))
+	local d_do
+	d_do=$(lw_perf_field "$log" DISCOVER-OFFER drops)
+	PERF_DROPS=$((${PERF_DROPS:-0} + ${d_do:-0}))
+	lw_log "$label: perfdhcp exit $rc, ${PERF_ACKS:-?} ACKs, drops ${PERF_DROPS:-?}, client receive-buffer drops $PERF_RCVBUF"
+	# Exit 3: perfdhcp saw drops; judged against the receive-buffer drops.
+	[ "$rc" = 3 ] && [ "$PERF_DROPS" -le "$PERF_RCVBUF" ] && rc=0
+	return $rc
+}
+
+run_role() {
+	local role=$1 isc_role lwdir=$LW_TMP/leases-$1 cfg=$LW_TMP/lw-$1.json
+	local iconf=$LW_TMP/dhcpd-$1.conf ileases=$LW_TMP/dhcpd-$1.leases pcap=$LW_TMP/fo-$1.pcap
+	[ "$role" = secondary ] && isc_role=primary || isc_role=secondary
+	lw_log "======== leasewired $role, ISC dhcpd $isc_role"
+	lw_fo_config "$cfg" "$role" "$lwdir"
+	isc_conf "$iconf" "$isc_role" 10.99.0.2 647 10.99.0.1 647 10.77.0.0/16 \
+		"$POOL_FIRST" "$POOL_LAST" mclt=$MCLT max_response_delay=6 max_unacked=10 ||
+		lw_fatal "isc_conf"
+	isc_capture_start "$LW_SRV_NS" fo0 "$pcap" "tcp port 647" || lw_fatal "tcpdump fo0"
+	lw_daemon_start --config "$cfg" || lw_fatal "$role: leasewired did not start"
+	local ipid=
+	isc_start "$NSI" "$iconf" "$ileases" lan0 ipid || lw_fatal "dhcpd did not start"
+	local ilog=$ISC_LOG
+
+	lw_check "$role: leasewired reaches normal" lw_wait_fo normal 60
+	lw_check "$role: dhcpd reaches normal" isc_wait_state "$ilog" normal 60
+	lw_check_eq "$role: show failover: role" "$role" "$(fo_field role)"
+	lw_check_eq "$role: partner state seen by leasewired" normal "$(fo_field partner_state)"
+	if [ "$role" = primary ]; then
+		lw_check_eq "$role: buckets served (split 128)" 128 "$(fo_field buckets_served)"
+	else
+		lw_check_eq "$role: buckets served (the primary's split 128)" 128 \
+			"$(fo_field buckets_served)"
+	fi
+	# The pool hand-over: leasewired's or dhcpd's BACKUP BNDUPDs, all acked.
+	sleep 3
+	lw_check "$role: binding updates drained after the pool hand-over" \
+		lw_wait_updates_drained 60
+	[ "$role" = primary ] &&
+		lw_check_ge "$role: BACKUP addresses handed to dhcpd (BNDUPDs sent)" 1000 \
+			"$(fo_field bndupd_sent)"
+	[ "$role" = secondary ] &&
+		lw_check_ge "$role: BNDUPDs from dhcpd accepted (its BACKUP hand-over)" 1000 \
+			"$(fo_field bndupd_accepted)"
+
+	local acks0
+	acks0=$(lw_stat tx_ack); acks0=${acks0:-0}
+	lw_check "$role: perfdhcp $N DORAs against the pair" perf "$role-dora" "$N" 02
+	lw_check_ge "$role: ACKs perfdhcp received (less client receive-buffer drops)" \
+		$((N - PERF_RCVBUF)) "${PERF_ACKS:-0}"
+	lw_check_ge "$role: perfdhcp drops are all client receive-buffer drops" \
+		"${PERF_DROPS:-0}" "$PERF_RCVBUF"
+	lw_check_eq "$role: addresses perfdhcp got twice" 0 "${PERF_NONU:-?}"
+	local ours=$(($(lw_stat tx_ack) - acks0))
+	lw_log "$role: leasewired ACKed $ours of ${PERF_ACKS:-?}"
+	lw_check_ge "$role: leasewired ACKed >= 25 % (its buckets)" $((N / 4)) "$ours"
+	lw_check_ge "$role: dhcpd ACKed >= 25 % (its buckets)" $((N / 4)) $((PERF_ACKS - ours))
+	lw_wait_updates_drained 60 || lw_log "$role: updates not drained"
+	sleep 3 # dhcpd batches its BNDACKs (up to 2 s) and writes its lease file
+	compare_tables "$role-after-dora" "$ileases"
+	lw_check_ge "$role: leasewired's table holds every ACKed binding" "${PERF_ACKS:-0}" \
+		"${CMP_OURS:-0}"
+	lw_check_eq "$role: bindings the two tables disagree on" 0 "${CMP_BAD:-?}"
+	lw_check_eq "$role: clients holding two addresses" 0 "${CMP_TWICE:-?}"
+
+	# ---- the partner dies under load
+	lw_log "$role: kill -9 of dhcpd"
+	local n2=$((N / 4))
+	perf "$role-during-kill" "$n2" 04 &
+	local pp=$!
+	sleep 1
+	isc_kill9 "$ipid"
+	lw_check "$role: leasewired moves to communications-interrupted" \
+		lw_wait_fo communications-interrupted 30
+	wait "$pp"
+	acks0=$(lw_stat tx_ack)
+	lw_check "$role: perfdhcp $n2 new clients, dhcpd down" perf "$role-comm-int" "$n2" 06
+	lw_check_ge "$role: communications-interrupted: leasewired ACKs every new client" \
+		"$n2" $(($(lw_stat tx_ack) - acks0))
+	# Leases of the clients that came while dhcpd was down: at most MCLT.
+	local csv=$LW_TMP/$role-comm-int.csv
+	lw_shell "export leases $csv" >"$csv.log" 2>&1
+	local longest
+	longest=$("$LW_PY" -c '
+import csv, sys
+v = [int(r["valid_lifetime"]) for r in csv.DictReader(open(sys.argv[1]))
+     if r["hwaddr"].lower().startswith("06:")]
+print(max(v) if v else -1)' "$csv")
+	lw_check "$role: communications-interrupted leases last at most MCLT ($MCLT s): longest $longest" \
+		test "$longest" -ge 1 -a "$longest" -le "$MCLT"
+
+	# ---- the partner comes back on its lease file
+	isc_start "$NSI" "$iconf" "$ileases" lan0 ipid || lw_fatal "dhcpd did not restart"
+	ilog=$ISC_LOG
+	lw_check "$role: after dhcpd's return leasewired is normal again" lw_wait_fo normal 90
+	lw_check "$role: dhcpd normal again" isc_wait_state "$ilog" normal 90 "$ISC_LOG_LINE"
+	lw_wait_updates_drained 60 || lw_log "$role: updates not drained after the return"
+	sleep 3
+	compare_tables "$role-after-return" "$ileases"
+	lw_check_eq "$role: after the return: bindings the tables disagree on" 0 "${CMP_BAD:-?}"
+	lw_check_eq "$role: after the return: clients holding two addresses" 0 "${CMP_TWICE:-?}"
+
+	# ---- leasewired restarts on its store
+	lw_daemon_stop; local rc=$?
+	lw_check_eq "$role: leasewired exit status after SIGTERM" 0 "$rc"
+	lw_daemon_start --config "$cfg" || lw_fatal "$role: no restart"
+	lw_check "$role: the restart resumes the stored state" \
+		grep -q "failover lw-fo: $role, resuming its stored state" "$LW_TMP/daemon.log"
+	lw_check "$role: normal again after the restart" lw_wait_fo normal 60
+	lw_shell "show failover" >"$LW_TMP/show-failover-$role.txt" 2>&1
+	lw_check "$role: show failover names the partner's state" \
+		grep -q "partner state *normal" "$LW_TMP/show-failover-$role.txt"
+	lw_print_stats
+	lw_daemon_stop
+	isc_stop "$ipid" 10 || true
+	isc_capture_stop
+	lw_check "$role: the failover traffic decodes in tshark (dhcpfo)" fo_tshark_check "$pcap" 647
+	lw_check_ge "$role: BNDUPDs on the wire" 100 "${FO_COUNT[3]:-0}"
+}
+
+run_role secondary
+run_role primary
+lw_log "elapsed $(($(date +%s) - T0)) s"
+lw_finish

@@ -93,6 +93,8 @@ int fo_binding_parse(struct fo_msg *m, unsigned i, struct fo_binding *out, uint8
 		return -ERANGE;
 	if (fo_msg_assigned_ip(m, &out->ip) < 0)
 		return reject(rej, FO_REJECT_MISSING_BINDINFO);
+	if (out->ip == 0)
+		return reject(rej, FO_REJECT_ILLEGAL_IP_ADDR); /* 0.0.0.0 is in no pool */
 	if (fo_msg_binding_status(m, &out->status) < 0 || !status_valid(out->status))
 		return reject(rej, FO_REJECT_MISSING_BINDINFO);
 	if ((p = fo_msg_chaddr(m, &len)) != NULL) {
@@ -109,7 +111,8 @@ int fo_binding_parse(struct fo_msg *m, unsigned i, struct fo_binding *out, uint8
 	}
 	if (out->status == FO_BINDING_ABANDONED && (p || fo_msg_has(m, FO_OPT_CHADDR)))
 		return reject(rej, FO_REJECT_MISC_REJECT);
-	if (needs_chaddr(out->status) && !fo_msg_has(m, FO_OPT_CHADDR))
+	/* A client-hardware-address of htype 0 and no bytes names no client (draft: htype non-zero). */
+	if (needs_chaddr(out->status) && !fo_binding_has_chaddr(out))
 		return reject(rej, FO_REJECT_MISSING_BINDINFO);
 	if (fo_msg_ip_flags(m, &out->ip_flags) < 0)
 		out->ip_flags = 0;

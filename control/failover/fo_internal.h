@@ -74,6 +74,8 @@ struct fo_updates {
 	/* A full walk of the table: an UPDREQ(ALL) to answer, or a lost queue overflow. */
 	bool walking;
 	size_t walk_cursor;
+	bool walk_backup; /* the primary's second part: the BACKUP addresses */
+	uint32_t walk_backup_ip; /* next address of that part */
 	bool resync; /* the queue overflowed: walk once the link is up */
 	bool updreq_pending; /* answer UPDDONE with updreq_xid when all is sent and acked */
 	uint32_t updreq_xid;

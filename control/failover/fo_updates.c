@@ -125,7 +125,7 @@ void fo_updates_link_down(struct fo_session *s)
 			u->resync = true;
 	u->n_inflight = 0;
 	u->rx_len = 0;
-	u->walking = false;
+	u->walking = u->walk_backup = false;
 	u->updreq_pending = false;
 }
 
@@ -198,6 +198,35 @@ static int walk_visit(const struct lease *l, void *arg)
 	return 0;
 }
 
+struct backup_walk_ctx {
+	struct fo_session *s;
+	unsigned queued;
+};
+
+/* The BACKUP addresses from walk_backup_ip on, until the queue has no room. */
+static int backup_visit(uint32_t ip, uint32_t subnet_id, void *arg)
+{
+	struct backup_walk_ctx *w = arg;
+	struct fo_updates *u = &w->s->up;
+	struct lease_image img;
+
+	(void)subnet_id;
+	if (ip < u->walk_backup_ip)
+		return 0;
+	if (w->queued >= WALK_BUDGET || u->q_len == FO_CHANGE_QUEUE)
+		return 1;
+	lease_image_backup(&img, ip);
+	queue_push(u, JOURNAL_REC_UPSERT, &img);
+	u->walk_backup_ip = ip + 1;
+	w->queued++;
+	return 0;
+}
+
+/*
+ * One step of a full walk: the lease records, then (the primary) every
+ * BACKUP address, so a secondary that lost its store learns which
+ * addresses are its own again (its UPDREQALL) and not only who holds what.
+ */
 static void walk_step(struct fo_session *s)
 {
 	struct fo_updates *u = &s->up;
@@ -207,6 +236,12 @@ static void walk_step(struct fo_session *s)
 
 	if (u->q_len > FO_CHANGE_QUEUE - WALK_BUDGET)
 		return; /* let the queue drain first */
+	if (u->walk_backup) {
+		struct backup_walk_ctx bw = { .s = s };
+		if (lease_table_walk_backup(s->c->table, backup_visit, &bw) == 0)
+			u->walking = u->walk_backup = false;
+		return;
+	}
 	rcu_thread_online();
 	seen =
 	    lease_table_walk_chunk(s->c->table, &u->walk_cursor, WALK_BUDGET, walk_visit, &w, &rc);
@@ -216,8 +251,11 @@ static void walk_step(struct fo_session *s)
 		u->walk_cursor = before;
 		return;
 	}
-	if (seen == 0)
-		u->walking = false;
+	if (seen == 0) {
+		u->walking = s->cfg->role == CFG_FO_ROLE_PRIMARY;
+		u->walk_backup = u->walking;
+		u->walk_backup_ip = 0;
+	}
 }
 
 static void send_upddone(struct fo_session *s)
@@ -309,6 +347,7 @@ void fo_updates_poll(struct fo_session *s)
 	if (u->resync && !u->walking) {
 		u->resync = false;
 		u->walking = true;
+		u->walk_backup = false;
 		u->walk_cursor = 0;
 	}
 	if (u->walking)
@@ -529,6 +568,7 @@ void fo_updates_rx(struct fo_session *s, const struct fo_msg *cm)
 		u->updreq_pending = true;
 		u->updreq_xid = m->hdr.xid;
 		u->walking = true;
+		u->walk_backup = false;
 		u->walk_cursor = 0;
 		break;
 	case FO_MSG_UPDDONE: {

@@ -320,20 +320,30 @@ if len(lines) > 1:
 
 # ---------------------------------------------------------------- capture
 
-# lw_capture_start <pcap> [filter]: tcpdump on the client veth, packet-
-# buffered so a kill leaves a readable file. Sets LW_CAP_PID.
-lw_capture_start() {
-	local pcap=$1 filter=${2:-udp port 67 or udp port 68 or arp or icmp}
-	lw_bg "$pcap.log" ip netns exec "$LW_CLI_NS" \
-		tcpdump -i "$LW_CLI_IF" -nn -U -s 0 -w "$pcap" $filter
-	LW_CAP_PID=$LW_LAST_PID
-	local i
+# lw_tcpdump_start <ns> <iface> <pcap> [filter...]: tcpdump in ns on iface,
+# packet-buffered so a kill leaves a readable file; waits (bounded) until it
+# listens. Sets LW_TCPDUMP_PID.
+lw_tcpdump_start() {
+	local ns=$1 ifc=$2 pcap=$3 i
+	shift 3
+	# shellcheck disable=SC2068
+	lw_bg "$pcap.log" ip netns exec "$ns" tcpdump -i "$ifc" -nn -U -s 0 -w "$pcap" $@
+	LW_TCPDUMP_PID=$LW_LAST_PID
 	for ((i = 0; i < 50; i++)); do
 		grep -q 'listening on' "$pcap.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	echo "tcpdump did not start:"; cat "$pcap.log"
 	return 1
+}
+
+# lw_capture_start <pcap> [filter]: tcpdump on the client veth. Sets LW_CAP_PID.
+lw_capture_start() {
+	local rc=0
+	lw_tcpdump_start "$LW_CLI_NS" "$LW_CLI_IF" "$1" \
+		"${2:-udp port 67 or udp port 68 or arp or icmp}" || rc=$?
+	LW_CAP_PID=$LW_TCPDUMP_PID
+	return $rc
 }
 
 lw_capture_stop() {

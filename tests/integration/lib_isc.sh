@@ -347,16 +347,10 @@ isc_leases_tsv() {
 # so a kill leaves a readable file) on iface in ns, default filter the
 # failover port. Sets ISC_CAP_PID; waits (bounded) until it listens.
 isc_capture_start() {
-	local ns=$1 ifc=$2 pcap=$3 filter=${4:-tcp port $ISC_FO_PORT} i
-	# shellcheck disable=SC2086
-	lw_bg "$pcap.log" ip netns exec "$ns" tcpdump -i "$ifc" -nn -U -s 0 -w "$pcap" $filter
-	ISC_CAP_PID=$LW_LAST_PID
-	for ((i = 0; i < 50; i++)); do
-		grep -q 'listening on' "$pcap.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "tcpdump did not start:"; cat "$pcap.log"
-	return 1
+	local rc=0
+	lw_tcpdump_start "$1" "$2" "$3" "${4:-tcp port $ISC_FO_PORT}" || rc=$?
+	ISC_CAP_PID=$LW_TCPDUMP_PID
+	return $rc
 }
 
 isc_capture_stop() {

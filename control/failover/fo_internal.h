@@ -150,7 +150,6 @@ void fo_pool_poll(struct fo_session *s);
 int fo_updates_init(struct fo_updates *u);
 void fo_updates_fini(struct fo_updates *u);
 void fo_updates_link_down(struct fo_session *s);
-void fo_updates_resend_unacked(struct fo_session *s);
 void fo_updates_poll(struct fo_session *s);
 void fo_updates_rx(struct fo_session *s, const struct fo_msg *m);
 

@@ -185,8 +185,11 @@ void fo_session_actions(struct fo_session *s, unsigned acts, uint8_t was)
 		send_empty(s, FO_MSG_UPDREQALL);
 	else if (acts & FO_DO_SEND_UPDREQ)
 		send_empty(s, FO_MSG_UPDREQ);
-	if (acts & FO_DO_SEND_UNACKED)
-		fo_updates_resend_unacked(s);
+	/*
+	 * FO_DO_SEND_UNACKED asks for nothing more here: updates the partner
+	 * has not acked stay queued across a lost connection
+	 * (fo_updates_link_down) and leave once its STATE is in.
+	 */
 	if (acts & FO_DO_SEND_POOLREQ)
 		send_empty(s, FO_MSG_POOLREQ);
 	if (acts & FO_DO_CLOSE && s->link.state != FO_LINK_DOWN)

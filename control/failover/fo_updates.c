@@ -129,8 +129,6 @@ void fo_updates_link_down(struct fo_session *s)
 	u->updreq_pending = false;
 }
 
-void fo_updates_resend_unacked(struct fo_session *s) { (void)s; /* the queue keeps them */ }
-
 /* The binding a queued change tells the partner (draft-12 Table 7.1-1). */
 static void binding_of_change(uint8_t rec_type, const struct lease_image *img,
 			      struct fo_binding *bd)

@@ -454,20 +454,26 @@ static uint32_t subnet_of_ip(const struct lw_config *cfg, uint32_t ip)
 	return 0;
 }
 
-/* The address's ownership as the primary tells it (we are the secondary). */
+/*
+ * An address's ownership, as the partner tells it. From the primary: the
+ * secondary takes BACKUP and gives back FREE (refusing an address it has
+ * used, draft-12 sec 5.4). From the secondary (its answer to our
+ * UPDREQALL after we lost our store): a BACKUP address is marked BACKUP
+ * here too, so we never allocate what it may hand out; FREE changes
+ * nothing.
+ */
 static void rx_ownership(struct fo_session *s, const struct fo_binding *bd, uint32_t xid, bool held)
 {
 	struct fo_rx_update *r;
 	bool backup = bd->status == FO_BINDING_BACKUP;
+	bool primary = s->cfg->role == CFG_FO_ROLE_PRIMARY;
 	int w = control_owner_of_ip(s->c, bd->ip);
 
-	if (s->cfg->role == CFG_FO_ROLE_PRIMARY || w < 0 ||
-	    lease_table_is_backup(s->c->table, bd->ip) == backup) {
+	if (w < 0 || lease_table_is_backup(s->c->table, bd->ip) == backup || (primary && !backup)) {
 		rx_add(s, xid, bd->ip, 0); /* nothing changes here */
 		return;
 	}
-	if (!backup && held) {
-		/* draft-12 sec 5.4: the secondary refuses to give back an address it has used. */
+	if (!primary && !backup && held) {
 		rx_add(s, xid, bd->ip, FO_REJECT_FATAL_CONFLICT);
 		return;
 	}

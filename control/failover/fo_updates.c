@@ -330,16 +330,21 @@ void fo_updates_poll(struct fo_session *s)
 
 /*
  * The partner has the PET we sent for an ACTIVE binding: tell the owner
- * worker, so the lease's renewals may go past MCLT (specs sec 8.3). A full
- * ring loses only that: the lease stays capped by its older acked PET.
+ * worker, so the lease's renewals may go past MCLT (specs sec 8.3). Half
+ * the ring is left to partner updates, which close the link when it is
+ * full; skipping loses only this: the lease stays capped by its older
+ * acked PET.
  */
 static void tell_acked_pet(struct fo_session *s, const struct fo_inflight *f)
 {
 	struct worker_cmd wc = { .type = WORKER_CMD_FO_ACKED, .ip = f->ip, .pet = f->pet };
+	unsigned w = control_owner_of(s->c, &f->img);
+	const struct spsc_ring *ring = s->c->to_workers[w].ring;
 
 	wc.img.key_len = f->img.key_len;
 	memcpy(wc.img.key, f->img.key, f->img.key_len);
-	if (!control_push_cmd(s->c, control_owner_of(s->c, &f->img), &wc))
+	if (spsc_ring_count(ring) >= spsc_ring_capacity(ring) / 2 ||
+	    !control_push_cmd(s->c, w, &wc))
 		FO_COUNT(s, acked_pet_dropped);
 }
 

@@ -4,8 +4,10 @@
  * A command changes a lease through dhcp_server_apply_image(), the path
  * recovery uses, and hands the control thread an event with the next
  * sequence number of this worker, so the journal records it like a change
- * a packet made.
+ * a packet made; all but FO_ACKED, which only refines what the lease
+ * keeps of the partner's acknowledgement and is not journaled.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -56,6 +58,23 @@ static bool set_owner(struct worker *w, const struct worker_cmd *cmd)
 	return true;
 }
 
+/*
+ * Our BNDUPD was acked: the lease may now count on its PET. No event and
+ * no journal record (why: dhcp_apply.c). An ack the lease has moved on
+ * from (renewed, released, expired since) is normal and only counted, as
+ * is one that finds the slab empty: the cap then stays at what the lease
+ * had, which is safe. Never counted in `failed`: partner updates waiting
+ * on this worker read a change of it as their own failure (fo_updates.c).
+ */
+static void fo_acked(struct worker *w, const struct worker_cmd *cmd)
+{
+	if (dhcp_server_fo_acked(w->srv.table, w->id, cmd->img.key, cmd->img.key_len, cmd->ip,
+				 cmd->pet) == 0)
+		w->ctr.fo_acks_applied++;
+	else
+		w->ctr.fo_acks_stale++;
+}
+
 static void set_config(struct worker *w, const struct lw_config *cfg)
 {
 	/* Reload keeps the interface list (control refuses a change), so each
@@ -88,6 +107,7 @@ void worker_cmd_poll(struct worker *w)
 		case WORKER_CMD_APPLY_IMAGE: ok = apply_image(w, &cmd); break;
 		case WORKER_CMD_SET_CONFIG: set_config(w, cmd.cfg); break;
 		case WORKER_CMD_SET_OWNER: ok = set_owner(w, &cmd); break;
+		case WORKER_CMD_FO_ACKED: fo_acked(w, &cmd); break;
 		default: ok = false; break;
 		}
 		if (!ok)

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "dhcp/dhcp_server_internal.h"
+#include "failover/fo_binding.h"
 
 int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t type,
 			    const struct lease_image *img, int64_t now)
@@ -70,4 +71,41 @@ int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t 
 		return -EEXIST;
 	}
 	return 0;
+}
+
+/*
+ * Why an acked PET is not journaled (no event): losing it in a crash only
+ * makes the cap more conservative after the restart, since the recovered
+ * record has the older partner_expire and its renewals get at most MCLT
+ * beyond that until the next BNDACK, which is what draft-12 sec 5.2.1
+ * asks for anyway. Journaling it would double the journal writes under
+ * failover (one record for the change, one for its ack), and every
+ * committed event is offered to failover_note_change, which would send
+ * the acked binding to the partner again, whose BNDACK would make another
+ * event: a loop. Any later change of the lease is journaled with the
+ * field, and a snapshot writes it from the table. A recovered record
+ * still flagged UPDATE_PENDING was maybe acked: at worst it is sent again.
+ */
+int dhcp_server_fo_acked(struct lease_table *table, unsigned writer, const uint8_t *key,
+			 uint8_t key_len, uint32_t ip, int64_t pet)
+{
+	const struct lease *cur =
+	    lease_table_find_key(table, key, key_len, client_key_hash(key, key_len));
+	int64_t partner_expire;
+	uint8_t fo_flags;
+
+	if (!cur || !holds_slot(table, cur))
+		return -ESTALE;
+	int rc = fo_binding_acked(cur, ip, pet, &partner_expire, &fo_flags);
+	if (rc < 0)
+		return rc;
+	struct lease *newv = lease_table_alloc_copy(table, writer, cur);
+	if (!newv)
+		return -ENOMEM;
+	newv->partner_expire = partner_expire;
+	newv->fo_flags = fo_flags;
+	rc = lease_table_publish(table, newv, cur);
+	if (rc < 0)
+		lease_table_discard(table, newv);
+	return rc;
 }

@@ -165,4 +165,18 @@ bool dhcp_server_reclaim(struct dhcp_server *srv, const struct lease *l, int64_t
 int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t type,
 			    const struct lease_image *img, int64_t now);
 
+/*
+ * Failover: our BNDUPD ACTIVE of the client key[0..key_len)'s binding on
+ * ip with PET pet has been BNDACKed. While the client's current version
+ * is still that binding and holds ip's slot (fo_binding_acked), publish
+ * its next version with partner_expire = max(partner_expire, pet) and
+ * UPDATE_PENDING cleared, so its next renewal may be given more than MCLT
+ * (failover_view_lease_cap). Not journaled: no event is made (see
+ * dhcp_apply.c). Returns 0, -ESTALE (the client changed or went since),
+ * -EALREADY (nothing to change), -EINVAL (pet <= 0) or -ENOMEM (slab
+ * empty). Owner worker of the client only.
+ */
+int dhcp_server_fo_acked(struct lease_table *table, unsigned writer, const uint8_t *key,
+			 uint8_t key_len, uint32_t ip, int64_t pet);
+
 #endif

@@ -333,3 +333,18 @@ int fo_binding_to_image(const struct fo_binding *bd, const struct lease *holder,
 		img->cltt = bd->cltt;
 	return 0;
 }
+
+int fo_binding_acked(const struct lease *cur, uint32_t ip, int64_t pet, int64_t *partner_expire,
+		     uint8_t *fo_flags)
+{
+	if (pet <= 0)
+		return -EINVAL;
+	if (cur->ip != ip || cur->state != LEASE_BOUND || cur->fo_status != FO_BINDING_ACTIVE ||
+	    cur->sent_pet != pet)
+		return -ESTALE;
+	*partner_expire = cur->partner_expire > pet ? cur->partner_expire : pet;
+	*fo_flags = cur->fo_flags & (uint8_t)~LEASE_FO_F_UPDATE_PENDING;
+	if (*partner_expire == cur->partner_expire && *fo_flags == cur->fo_flags)
+		return -EALREADY;
+	return 0;
+}

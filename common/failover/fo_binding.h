@@ -145,4 +145,20 @@ void fo_binding_from_lease(const struct lease *l, struct fo_binding *out);
 int fo_binding_to_image(const struct fo_binding *bd, const struct lease *holder, uint32_t subnet_id,
 			int64_t now, struct lease_image *img);
 
+/*
+ * Our BNDUPD ACTIVE of address ip with potential-expiration-time pet has
+ * been BNDACKed (draft-12 sec 7.2): the fields of the next version of cur,
+ * the client's current version, that let the lease-time cap count on the
+ * acked PET (failover_view_lease_cap; specs sec 8.3). Only while cur is
+ * still the binding we sent: it has address ip, is BOUND and ACTIVE, and
+ * its sent_pet is pet. A change made since (a renewal with a newer PET,
+ * not yet acked) keeps UPDATE_PENDING and its own acked PET.
+ * Returns 0 with *partner_expire = max(cur's, pet) and *fo_flags = cur's
+ * without LEASE_FO_F_UPDATE_PENDING; -ESTALE when cur is not that binding
+ * any more; -EALREADY when the ack changes nothing (a duplicate);
+ * -EINVAL for pet <= 0 (nothing was promised). Pure; any thread.
+ */
+int fo_binding_acked(const struct lease *cur, uint32_t ip, int64_t pet, int64_t *partner_expire,
+		     uint8_t *fo_flags);
+
 #endif

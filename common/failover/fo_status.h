@@ -37,6 +37,7 @@
 	X(refused_duplicate) \
 	X(receive_timer_expired) \
 	X(update_queue_overflow) \
+	X(acked_pet_dropped) /* a BNDACK's PET not passed on: worker ring half full */ \
 	X(store_write_errors)
 
 struct fo_counters {

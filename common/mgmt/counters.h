@@ -21,7 +21,8 @@
 	X(tx_packets) X(tx_offer) X(tx_ack) X(tx_nak) X(tx_bootp_reply) X(tx_inform_ack) \
 	X(tx_arp_reply) X(tx_icmp_reply) X(tx_rai_not_echoed) X(steered_out) \
 	X(acks_parked) X(acks_released) X(events_sent) X(events_deferred) \
-	X(leases_expired) X(offers_expired) X(leases_reclaimed)
+	X(leases_expired) X(offers_expired) X(leases_reclaimed) \
+	X(fo_acks_applied) X(fo_acks_stale)
 // clang-format on
 
 struct worker_counters {

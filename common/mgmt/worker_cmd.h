@@ -33,15 +33,25 @@ enum worker_cmd_type {
 	 * (counted in `failed`) when ip is in no pool.
 	 */
 	WORKER_CMD_SET_OWNER,
+	/*
+	 * Failover: our BNDUPD ACTIVE of the client img.key's binding on ip
+	 * with PET pet was BNDACKed. Sent to the client's owner worker, which
+	 * makes pet the lease's acked PET (partner_expire) and clears
+	 * UPDATE_PENDING if the lease is still that binding
+	 * (dhcp_server_fo_acked), not journaled. Only img.key_len and img.key
+	 * are read. An ack not applied is counted (fo_acks_stale), never failed.
+	 */
+	WORKER_CMD_FO_ACKED,
 };
 
 struct worker_cmd {
 	uint8_t type; /* enum worker_cmd_type */
 	uint8_t rec_type; /* APPLY_IMAGE: enum journal_rec_type */
 	bool backup; /* SET_OWNER */
-	uint32_t ip; /* SET_OWNER, host order */
+	uint32_t ip; /* SET_OWNER, FO_ACKED; host order */
+	int64_t pet; /* FO_ACKED: the potential-expiration-time acked, unix secs */
 	const struct lw_config *cfg; /* SET_CONFIG */
-	struct lease_image img; /* APPLY_IMAGE */
+	struct lease_image img; /* APPLY_IMAGE; FO_ACKED: key_len and key */
 };
 
 struct worker_cmd_queue {

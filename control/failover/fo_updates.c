@@ -365,6 +365,26 @@ void fo_updates_poll(struct fo_session *s)
 		send_upddone(s);
 }
 
+/*
+ * The partner has the PET we sent for an ACTIVE binding: tell the owner
+ * worker, so the lease's renewals may go past MCLT (specs sec 8.3). Half
+ * the ring is left to partner updates, which close the link when it is
+ * full; skipping loses only this: the lease stays capped by its older
+ * acked PET.
+ */
+static void tell_acked_pet(struct fo_session *s, const struct fo_inflight *f)
+{
+	struct worker_cmd wc = { .type = WORKER_CMD_FO_ACKED, .ip = f->ip, .pet = f->pet };
+	unsigned w = control_owner_of(s->c, &f->img);
+	const struct spsc_ring *ring = s->c->to_workers[w].ring;
+
+	wc.img.key_len = f->img.key_len;
+	memcpy(wc.img.key, f->img.key, f->img.key_len);
+	if (spsc_ring_count(ring) >= spsc_ring_capacity(ring) / 2 ||
+	    !control_push_cmd(s->c, w, &wc))
+		FO_COUNT(s, acked_pet_dropped);
+}
+
 static void on_bndack(struct fo_session *s, struct fo_msg *m)
 {
 	struct fo_updates *u = &s->up;
@@ -404,6 +424,8 @@ static void on_bndack(struct fo_session *s, struct fo_msg *m)
 	    lease_table_is_backup(s->c->table, f->ip) &&
 	    control_push_set_owner(s->c, f->ip, false) < 0)
 		fo_log(s, "could not give a released address back to the primary's pool now");
+	if (!reason && f->status == FO_BINDING_ACTIVE && f->pet != 0)
+		tell_acked_pet(s, f);
 	u->inflight[i] = u->inflight[--u->n_inflight];
 }
 

@@ -151,6 +151,31 @@ compare_tables() {
 	lw_log "$label: leasewired bound ${CMP_OURS:-?}, dhcpd active ${CMP_THEIRS:-?}"
 }
 
+# own_acked <csv>: how many of up to 40 bound leases of the export with a
+# 02: MAC are leasewired's own (not from the partner), acked (nothing
+# pending) and carry the PET they were sent as acked PET (specs sec 8.3).
+own_acked() {
+	local ips
+	ips=$("$LW_PY" -c '
+import csv, sys
+rows = [r["address"] for r in csv.DictReader(open(sys.argv[1]))
+        if r.get("state", "0") == "0" and r["hwaddr"].lower().startswith("02:")]
+print(" ".join("/leasewire/lease," + a for a in rows[:40]))' "$1")
+	[ -n "$ips" ] || { echo 0; return; }
+	# shellcheck disable=SC2086 # one telemetry command per address
+	lw_tel $ips | "$LW_PY" -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    v = next(iter(json.loads(line).values()))
+    if isinstance(v, dict) and v.get("fo_flags") == 0 and \
+       v.get("partner_expire", 0) > 0 and v.get("partner_expire") == v.get("sent_pet"):
+        n += 1
+print(n)'
+}
+
 # perf <label> <clients> <mac-prefix-byte>: perfdhcp DORAs from cl0 (a relay
 # for both servers, -u: unique addresses), bounded. Sets PERF_ACKS,
 # PERF_DROPS, PERF_NONU and PERF_RCVBUF (replies the client kernel dropped
@@ -229,6 +254,11 @@ run_role() {
 		"${CMP_OURS:-0}"
 	lw_check_eq "$role: bindings the two tables disagree on" 0 "${CMP_BAD:-?}"
 	lw_check_eq "$role: clients holding two addresses" 0 "${CMP_TWICE:-?}"
+	# Our BNDUPDs acked: the leases now count on their acked PET (MCLT cap).
+	lw_check_ge "$role: acked PETs applied to leasewired's leases (90 % of its ACKs)" \
+		$((ours * 9 / 10)) "$(lw_stat fo_acks_applied)"
+	lw_check_ge "$role: own leases whose acked PET is the PET sent (of 40 looked at)" 1 \
+		"$(own_acked "$LW_TMP/$role-after-dora.csv")"
 
 	# ---- the partner dies under load
 	lw_log "$role: kill -9 of dhcpd"

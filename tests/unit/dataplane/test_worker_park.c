@@ -25,6 +25,9 @@
 #include <rte_mbuf.h>
 
 #include "control.h"
+#include "dhcp/client_key.h"
+#include "failover/fo_codes.h"
+#include "lease/lease_table.h"
 #include "worker.h"
 
 static struct rte_mempool *pool;
@@ -273,6 +276,109 @@ START_TEST(gate_with_failing_round)
 }
 END_TEST
 
+/* ---- the control thread's commands: a BNDACK's PET reaches the lease ---- */
+
+#define ACK_IP 0x0a000105u
+#define ACK_PET 1700004000
+
+static struct lease_image acked_image(void)
+{
+	struct lease_image img;
+
+	memset(&img, 0, sizeof(img));
+	img.ip = ACK_IP;
+	img.subnet_id = 1;
+	img.state = LEASE_BOUND;
+	img.htype = 1;
+	img.hlen = 6;
+	img.chaddr[5] = 7;
+	img.cltt = w->now;
+	img.expire = w->now + 600;
+	img.lease_secs = 600;
+	img.fo_status = FO_BINDING_ACTIVE;
+	img.fo_flags = LEASE_FO_F_UPDATE_PENDING;
+	img.stos = w->now;
+	img.sent_pet = ACK_PET;
+	img.key_len = 8;
+	img.key[0] = LEASE_KEY_HWADDR;
+	img.key[1] = 1;
+	memcpy(img.key + 2, img.chaddr, 6);
+	return img;
+}
+
+static void push_acked(struct worker_cmd_queue *q, uint32_t ip, int64_t pet)
+{
+	struct worker_cmd cmd;
+	struct lease_image img = acked_image();
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = WORKER_CMD_FO_ACKED;
+	cmd.ip = ip;
+	cmd.pet = pet;
+	cmd.img.key_len = img.key_len;
+	memcpy(cmd.img.key, img.key, img.key_len);
+	ck_assert(spsc_ring_push(q->ring, &cmd));
+	q->pushed++;
+}
+
+/*
+ * WORKER_CMD_FO_ACKED through worker_cmd_poll: the lease still holding
+ * the address with the PET that was sent takes it as acked PET, without
+ * an event (not journaled) and without `failed`; stale acks only count.
+ */
+START_TEST(fo_acked_command)
+{
+	struct lease_table_params tp = { .n_writers = 1, .max_leases = 64 };
+	alignas(64) struct worker_cmd_queue q;
+	struct lease_image img;
+	const struct lease *l;
+
+	rcu_register_thread();
+	memset(&q, 0, sizeof(q));
+	q.ring = spsc_ring_create(16, sizeof(struct worker_cmd));
+	w->to_control = spsc_ring_create(16, sizeof(struct lease_event));
+	w->srv.table = lease_table_create(&tp);
+	ck_assert_ptr_nonnull(q.ring);
+	ck_assert_ptr_nonnull(w->to_control);
+	ck_assert_ptr_nonnull(w->srv.table);
+	ck_assert_int_eq(
+	    lease_table_add_range(w->srv.table, 1, 0x0a000100u, 0x0a0001ffu, ADDR_RANGE_POOL), 0);
+	w->cmds = &q;
+	img = acked_image();
+	ck_assert_int_eq(dhcp_server_apply_image(w->srv.table, 0, JOURNAL_REC_UPSERT, &img, w->now),
+			 0);
+
+	push_acked(&q, ACK_IP + 1, ACK_PET); /* not its address */
+	push_acked(&q, ACK_IP, ACK_PET - 1); /* not the PET it was sent with */
+	push_acked(&q, ACK_IP, ACK_PET);
+	push_acked(&q, ACK_IP, ACK_PET); /* twice: nothing more to do */
+	worker_cmd_poll(w);
+	ck_assert_uint_eq(atomic_load(&q.done), 4);
+	ck_assert_uint_eq(atomic_load(&q.failed), 0);
+	ck_assert_uint_eq(w->ctr.fo_acks_applied, 1);
+	ck_assert_uint_eq(w->ctr.fo_acks_stale, 3);
+	ck_assert_uint_eq(spsc_ring_count(w->to_control), 0);
+	ck_assert_uint_eq(w->ctr.events_sent, 0);
+	l = lease_table_find_key(w->srv.table, img.key, img.key_len,
+				 client_key_hash(img.key, img.key_len));
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(l->partner_expire, ACK_PET);
+	ck_assert_uint_eq(l->fo_flags, 0);
+	ck_assert_int_eq(l->sent_pet, ACK_PET);
+	ck_assert_int_eq(l->expire, img.expire);
+	ck_assert_ptr_eq(lease_table_find_ip(w->srv.table, ACK_IP), l);
+
+	w->cmds = NULL;
+	rcu_quiescent_state();
+	lease_table_destroy(w->srv.table);
+	w->srv.table = NULL;
+	spsc_ring_free(w->to_control);
+	w->to_control = NULL;
+	spsc_ring_free(q.ring);
+	rcu_unregister_thread();
+}
+END_TEST
+
 static int eal_up(void)
 {
 	char prefix[32];
@@ -311,6 +417,7 @@ int main(void)
 	tcase_add_test(tc, failed_are_dropped);
 	tcase_add_test(tc, overdue_are_dropped_never_sent);
 	tcase_add_test(tc, gate_with_failing_round);
+	tcase_add_test(tc, fo_acked_command);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	/* EAL state does not survive fork(): run the cases in this process. */

@@ -2410,6 +2410,86 @@ START_TEST(test_failover_renew_only)
 }
 END_TEST
 
+/* Tell the lease of c what a BNDACK of our BNDUPD (ip, pet) says, as the worker does. */
+static int fo_ack(const struct client *c, uint32_t ip, int64_t pet)
+{
+	struct client_key k;
+
+	key_of(c, &k);
+	return dhcp_server_fo_acked(env.table, 0, k.bytes, k.len, ip, pet);
+}
+
+/*
+ * The MCLT rule with an acked PET (draft-12 sec 5.2.1; specs sec 8.3):
+ * before any ack every lease is MCLT; once the partner has acked PET P, a
+ * renewal gets min(desired, P - now + MCLT), and an ack of a PET the lease
+ * has moved on from changes nothing.
+ */
+START_TEST(test_failover_acked_pet_lifts_cap)
+{
+	struct failover_view v = {
+		.mode = FAILOVER_NORMAL, .primary = true, .mclt_secs = 600, .alloc_from = ALLOC_FREE
+	};
+	const struct client a = { .mac = 1 }, b = { .mac = 2 };
+	const struct lease *l;
+
+	env_start(cfg_main);
+	env.view = &v;
+	uint32_t ip = bind(&a), ip_b = bind(&b);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_LEASE_TIME), 600); /* brand-new: MCLT */
+	l = find_client(&a);
+	int64_t pet1 = T0 + 3600 + 300; /* now + desired + granted / 2 */
+	ck_assert_int_eq(l->sent_pet, pet1);
+	ck_assert_uint_eq(l->fo_flags, LEASE_FO_F_UPDATE_PENDING);
+	ck_assert_int_eq(l->partner_expire, 0);
+
+	/* Acks that are not a's binding: another address, another PET, nobody. */
+	ck_assert_int_eq(fo_ack(&a, ip_b, pet1), -ESTALE);
+	ck_assert_int_eq(fo_ack(&a, ip, pet1 + 1), -ESTALE);
+	const struct client nobody = { .mac = 9 };
+	ck_assert_int_eq(fo_ack(&nobody, ip, pet1), -ESTALE);
+	ck_assert_ptr_eq(find_client(&a), l);
+
+	/* The ack: a new version with the acked PET, still holding the address. */
+	ck_assert_int_eq(fo_ack(&a, ip, pet1), 0);
+	l = find_client(&a);
+	ck_assert_int_eq(l->partner_expire, pet1);
+	ck_assert_uint_eq(l->fo_flags, 0);
+	ck_assert_int_eq(l->sent_pet, pet1);
+	ck_assert_int_eq(l->expire, T0 + 600);
+	assert_holds(ip, &a, LEASE_BOUND);
+	ck_assert_int_eq(fo_ack(&a, ip, pet1), -EALREADY);
+
+	/* Renewal at T0 + 300: min(3600, pet1 - now + 600 = 4200), the whole desired time. */
+	env.now = T0 + 300;
+	ck_assert_uint_eq(renew(&a, ip, true, DHCPACK), ip);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_LEASE_TIME), 3600);
+	ck_assert_uint_eq(env.res.events[0].img.lease_secs, 3600);
+	ck_assert_int_eq(env.res.events[0].img.partner_expire, pet1);
+	/* b's partner never acked: still MCLT. */
+	ck_assert_uint_eq(renew(&b, ip_b, true, DHCPACK), ip_b);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_LEASE_TIME), 600);
+
+	/* The renewal's newer PET is pending: a late ack of pet1 keeps it so. */
+	l = find_client(&a);
+	int64_t pet2 = T0 + 300 + 3600 + 1800;
+	ck_assert_int_eq(l->sent_pet, pet2);
+	ck_assert_uint_eq(l->fo_flags, LEASE_FO_F_UPDATE_PENDING);
+	ck_assert_int_eq(fo_ack(&a, ip, pet1), -ESTALE);
+	ck_assert_ptr_eq(find_client(&a), l);
+
+	/* Unacked pet2, near pet1: the cap is pet1 - now + MCLT = 1000. */
+	env.now = T0 + 3500;
+	ck_assert_uint_eq(renew(&a, ip, true, DHCPACK), ip);
+	ck_assert_uint_eq(rep_u32(&env.rep, DHO_LEASE_TIME), 1000);
+	int64_t pet3 = T0 + 3500 + 3600 + 500;
+	ck_assert_int_eq(find_client(&a)->sent_pet, pet3);
+	ck_assert_int_eq(fo_ack(&a, ip, pet3), 0);
+	ck_assert_int_eq(find_client(&a)->partner_expire, pet3);
+	env_stop();
+}
+END_TEST
+
 /* Client identity problems are drops, not crashes. */
 START_TEST(test_no_identity)
 {
@@ -2643,6 +2723,7 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_failover_buckets);
 	tcase_add_test(tc, test_failover_no_service);
 	tcase_add_test(tc, test_failover_renew_only);
+	tcase_add_test(tc, test_failover_acked_pet_lifts_cap);
 	tcase_add_loop_test(tc, test_giaddr_spoof, 0,
 			    sizeof(giaddr_cases) / sizeof(giaddr_cases[0]));
 	suite_add_tcase(s, tc);

@@ -615,6 +615,72 @@ START_TEST(test_lease_wire_lease)
 }
 END_TEST
 
+/*
+ * A BNDACK of our BNDUPD ACTIVE (ip .104, PET NOW + 3890) against the
+ * client's current version (bound_lease, changed by `change`): only the
+ * binding that was sent takes the PET, never lowering what was acked.
+ */
+enum ack_change {
+	AC_NONE,
+	AC_RENEWED,
+	AC_MOVED,
+	AC_RELEASED,
+	AC_STANDALONE,
+	AC_ACKED_LATER,
+	AC_DUPLICATE,
+	AC_FROM_PARTNER
+};
+
+static const struct ack_case {
+	const char *name;
+	enum ack_change change;
+	int64_t pet; /* acked */
+	int rc;
+	int64_t partner_expire; /* when rc == 0 */
+	uint8_t fo_flags;
+} ack_cases[] = {
+	{ "the binding sent", AC_NONE, NOW + 3890, 0, NOW + 3890, 0 },
+	{ "renewed since: newer PET pending", AC_RENEWED, NOW + 3890, -ESTALE, 0, 0 },
+	{ "on another address now", AC_MOVED, NOW + 3890, -ESTALE, 0, 0 },
+	{ "released since", AC_RELEASED, NOW + 3890, -ESTALE, 0, 0 },
+	{ "no failover status", AC_STANDALONE, NOW + 3890, -ESTALE, 0, 0 },
+	{ "a later PET already acked", AC_ACKED_LATER, NOW + 3890, 0, NOW + 5000, 0 },
+	{ "the same ack again", AC_DUPLICATE, NOW + 3890, -EALREADY, 0, 0 },
+	{ "learned back from the partner", AC_FROM_PARTNER, NOW + 3890, 0, NOW + 3890,
+	  LEASE_FO_F_FROM_PARTNER },
+	{ "no PET", AC_NONE, 0, -EINVAL, 0, 0 },
+};
+
+START_TEST(test_acked)
+{
+	const struct ack_case *tc = &ack_cases[_i];
+	struct lease l;
+	int64_t pe = -1;
+	uint8_t fl = 0xee;
+
+	bound_lease(&l, false);
+	switch (tc->change) {
+	case AC_NONE: break;
+	case AC_RENEWED: l.sent_pet = NOW + 4000; break;
+	case AC_MOVED: l.ip++; break;
+	case AC_RELEASED: l.state = LEASE_RELEASED; break;
+	case AC_STANDALONE: l.fo_status = 0; break;
+	case AC_ACKED_LATER: l.partner_expire = NOW + 5000; break;
+	case AC_DUPLICATE:
+		l.partner_expire = l.sent_pet;
+		l.fo_flags = 0;
+		break;
+	case AC_FROM_PARTNER: l.fo_flags = LEASE_FO_F_FROM_PARTNER; break;
+	}
+	int rc = fo_binding_acked(&l, 0xc0000268, tc->pet, &pe, &fl);
+	ck_assert_msg(rc == tc->rc, "%s: rc %d, want %d", tc->name, rc, tc->rc);
+	if (rc == 0) {
+		ck_assert_int_eq(pe, tc->partner_expire);
+		ck_assert_uint_eq(fl, tc->fo_flags);
+	}
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_isc_bndupd);
@@ -629,6 +695,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, test_to_image_active);
 	tcase_add_test(tc, test_to_image_frees);
 	tcase_add_test(tc, test_lease_wire_lease);
+	tcase_add_loop_test(tc, test_acked, 0, (int)(sizeof(ack_cases) / sizeof(ack_cases[0])));
 }
 
 int main(void) { return run_suite("fo_binding", add_tests); }

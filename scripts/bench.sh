@@ -7,12 +7,20 @@
 #   sudo bash scripts/bench.sh [--clients N] [--repeat K] [--scenario NAME]...
 #                              [--loadgen [--loadgen-clients N]]
 #                              [--vs-kea [--kea-rates "250 500 ..."] [--kea-secs S]]
-#                              [--recovery "N ..."]
+#                              [--recovery "N ..."] [--no-failover]
+#                              [--failover-updates [--fo-bindings N]]
 #
 #   (always)   tests/bench/leasewire-bench, the in-process pipeline benchmark
 #              (release build in build-bench/, one worker, net_null port, the
 #              real journal and control thread): every scenario, or the ones
 #              given with --scenario, N clients (default 1,000,000).
+#   (always, unless --no-failover) leasewire-bench --failover both for the
+#              DORA scenarios: standalone and failover NORMAL (split 128, no
+#              partner session) side by side: packets/s, leases/s and cycles
+#              per answered client (the like-for-like figure, target <= +10 %)
+#   --failover-updates  scripts/bench-failover.sh: BNDUPD->BNDACK bindings/s,
+#              leasewired -> leasewired (fsync, none) and -> ISC dhcpd
+#              (--fo-bindings N, default 200,000)
 #   --loadgen  scripts/loadgen.sh: lw_loadgen (DPDK) against leasewired on the
 #              veth lab: DORA + renew + release for --loadgen-clients (20,000)
 #   --vs-kea   scripts/bench-vs-kea.sh: perfdhcp against leasewired and Kea
@@ -33,6 +41,7 @@ SCEN=()
 DO_LG=0; LG_CLIENTS=20000
 DO_KEA=0; KEA_ARGS=()
 RECOVERY_SIZES=
+DO_FO=1; DO_FO_UPD=0; FO_BINDINGS=200000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--clients) CLIENTS=$2; shift 2 ;;
@@ -42,9 +51,12 @@ while [ $# -gt 0 ]; do
 	--loadgen-clients) DO_LG=1; LG_CLIENTS=$2; shift 2 ;;
 	--vs-kea) DO_KEA=1; shift ;;
 	--recovery) RECOVERY_SIZES=$2; shift 2 ;;
+	--no-failover) DO_FO=0; shift ;;
+	--failover-updates) DO_FO_UPD=1; shift ;;
+	--fo-bindings) DO_FO_UPD=1; FO_BINDINGS=$2; shift 2 ;;
 	--kea-rates) DO_KEA=1; KEA_ARGS+=(--rates "$2"); shift 2 ;;
 	--kea-secs) DO_KEA=1; KEA_ARGS+=(--secs "$2"); shift 2 ;;
-	-h|--help) sed -n '3,24p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,32p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -94,6 +106,24 @@ timeout -k 10 3600 "$BENCH" --no-huge -m 4096 --no-pci --file-prefix "$PREFIX" -
 rm -rf "/var/run/dpdk/$PREFIX"
 [ "$rc" -eq 0 ] || { echo "leasewire-bench: exit status $rc"; status=1; }
 
+if [ "$DO_FO" = 1 ]; then
+	echo
+	echo "== pipeline benchmark, failover NORMAL vs standalone:" \
+		"leasewire-bench --failover both --scenario dora_none --scenario dora_fsync --clients $CLIENTS"
+	PREFIX=lwbenchfo$$
+	rc=0
+	timeout -k 10 3600 "$BENCH" --no-huge -m 4096 --no-pci --file-prefix "$PREFIX" -l 0-1 \
+		--vdev net_null0 --log-level=lib.eal:warning -- --failover both \
+		--scenario dora_none --scenario dora_fsync --clients "$CLIENTS" --repeat "$REPEAT" 2>&1 |
+		grep -v '^EAL: \|^TELEMETRY' || rc=$?
+	rm -rf "/var/run/dpdk/$PREFIX"
+	[ "$rc" -eq 0 ] || { echo "leasewire-bench --failover both: exit status $rc"; status=1; }
+fi
+if [ "$DO_FO_UPD" = 1 ]; then
+	echo
+	echo "== failover binding updates: scripts/bench-failover.sh --bindings $FO_BINDINGS"
+	LW_BUILD=$LW_BUILD bash scripts/bench-failover.sh --bindings "$FO_BINDINGS" 2>&1 || status=1
+fi
 if [ "$DO_LG" = 1 ]; then
 	echo
 	echo "== end-to-end: scripts/loadgen.sh --clients $LG_CLIENTS"

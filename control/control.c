@@ -212,7 +212,7 @@ static void commit_poll(struct control *c)
 	int n = control_commit_round(c);
 
 	journal_alarm_settle(c, false);
-	if (n == 0)
+	if (n == 0 && !c->busy)
 		usleep(CONTROL_IDLE_SLEEP_US);
 	else if (n < 0)
 		usleep(1000);

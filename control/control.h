@@ -80,6 +80,12 @@ struct control {
 	uint64_t rounds_drained;
 	uint64_t round_failures;
 	struct fo_session *failover; /* NULL without a failover relationship */
+	/*
+	 * A module that has work for the next pass right away (failover
+	 * updates in flight) sets it, and the commit round then does not take
+	 * its idle sleep. Control thread only; modules set it each pass.
+	 */
+	bool busy;
 };
 
 /*

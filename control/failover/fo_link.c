@@ -80,7 +80,7 @@ void fo_link_fini(struct fo_link *l)
 
 static void reset_buffers(struct fo_link *l)
 {
-	l->in_len = 0;
+	l->in_head = l->in_len = 0;
 	l->out_head = l->out_len = 0;
 }
 
@@ -183,13 +183,14 @@ static bool flush_out(struct fo_link *l)
 	return true;
 }
 
-bool fo_link_poll(struct fo_link *l, bool *went_down)
+bool fo_link_poll(struct fo_link *l, bool accept_dups, bool *went_down)
 {
 	bool came_up = false;
 	enum fo_link_state before = l->state;
 
 	*went_down = false;
-	accept_pending(l);
+	if (l->state != FO_LINK_UP || accept_dups)
+		accept_pending(l);
 	if (before != FO_LINK_UP && l->state == FO_LINK_UP)
 		came_up = true;
 	if (l->state == FO_LINK_CONNECTING) {
@@ -210,6 +211,11 @@ bool fo_link_poll(struct fo_link *l, bool *went_down)
 	}
 	if (l->state != FO_LINK_UP)
 		return false;
+	if (l->in_head) {
+		/* Compact once per pass, not once per message. */
+		memmove(l->in, l->in + l->in_head, l->in_len);
+		l->in_head = 0;
+	}
 	while (l->in_len < sizeof(l->in)) {
 		ssize_t n = recv(l->fd, l->in + l->in_len, sizeof(l->in) - l->in_len, MSG_DONTWAIT);
 		if (n > 0) {
@@ -236,14 +242,15 @@ bool fo_link_poll(struct fo_link *l, bool *went_down)
 
 int fo_link_next(struct fo_link *l, uint8_t *buf)
 {
-	int flen = fo_msg_frame_len(l->in, l->in_len);
+	const uint8_t *p = l->in + l->in_head;
+	int flen = fo_msg_frame_len(p, l->in_len);
 
 	if (flen <= 0)
 		return flen;
 	if ((size_t)flen > l->in_len)
 		return 0;
-	memcpy(buf, l->in, (size_t)flen);
-	memmove(l->in, l->in + flen, l->in_len - (size_t)flen);
+	memcpy(buf, p, (size_t)flen);
+	l->in_head += (size_t)flen;
 	l->in_len -= (size_t)flen;
 	return flen;
 }

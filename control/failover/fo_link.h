@@ -16,6 +16,8 @@
 
 /* Output room: every BNDUPD window plus the control messages behind it. */
 #define FO_LINK_OUT_MAX (256u * 1024u)
+/* Input read per pass: a full window of 1000 BNDUPDs (~80 B each) in one go. */
+#define FO_LINK_IN_MAX (128u * 1024u)
 
 enum fo_link_state {
 	FO_LINK_DOWN = 0,
@@ -30,8 +32,8 @@ struct fo_link {
 	bool outbound; /* we initiated fd */
 	uint32_t own_addr, peer_addr; /* host order */
 	uint16_t own_port, peer_port;
-	size_t in_len;
-	uint8_t in[2 * FO_MSG_MAX];
+	size_t in_head, in_len; /* unread bytes: in[in_head .. in_head + in_len) */
+	uint8_t in[FO_LINK_IN_MAX];
 	size_t out_head, out_len;
 	uint8_t *out; /* FO_LINK_OUT_MAX */
 	/* Why the link last went down, for the log line. */
@@ -49,12 +51,13 @@ void fo_link_fini(struct fo_link *l);
 int fo_link_connect(struct fo_link *l);
 
 /*
- * Progress without blocking: accept (only from the peer's address, only
- * when no link is up), finish a connect, read into the input buffer,
- * write out what is buffered. Returns true when the link came up in this
- * call. A link that fails goes DOWN with l->why set.
+ * Progress without blocking: accept (only from the peer's address; while
+ * a link is up only when accept_dups, to refuse a second one, so a busy
+ * link does not pay an accept per pass), finish a connect, read into the
+ * input buffer, write out what is buffered. Returns true when the link
+ * came up in this call. A link that fails goes DOWN with l->why set.
  */
-bool fo_link_poll(struct fo_link *l, bool *went_down);
+bool fo_link_poll(struct fo_link *l, bool accept_dups, bool *went_down);
 
 /*
  * The next whole message in the input, copied into buf (FO_MSG_MAX);

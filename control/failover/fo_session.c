@@ -30,6 +30,8 @@
 #define FO_CONNECT_RETRY_MAX_S 5 /* ISC retries 5 s after a disconnect */
 #define FO_PROTOCOL_VERSION 1
 #define FO_VENDOR_CLASS "leasewire"
+/* Messages handled per loop pass: a whole window of BNDUPDs and their BNDACKs. */
+#define FO_MSGS_PER_PASS 2048u
 
 uint32_t fo_now(void) { return (uint32_t)time(NULL); }
 
@@ -332,8 +334,8 @@ static void on_connect(struct fo_session *s, const struct fo_msg *m)
 		fo_log(s, "CONNECT rejected (%u, %s): %s", reject, fo_reject_reason_name(reject),
 		       why);
 		send_connectack(s, m->hdr.xid, reject, why);
-		fo_link_poll(&s->link,
-			     &(bool){ false }); /* let the reject leave before the close */
+		/* Let the reject leave before the close. */
+		fo_link_poll(&s->link, false, &(bool){ false });
 		fo_link_close(&s->link, "CONNECT rejected");
 		return;
 	}
@@ -386,7 +388,7 @@ static void on_connectack(struct fo_session *s, const struct fo_msg *m)
 		FO_COUNT(s, connect_rejected);
 		fo_log(s, "CONNECTACK refused (%u, %s)", r, fo_reject_reason_name(r));
 		send_disconnect(s, r, skew ? "time offset too large" : "unknown relationship name");
-		fo_link_poll(&s->link, &(bool){ false });
+		fo_link_poll(&s->link, false, &(bool){ false });
 		fo_link_close(&s->link, "CONNECTACK refused");
 		return;
 	}
@@ -523,11 +525,11 @@ static void session_poll(struct control *c)
 			return;
 		}
 	}
-	if (fo_link_poll(&s->link, &went_down))
+	if (fo_link_poll(&s->link, false, &went_down))
 		link_came_up(s);
 	if (before == FO_LINK_CONNECTING && s->link.state == FO_LINK_DOWN)
 		link_lost(s); /* a failed attempt: back off */
-	for (int i = 0; i < 64 && s->link.state == FO_LINK_UP; i++) {
+	for (unsigned i = 0; i < FO_MSGS_PER_PASS && s->link.state == FO_LINK_UP; i++) {
 		n = fo_link_next(&s->link, s->buf);
 		if (n == 0)
 			break;
@@ -547,11 +549,14 @@ static void session_poll(struct control *c)
 	}
 	if (s->link.state == FO_LINK_UP) {
 		bool down2;
-		fo_link_poll(&s->link, &down2); /* flush what this pass queued */
+		fo_link_poll(&s->link, false, &down2); /* flush what this pass queued */
 		went_down |= down2;
 	}
 	if ((went_down || s->link.state == FO_LINK_DOWN) && s->proto != FO_PROTO_IDLE)
 		link_lost(s);
+	/* Updates in flight either way: the next pass must not sleep (control.h). */
+	c->busy = s->up.rx_len || (s->up.q_len && s->up.n_inflight < s->partner_max_unacked) ||
+		  s->up.walking || fo_link_backlog(&s->link);
 }
 
 static void session_timers(struct control *c)
@@ -561,6 +566,15 @@ static void session_timers(struct control *c)
 
 	if (!s)
 		return;
+	if (s->link.state == FO_LINK_UP) {
+		/* A second connection from the partner is refused here, not on every pass. */
+		bool down = false;
+		fo_link_poll(&s->link, true, &down);
+		if (down || s->link.state == FO_LINK_DOWN) {
+			link_lost(s);
+			return;
+		}
+	}
 	if (s->link.state == FO_LINK_UP) {
 		int64_t idle_rx = (mono - s->last_rx_ns) / 1000000000;
 		if (s->proto != FO_PROTO_ESTABLISHED &&
@@ -578,7 +592,7 @@ static void session_timers(struct control *c)
 			       (long long)idle_rx, s->cfg->max_response_delay);
 			send_disconnect(s, FO_REJECT_NO_TRAFFIC,
 					"no traffic within max-response-delay");
-			fo_link_poll(&s->link, &(bool){ false });
+			fo_link_poll(&s->link, false, &(bool){ false });
 			fo_link_close(&s->link, "receive timer expired");
 		} else if (s->proto == FO_PROTO_ESTABLISHED) {
 			/* tSend: a third of the partner's receive timer, as ISC. */
@@ -640,7 +654,7 @@ static void session_stop(struct control *c)
 	 * sees the connection close and moves to COMMUNICATIONS-INTERRUPTED.
 	 */
 	if (s->link.state == FO_LINK_UP)
-		fo_link_poll(&s->link, &(bool){ false });
+		fo_link_poll(&s->link, false, &(bool){ false });
 	fo_link_close(&s->link, "shutting down");
 	fo_log(s, "stopped in state %s", fo_server_state_name(fo_fsm_state(&s->fsm)));
 }

@@ -258,7 +258,8 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 		 */
 		lease_table_discard(srv->table, newv);
 		return DROP_PARTNER_ADDRESS;
-	} else if (!ds_try_claim(srv, s, ip, resv, view->alloc_from, old, newv)) {
+	} else if (!ds_try_claim(srv, s, ip, resv, LEASE_ALLOC_ANY /* allowed just above */, old,
+				 newv)) {
 		lease_table_discard(srv->table, newv);
 		return ds_nak(srv, req, server_ip, buf, cap, res);
 	}

@@ -66,7 +66,6 @@ struct fo_status {
 	uint32_t unacked; /* our BNDUPDs in flight */
 	uint32_t partner_max_unacked;
 	uint32_t queued; /* binding changes waiting to be sent */
-	uint32_t partner_receive_timer;
 	char last_event[160]; /* the last log line of the session */
 };
 

@@ -87,7 +87,6 @@ struct fo_pool_walk {
 	size_t want; /* addresses still to hand over in this pass */
 	size_t subnet, pool; /* cursor into the config's pools */
 	uint32_t ip;
-	uint64_t moved; /* since start */
 	int64_t next_check_ns;
 };
 

@@ -101,10 +101,8 @@ void fo_pool_poll(struct fo_session *s)
 			pw->ip = ip; /* the ring is full: this one again next pass */
 			break;
 		}
-		if (rc == 0) {
+		if (rc == 0)
 			pw->want--;
-			pw->moved++;
-		}
 	}
 	rcu_thread_offline();
 	if (!pw->want)

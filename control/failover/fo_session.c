@@ -153,7 +153,6 @@ static void sync_status(struct fo_session *s)
 	st->unacked = s->up.n_inflight;
 	st->queued = s->up.q_len;
 	st->partner_max_unacked = s->partner_max_unacked;
-	st->partner_receive_timer = s->partner_receive_timer;
 	fo_status_publish(s->board, st);
 }
 

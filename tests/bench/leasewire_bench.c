@@ -111,8 +111,7 @@ static const char *const tpl_names[TPL__COUNT] = { "DISCOVER", "REQUEST", "RENEW
  *             leases given).
  */
 enum variant { V_SA_ALL, V_SA_OURS, V_FO_OURS, V_FO_ALL, V__COUNT };
-static const char *const variant_names[V__COUNT] = { "standalone", "sa-ours", "fo-ours",
-						     "fo-all" };
+static const char *const variant_names[V__COUNT] = { "standalone", "sa-ours", "fo-ours", "fo-all" };
 static bool variant_failover(enum variant v) { return v == V_FO_OURS || v == V_FO_ALL; }
 static bool variant_ours_only(enum variant v) { return v == V_SA_OURS || v == V_FO_OURS; }
 
@@ -662,10 +661,10 @@ static int env_setup(struct bench *b, struct bench_env *e, const struct scenario
 	 * workers pay for the load-balance decision, the MCLT cap, the owner
 	 * check and the failover fields of every binding.
 	 */
-	e->view = variant_failover(var) ? &b->fo_view
-					: (struct failover_view *)&failover_view_standalone;
-	if (snprintf(e->dir, sizeof(e->dir), "%s/%s-%s", b->tmpdir, sc->name,
-		     variant_names[var]) >= (int)sizeof(e->dir))
+	e->view =
+	    variant_failover(var) ? &b->fo_view : (struct failover_view *)&failover_view_standalone;
+	if (snprintf(e->dir, sizeof(e->dir), "%s/%s-%s", b->tmpdir, sc->name, variant_names[var]) >=
+	    (int)sizeof(e->dir))
 		return -ENAMETOOLONG;
 	rc = config_build(b, e);
 	if (rc < 0)
@@ -1017,7 +1016,8 @@ static void run_scenario(struct bench *b, struct bench_env *e, struct result *re
 	printf(" %9" PRIu64 " packets %8.3f s %6.2f Mpps/core %7.0f cycles/packet", res->packets,
 	       res->secs, res->mpps, res->cpp);
 	if (b->variants != 1u << V_SA_ALL)
-		printf("  %7.0f cycles/answered", (double)cycles / (double)(res->answered ? res->answered : 1));
+		printf("  %7.0f cycles/answered",
+		       (double)cycles / (double)(res->answered ? res->answered : 1));
 	if (sc->run == RUN_DORA) {
 		printf("  %9.0f leases/s", res->leases_s);
 		if (res->has_latency)
@@ -1127,7 +1127,8 @@ static void usage(const char *prog)
 	    "                   (primary, split %u, lb max secs %u, MCLT %u, alloc FREE, no\n"
 	    "                   partner session); both: standalone and NORMAL side by side, on\n"
 	    "                   all N clients and on our buckets' clients only, compared\n"
-	    "  --ours-only      feed only the clients of the split's buckets (every packet answered)\n"
+	    "  --ours-only      feed only the clients of the split's buckets (every packet "
+	    "answered)\n"
 	    "  --scenario NAME  run only NAME (repeatable):",
 	    prog, DEFAULT_CLIENTS, SMOKE_CLIENTS, MAX_CLIENTS, SMOKE_CLIENTS, FO_SPLIT,
 	    FO_LB_MAX_SECS, FO_MCLT);
@@ -1284,28 +1285,30 @@ static void print_summary(const struct bench *b, bool ok)
 	printf("BENCH clients=%u repeat=%u tsc_hz=%" PRIu64 " copy_cpp=%.0f", b->n_clients,
 	       b->repeat, b->hz, b->copy_cpp);
 	for (unsigned i = 0; i < N_SCENARIOS; i++)
-	for (unsigned v = 0; v < V__COUNT; v++) {
-		const struct result *r = &b->res[i][v];
-		char name[64];
-		/* The standalone keys keep their historical names; the others get _fo_all etc. */
-		static const char *const suffix[V__COUNT] = { "", "_sa_ours", "_fo_ours", "_fo_all" };
-		snprintf(name, sizeof(name), "%s%s", scenarios[i].name, suffix[v]);
-		const char *n = name;
-		if (!r->ran)
-			continue;
-		printf(" %s_packets=%" PRIu64 " %s_secs=%.4f %s_mpps=%.3f %s_cpp=%.0f", n,
-		       r->packets, n, r->secs, n, r->mpps, n, r->cpp);
-		if (scenarios[i].run == RUN_DORA) {
-			printf(" %s_leases_s=%.0f", n, r->leases_s);
-			if (r->has_latency)
-				printf(" %s_p50_us=%.1f %s_p99_us=%.1f", n, r->p50_us, n,
-				       r->p99_us);
+		for (unsigned v = 0; v < V__COUNT; v++) {
+			const struct result *r = &b->res[i][v];
+			char name[64];
+			/* The standalone keys keep their historical names; the others get _fo_all etc. */
+			static const char *const suffix[V__COUNT] = { "", "_sa_ours", "_fo_ours",
+								      "_fo_all" };
+			snprintf(name, sizeof(name), "%s%s", scenarios[i].name, suffix[v]);
+			const char *n = name;
+			if (!r->ran)
+				continue;
+			printf(" %s_packets=%" PRIu64 " %s_secs=%.4f %s_mpps=%.3f %s_cpp=%.0f", n,
+			       r->packets, n, r->secs, n, r->mpps, n, r->cpp);
+			if (scenarios[i].run == RUN_DORA) {
+				printf(" %s_leases_s=%.0f", n, r->leases_s);
+				if (r->has_latency)
+					printf(" %s_p50_us=%.1f %s_p99_us=%.1f", n, r->p50_us, n,
+					       r->p99_us);
+			}
+			if (v != V_SA_ALL)
+				printf(" %s_answered=%" PRIu64 " %s_cpa=%.0f", n, r->answered, n,
+				       r->answered ? r->secs * (double)b->hz / (double)r->answered
+						   : 0.0);
+			printf(" %s_ok=%d", n, r->ok);
 		}
-		if (v != V_SA_ALL)
-			printf(" %s_answered=%" PRIu64 " %s_cpa=%.0f", n, r->answered, n,
-			       r->answered ? r->secs * (double)b->hz / (double)r->answered : 0.0);
-		printf(" %s_ok=%d", n, r->ok);
-	}
 	printf(" status=%s\n", ok ? "ok" : "fail");
 	fflush(stdout);
 }
@@ -1385,10 +1388,11 @@ int main(int argc, char **argv)
 		goto out_port;
 	}
 	if (b->variants != 1u << V_SA_ALL)
-		printf("bench: failover NORMAL view: primary, split %u, load-balance-max-seconds %u, "
-		       "mclt %u, alloc_from FREE, no partner session; our buckets hold %u of %u "
-		       "clients (%u of the relayed ones)\n",
-		       FO_SPLIT, FO_LB_MAX_SECS, FO_MCLT, b->n_ours[0], b->n_clients, b->n_ours[1]);
+		printf(
+		    "bench: failover NORMAL view: primary, split %u, load-balance-max-seconds %u, "
+		    "mclt %u, alloc_from FREE, no partner session; our buckets hold %u of %u "
+		    "clients (%u of the relayed ones)\n",
+		    FO_SPLIT, FO_LB_MAX_SECS, FO_MCLT, b->n_ours[0], b->n_clients, b->n_ours[1]);
 	uint64_t t0 = rte_rdtsc();
 	if (templates_build(b, need) < 0) {
 		ok = false;
@@ -1429,31 +1433,31 @@ int main(int argc, char **argv)
 			continue;
 		/* Every run must be correct; the fastest one is the figure. */
 		for (unsigned r = 0; r < b->repeat; r++)
-		for (unsigned v = 0; v < V__COUNT; v++) {
-			if (!(b->variants & (1u << v)))
-				continue;
-			struct bench_env env;
-			struct result res = { 0 };
-			rc = env_setup(b, &env, &scenarios[i], (enum variant)v);
-			if (rc == 0)
-				run_scenario(b, &env, &res);
-			if (env_teardown(&env) < 0) {
-				fprintf(stderr, "bench: %s: final journal commit failed\n",
-					scenarios[i].name);
-				res.ok = false;
+			for (unsigned v = 0; v < V__COUNT; v++) {
+				if (!(b->variants & (1u << v)))
+					continue;
+				struct bench_env env;
+				struct result res = { 0 };
+				rc = env_setup(b, &env, &scenarios[i], (enum variant)v);
+				if (rc == 0)
+					run_scenario(b, &env, &res);
+				if (env_teardown(&env) < 0) {
+					fprintf(stderr, "bench: %s: final journal commit failed\n",
+						scenarios[i].name);
+					res.ok = false;
+				}
+				res.ran = true;
+				if (rc < 0 || !res.ok)
+					ok = false;
+				struct result *best = &b->res[i][v];
+				if (r == 0 || res.secs < best->secs) {
+					bool all_ok = r == 0 ? res.ok : best->ok && res.ok;
+					*best = res;
+					best->ok = all_ok;
+				} else if (!res.ok) {
+					best->ok = false;
+				}
 			}
-			res.ran = true;
-			if (rc < 0 || !res.ok)
-				ok = false;
-			struct result *best = &b->res[i][v];
-			if (r == 0 || res.secs < best->secs) {
-				bool all_ok = r == 0 ? res.ok : best->ok && res.ok;
-				*best = res;
-				best->ok = all_ok;
-			} else if (!res.ok) {
-				best->ok = false;
-			}
-		}
 	}
 
 	print_comparison(b);

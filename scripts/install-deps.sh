@@ -18,6 +18,8 @@ PKGS=(
 	# integration tests: real peers and wire decoding
 	isc-dhcp-client isc-dhcp-server kea-admin kea-dhcp4-server tshark tcpdump iproute2 iputils-ping ethtool
 	python3 python3-scapy procps
+	# DNS updates: a real BIND to update, its tools, and Kea's DDNS daemon as the benchmark anchor
+	bind9 bind9-utils bind9-dnsutils kea-dhcp-ddns-server
 	# the operator shell's test drives the real clients
 	telnet netcat-openbsd expect
 )

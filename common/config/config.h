@@ -162,6 +162,64 @@ struct cfg_failover {
 	uint8_t hba_polarity; /* enum cfg_fo_hba_polarity */
 };
 
+/*
+ * DNS updates (RFC 2136 + TSIG, RFC 4701/4703). Two parts, as in Kea:
+ * what the DHCP side decides per client (the ddns-* keys of Dhcp4 and of a
+ * subnet, struct cfg_ddns_policy) and where the updates go (Dhcp4.ddns,
+ * shaped like Kea D2's configuration: tsig-keys, forward-ddns and
+ * reverse-ddns domains with their servers). The control thread's update
+ * engine (control/ddns/) reads the second part; absent, no update is sent.
+ */
+#define CFG_DDNS_MAX_KEYS 16
+#define CFG_DDNS_MAX_DOMAINS 64
+#define CFG_DDNS_MAX_SERVERS 4
+#define CFG_DNS_NAME_MAX 256 /* presentation form, with the final dot, NUL included */
+
+enum cfg_ddns_conflict_mode {
+	CFG_DDNS_CHECK_WITH_DHCID = 0, /* RFC 4703 (the default; keep it in a failover pair) */
+	CFG_DDNS_NO_CHECK_WITH_DHCID,
+	CFG_DDNS_CHECK_EXISTS_WITH_DHCID,
+	CFG_DDNS_NO_CHECK_WITHOUT_DHCID,
+};
+
+enum cfg_ddns_replace_name {
+	CFG_DDNS_REPLACE_NEVER = 0,
+	CFG_DDNS_REPLACE_ALWAYS,
+	CFG_DDNS_REPLACE_WHEN_PRESENT,
+	CFG_DDNS_REPLACE_WHEN_NOT_PRESENT,
+};
+
+struct cfg_tsig_key {
+	char name[CFG_DNS_NAME_MAX]; /* absolute, lower case: "ddns-key." */
+	char algorithm[32]; /* ldns spelling: "hmac-sha256." */
+	char secret_b64[256]; /* base64 as tsig-keygen prints it (or read from secret-file) */
+};
+
+struct cfg_dns_server {
+	uint32_t ip; /* host order */
+	uint16_t port;
+};
+
+struct cfg_ddns_domain {
+	char name[CFG_DNS_NAME_MAX]; /* the zone, absolute, lower case; "." matches everything */
+	int key; /* index into cfg_ddns.keys, -1: unsigned (refused by the config check) */
+	unsigned n_servers;
+	struct cfg_dns_server servers[CFG_DDNS_MAX_SERVERS];
+};
+
+struct cfg_ddns {
+	bool enabled; /* Dhcp4.ddns is present and enable-updates is true */
+	uint32_t server_timeout_ms; /* dns-server-timeout: wait per message */
+	uint32_t tries_per_server; /* before the next server of the domain */
+	uint32_t retry_min_ms, retry_max_ms; /* back-off between rounds over all servers */
+	uint32_t max_in_flight; /* transactions at once */
+	uint32_t max_queue; /* queued requests; at the bound new adds are dropped, never removals */
+	unsigned n_keys, n_forward, n_reverse;
+	struct cfg_tsig_key keys[CFG_DDNS_MAX_KEYS];
+	struct cfg_ddns_domain forward[CFG_DDNS_MAX_DOMAINS];
+	struct cfg_ddns_domain reverse[CFG_DDNS_MAX_DOMAINS];
+};
+
 struct lw_config {
 	struct cfg_interface *interfaces;
 	size_t n_interfaces;
@@ -184,6 +242,7 @@ struct lw_config {
 	struct cfg_shell shell;
 	struct cfg_rate_limit rate_limit;
 	struct cfg_failover failover; /* enabled false: standalone */
+	struct cfg_ddns ddns; /* enabled false: no DNS updates */
 };
 
 /*

@@ -42,6 +42,31 @@ struct cfg_pool {
 	uint32_t first, last; /* host order, inclusive */
 };
 
+/*
+ * What the DHCP side decides about a client's name (RFC 4702, Kea's ddns-*
+ * keys of Dhcp4 and of a subnet). A subnet's copy is resolved at load
+ * time from the global keys and its own, so the fast path reads one
+ * struct. Only meaningful while Dhcp4.ddns is enabled (struct cfg_ddns).
+ */
+#define CFG_DDNS_PREFIX_MAX 64
+#define CFG_DDNS_SUFFIX_MAX 192 /* leaves room for a 63-byte host label */
+#define CFG_DDNS_REPLACEMENT_MAX 8
+
+struct cfg_ddns_policy {
+	bool send_updates; /* ddns-send-updates */
+	bool override_client_update; /* ddns-override-client-update: S=0 clients get A updates too */
+	bool override_no_update; /* ddns-override-no-update: N=1 clients are updated anyway */
+	bool update_on_renew; /* ddns-update-on-renew: re-add on every renewal */
+	uint8_t replace_client_name; /* enum cfg_ddns_replace_name (below) */
+	uint8_t conflict_mode; /* enum cfg_ddns_conflict_mode (below) */
+	char generated_prefix[CFG_DDNS_PREFIX_MAX]; /* ddns-generated-prefix, "myhost" */
+	char qualifying_suffix[CFG_DDNS_SUFFIX_MAX]; /* lower case, no final dot; "" none */
+	char char_set[16]; /* hostname-char-set: only Kea's default is supported */
+	char char_replacement[CFG_DDNS_REPLACEMENT_MAX]; /* hostname-char-replacement, LDH only */
+	uint32_t ttl_ppm; /* ddns-ttl-percent in parts per million; 0: one third */
+	uint32_t ttl_min, ttl_max; /* ddns-ttl-min (600), ddns-ttl-max (0: no cap) */
+};
+
 struct cfg_subnet {
 	uint32_t id; /* Kea "id", unique, > 0 */
 	uint32_t prefix; /* host order network address */
@@ -72,6 +97,7 @@ struct cfg_subnet {
 	bool renew_set, rebind_set;
 	bool authoritative; /* NAK unknown INIT-REBOOT clients (RFC 2131 sec 4.3.2) */
 	bool dynamic_bootp; /* answer BOOTP with infinite leases (RFC 1534) */
+	struct cfg_ddns_policy ddns; /* the global ddns-* keys overridden by the subnet's */
 };
 
 /*
@@ -193,6 +219,7 @@ struct cfg_tsig_key {
 	char name[CFG_DNS_NAME_MAX]; /* absolute, lower case: "ddns-key." */
 	char algorithm[32]; /* ldns spelling: "hmac-sha256." */
 	char secret_b64[256]; /* base64 as tsig-keygen prints it (or read from secret-file) */
+	char secret_file[256]; /* as configured, "" for none */
 };
 
 struct cfg_dns_server {
@@ -202,7 +229,8 @@ struct cfg_dns_server {
 
 struct cfg_ddns_domain {
 	char name[CFG_DNS_NAME_MAX]; /* the zone, absolute, lower case; "." matches everything */
-	int key; /* index into cfg_ddns.keys, -1: unsigned (refused by the config check) */
+	char key_name[CFG_DNS_NAME_MAX]; /* as configured; resolved into key */
+	int key; /* index into cfg_ddns.keys; every domain has one (the config check) */
 	unsigned n_servers;
 	struct cfg_dns_server servers[CFG_DDNS_MAX_SERVERS];
 };
@@ -243,6 +271,7 @@ struct lw_config {
 	struct cfg_rate_limit rate_limit;
 	struct cfg_failover failover; /* enabled false: standalone */
 	struct cfg_ddns ddns; /* enabled false: no DNS updates */
+	struct cfg_ddns_policy ddns_policy; /* the global ddns-* keys */
 };
 
 /*

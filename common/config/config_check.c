@@ -165,6 +165,8 @@ int cfg_subnet_finish(struct walk *w, void *obj, uint64_t seen)
 		sn->authoritative = w->cfg->authoritative;
 	if (!cfg_key_seen(&cfg_subnet_schema, seen, "calculate-tee-times"))
 		sn->calculate_tee_times = w->cfg->calculate_tee_times;
+	cfg_ddns_policy_normalise(&w->cfg->ddns_policy);
+	cfg_ddns_policy_inherit(&cfg_subnet_schema, seen, &sn->ddns, &w->cfg->ddns_policy);
 
 	if (sn->interface[0]) {
 		ifc = find_interface(w->cfg, sn->interface);
@@ -436,6 +438,8 @@ int cfg_dhcp4_finish(struct walk *w, void *obj, uint64_t seen)
 	struct span *spans = NULL, hit, other;
 	char a[16], b[16];
 	int rc = 0;
+
+	cfg_ddns_policy_normalise(&cfg->ddns_policy);
 
 	(void)seen;
 	if (!cfg->min_valid_lifetime)

@@ -252,6 +252,19 @@ int cfg_dhcp4_finish(struct walk *w, void *obj, uint64_t seen);
 extern const struct cfg_schema cfg_subnet_schema;
 /* Dhcp4.failover (config_keys_failover.c). */
 extern const struct cfg_schema cfg_failover_schema;
+/* Dhcp4.ddns and the ddns-* policy keys (config_keys_ddns.c). */
+extern const struct cfg_schema cfg_ddns_schema;
+extern const char *const ddns_replace_names[];
+extern const char *const ddns_conflict_names[];
+int cfg_check_dns_label(struct walk *w, const char *s);
+int cfg_check_dns_suffix(struct walk *w, const char *s);
+int cfg_check_char_set(struct walk *w, const char *s);
+int cfg_check_char_replacement(struct walk *w, const char *s);
+/* Lower-case the suffix, drop its final dot. */
+void cfg_ddns_policy_normalise(struct cfg_ddns_policy *p);
+/* A subnet's policy: the keys it did not set (seen, schema s) come from global. */
+void cfg_ddns_policy_inherit(const struct cfg_schema *s, uint64_t seen,
+			     struct cfg_ddns_policy *sub, const struct cfg_ddns_policy *global);
 /* The document: one CT_OBJECT key per top-level section (see config_keys.c). */
 extern const struct cfg_schema cfg_root_schema;
 

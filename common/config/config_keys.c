@@ -79,6 +79,75 @@ static const char *const durability_names[] = {
 			  "NAK requests for addresses this server did not give (RFC 2131 sec " \
 			  "4.3.2).")
 #define FROM_DHCP4(key, global_default) "Dhcp4." key
+
+/*
+ * The ddns-* keys (RFC 4702 policy, Kea's names), in Dhcp4 with their
+ * defaults and in a subnet with CFG_INHERIT: cfg_ddns_policy_inherit()
+ * (config_keys_ddns.c) fills what the subnet leaves out from Dhcp4's.
+ */
+/* K_ENUM and K_STR with a documented default: "Dhcp4.key" in a subnet. */
+#define K_DENUM(T, f, n, names, d, fl, rd, dd, h) \
+	{ \
+		.name = n, .type = CT_ENUM, .flags = fl, .def = d, .enum_names = names, \
+		.off = offsetof(T, f), .size = sizeof(((T *)0)->f), .range_doc = rd, \
+		.def_doc = dd, .help = h \
+	}
+#define K_DSTR(T, f, n, lo, d, fl, chk, dd, h) \
+	{ \
+		.name = n, .type = CT_STRING, .flags = fl, .min = lo, \
+		.max = sizeof(((T *)0)->f) - 1, .def_str = d, .off = offsetof(T, f), \
+		.size = sizeof(((T *)0)->f), .check = chk, .def_doc = dd, .help = h \
+	}
+#define K_DDNS_POLICY_KEYS(T, m, fl, from) \
+	K_INHERITABLE(T, m.send_updates, "ddns-send-updates", CT_BOOL, 0, 0, true, fl, \
+		      from("ddns-send-updates", "true"), \
+		      "Register this subnet's clients in DNS (needs Dhcp4.ddns)."), \
+	    K_INHERITABLE(T, m.override_no_update, "ddns-override-no-update", CT_BOOL, 0, 0, \
+			  false, fl, from("ddns-override-no-update", "false"), \
+			  "Update DNS for clients whose option 81 asks for no updates (N=1)."), \
+	    K_INHERITABLE( \
+		T, m.override_client_update, "ddns-override-client-update", CT_BOOL, 0, 0, false, \
+		fl, from("ddns-override-client-update", "false"), \
+		"Do the forward (A) update also for clients that say they do it (S=0)."), \
+	    K_DENUM(T, m.replace_client_name, "ddns-replace-client-name", ddns_replace_names, \
+		    CFG_DDNS_REPLACE_NEVER, fl, "never, always, when-present, when-not-present", \
+		    from("ddns-replace-client-name", "never"), \
+		    "When the server makes up the name (ddns-generated-prefix and the address): " \
+		    "never; always; when-present: in place of the client's; when-not-present: " \
+		    "for clients that send none."), \
+	    K_DSTR(T, m.generated_prefix, "ddns-generated-prefix", 1, "myhost", fl, \
+		   cfg_check_dns_label, from("ddns-generated-prefix", "\"myhost\""), \
+		   "First label of generated names: prefix-a-b-c-d."), \
+	    K_DSTR(T, m.qualifying_suffix, "ddns-qualifying-suffix", 0, "", fl, \
+		   cfg_check_dns_suffix, from("ddns-qualifying-suffix", "\"\""), \
+		   "Domain appended to host names that are not fully qualified; \"\" leaves them " \
+		   "as they are."), \
+	    K_INHERITABLE(T, m.update_on_renew, "ddns-update-on-renew", CT_BOOL, 0, 0, false, fl, \
+			  from("ddns-update-on-renew", "false"), \
+			  "Send the add again at every renewal, not only when the binding or " \
+			  "name changes."), \
+	    K_DENUM(T, m.conflict_mode, "ddns-conflict-resolution-mode", ddns_conflict_names, \
+		    CFG_DDNS_CHECK_WITH_DHCID, fl, \
+		    from("ddns-conflict-resolution-mode", "check-with-dhcid"), \
+		    "check-with-dhcid, no-check-with-dhcid, check-exists-with-dhcid, " \
+		    "no-check-without-dhcid", \
+		    "How names held by other clients are protected (RFC 4703 and Kea's modes); " \
+		    "keep check-with-dhcid in a failover pair."), \
+	    K_FRACTION(T, m.ttl_ppm, "ddns-ttl-percent", from("ddns-ttl-percent", "one third"), \
+		       "TTL of the records as a share of the lease time (RFC 4702 sec 5)."), \
+	    K_INHERITABLE(T, m.ttl_min, "ddns-ttl-min", CT_U32, 0, U32_MAX_LIFE, 600, fl, \
+			  from("ddns-ttl-min", "600"), "Lowest TTL, seconds."), \
+	    K_INHERITABLE(T, m.ttl_max, "ddns-ttl-max", CT_U32, 0, U32_MAX_LIFE, 0, fl, \
+			  from("ddns-ttl-max", "0"), "Highest TTL, seconds; 0: no cap."), \
+	    K_DSTR(T, m.char_set, "hostname-char-set", 0, "[^A-Za-z0-9.-]", fl, \
+		   cfg_check_char_set, from("hostname-char-set", "\"[^A-Za-z0-9.-]\""), \
+		   "Characters replaced in client names; only Kea's default is supported " \
+		   "(everything but letters, digits, '-' and '.')."), \
+	    K_DSTR( \
+		T, m.char_replacement, "hostname-char-replacement", 0, "", fl, \
+		cfg_check_char_replacement, from("hostname-char-replacement", "\"\""), \
+		"What replaces each such character: letters, digits or '-'; \"\" removes them.")
+
 #define FROM_NONE(key, global_default) global_default
 
 static const struct cfg_key interface_keys[] = {
@@ -234,6 +303,7 @@ static const struct cfg_key subnet_keys[] = {
 		     "valid-lifetime if the subnet sets it, else the Dhcp4 key", FROM_DHCP4),
 	K_BOOL(struct cfg_subnet, dynamic_bootp, "dynamic-bootp", false, 0,
 	       "Answer BOOTP clients with infinite leases from the pools (RFC 1534)."),
+	K_DDNS_POLICY_KEYS(struct cfg_subnet, ddns, CFG_INHERIT, FROM_DHCP4),
 };
 const struct cfg_schema cfg_subnet_schema = SCHEMA(subnet_keys, cfg_subnet_finish);
 
@@ -261,6 +331,11 @@ static const struct cfg_key dhcp4_keys[] = {
 	      "One failover relationship (draft-ietf-dhc-failover-12, interoperating with ISC "
 	      "dhcpd; keys named as in its failover peer block). Absent, the server runs "
 	      "standalone; present, its required keys must be given."),
+	K_OBJ(struct lw_config, offsetof(struct lw_config, ddns), "ddns", cfg_ddns_schema,
+	      CFG_PRESENCE,
+	      "Where DNS updates go (RFC 2136 with TSIG): keys and zones with their servers, "
+	      "shaped like Kea's DHCP-DDNS configuration. Absent, no update is sent."),
+	K_DDNS_POLICY_KEYS(struct lw_config, ddns_policy, 0, FROM_NONE),
 	K_OPTIONS(struct lw_config),
 	K_ARR(struct lw_config, subnets, "subnet4", cfg_subnet_schema, 0, 65535, 0,
 	      "Subnets served."),

@@ -405,6 +405,13 @@ END_TEST
 #define LONG64 NAME63 "x"
 #define HBA16 "ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff"
 #define HBA_HALF HBA16 ":00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00"
+/* A ddns section with one key and one forward zone; rest adds keys to it. */
+#define DDNS_SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I="
+#define DDNS_KEY "{'name':'ddns-key','secret':'" DDNS_SECRET "'}"
+#define DDNS_ZONE(n, k) \
+	"{'name':'" n "','key-name':'" k "','dns-servers':[{'ip-address':'127.0.0.1'}]}"
+#define DDNS(keys, fwd, rest) \
+	D4(",'ddns':{'tsig-keys':[" keys "],'forward-ddns':{'ddns-domains':[" fwd "]}" rest "}")
 #define HBA_HALF_BAD HBA16 ":00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:0g"
 
 static const struct {
@@ -664,6 +671,44 @@ static const struct {
 	{ D4(",'valid-lifetime':60,'calculate-tee-times':true,'t2-percent':0.999999"),
 	  "Dhcp4.rebind-timer: 60 (t2-percent of valid-lifetime) must be less than "
 	  "valid-lifetime 60" },
+	/* ddns */
+	{ DDNS(DDNS_KEY, DDNS_ZONE("example.test", "other"), ""),
+	  "Dhcp4.ddns.forward-ddns.ddns-domains[0].key-name: \"other\" is not in tsig-keys" },
+	{ DDNS(DDNS_KEY, "{'name':'example.test','dns-servers':[{'ip-address':'127.0.0.1'}]}", ""),
+	  "Dhcp4.ddns.forward-ddns.ddns-domains[0].key-name: required key is missing" },
+	{ DDNS(DDNS_KEY, "{'name':'example.test','key-name':'ddns-key','dns-servers':[]}", ""),
+	  "Dhcp4.ddns.forward-ddns.ddns-domains[0]: dns-servers: needs at least one server" },
+	{ DDNS(DDNS_KEY, DDNS_ZONE("a..test", "ddns-key"), ""),
+	  "Dhcp4.ddns.forward-ddns.ddns-domains[0].name: \"a..test\" has an empty label" },
+	{ DDNS(DDNS_KEY, DDNS_ZONE("a.test", "ddns-key") "," DDNS_ZONE("A.test.", "ddns-key"), ""),
+	  "Dhcp4.ddns.forward-ddns.ddns-domains[1]: zone \"a.test.\" is already entry [0]" },
+	{ DDNS("{'name':'ddns-key','secret':'c2hvcnQ='}", DDNS_ZONE("t", "ddns-key"), ""),
+	  "Dhcp4.ddns.tsig-keys[0]: the secret has 5 bytes; TSIG needs at least 16" },
+	{ DDNS("{'name':'ddns-key','secret':'not base64!'}", DDNS_ZONE("t", "ddns-key"), ""),
+	  "Dhcp4.ddns.tsig-keys[0]: the secret is not base64" },
+	{ DDNS("{'name':'ddns-key'}", DDNS_ZONE("t", "ddns-key"), ""),
+	  "Dhcp4.ddns.tsig-keys[0]: needs secret or secret-file" },
+	{ DDNS("{'name':'ddns-key','secret-file':'/nonexistent/key'}", DDNS_ZONE("t", "ddns-key"),
+	       ""),
+	  "Dhcp4.ddns.tsig-keys[0]: secret-file /nonexistent/key: No such file or directory" },
+	{ DDNS("{'name':'k','algorithm':'hmac-sha384','secret':'" DDNS_SECRET "'}",
+	       DDNS_ZONE("t", "k"), ""),
+	  "Dhcp4.ddns.tsig-keys[0].algorithm: \"hmac-sha384\" is not one of" },
+	{ DDNS(DDNS_KEY "," DDNS_KEY, DDNS_ZONE("t", "ddns-key"), ""),
+	  "Dhcp4.ddns.tsig-keys[1]: key \"ddns-key.\" is already entry [0]" },
+	{ DDNS(DDNS_KEY, DDNS_ZONE("t", "ddns-key"), ",'retry-min':5000,'retry-max':1000"),
+	  "Dhcp4.ddns.retry-min: 5000 ms is above retry-max (1000 ms)" },
+	{ D4(",'ddns':{}"), "Dhcp4.ddns: enable-updates is true but neither forward-ddns nor" },
+	{ D4(",'ddns-qualifying-suffix':'exa mple.test'"),
+	  "Dhcp4.ddns-qualifying-suffix: \"exa mple.test\": ' ' is not a letter" },
+	{ D4(",'ddns-generated-prefix':'a.b'"),
+	  "Dhcp4.ddns-generated-prefix: \"a.b\" must be one label, without dots" },
+	{ D4(",'hostname-char-set':'[^a-z]'"),
+	  "Dhcp4.hostname-char-set: only \"[^A-Za-z0-9.-]\" (Kea's default) is supported" },
+	{ SUB(",'hostname-char-replacement':'_'"),
+	  "Dhcp4.subnet4[0].hostname-char-replacement: \"_\" may hold only letters" },
+	{ SUB(",'ddns-replace-client-name':'sometimes'"),
+	  "Dhcp4.subnet4[0].ddns-replace-client-name: " },
 	/* failover */
 	{ D4(",'failover':5"), "Dhcp4.failover: must be an object" },
 	{ D4(",'failover':{}"), "Dhcp4.failover.peer-name: required key is missing" },
@@ -792,6 +837,94 @@ START_TEST(test_rate_limit)
 	ck_assert_msg(cfg, "%s", err);
 	ck_assert_uint_eq(cfg->rate_limit.client_pps, 0);
 	ck_assert_uint_eq(cfg->rate_limit.client_burst, 100);
+	config_free(cfg);
+}
+END_TEST
+
+/* DNS updates: the section's keys resolved, and subnets inheriting the ddns-* policy. */
+START_TEST(test_ddns)
+{
+	char err[CFG_ERR_LEN];
+	struct lw_config *cfg = load(
+	    D4(",'ddns-qualifying-suffix':'Example.TEST.','ddns-override-client-update':true,"
+	       "'ddns-ttl-percent':0.25,"
+	       "'ddns':{'dns-server-timeout':200,'max-in-flight':64,"
+	       "'tsig-keys':[{'name':'Other','algorithm':'HMAC-SHA512','secret':'" DDNS_SECRET
+	       "'}," DDNS_KEY "],"
+	       "'forward-ddns':{'ddns-domains':[" DDNS_ZONE(
+		   "example.test",
+		   "ddns-key") "]},"
+			       "'reverse-ddns':{'ddns-domains':[{'name':'2.0.192.in-addr.arpa.','"
+			       "key-name':"
+			       "'other','dns-servers':[{'ip-address':'127.0.0.1','port':10053},"
+			       "{'ip-address':'127.0.0.2'}]}]}},"
+			       "'subnet4':[{'id':1,'subnet':'10.77.0.0/24','interface':'port0'},"
+			       "{'id':2,'subnet':'10.78.0.0/"
+			       "24','relay':{'ip-addresses':['10.78.0.1']},'ddns-send-updates':"
+			       "false,"
+			       "'ddns-qualifying-suffix':'b.test','ddns-replace-client-name':'"
+			       "always'}]"),
+	    err);
+
+	ck_assert_msg(cfg, "%s", err);
+	const struct cfg_ddns *d = &cfg->ddns;
+	ck_assert(d->enabled);
+	ck_assert_uint_eq(d->server_timeout_ms, 200);
+	ck_assert_uint_eq(d->tries_per_server, 3);
+	ck_assert_uint_eq(d->max_in_flight, 64);
+	ck_assert_uint_eq(d->n_keys, 2);
+	ck_assert_str_eq(d->keys[0].name, "other.");
+	ck_assert_str_eq(d->keys[0].algorithm, "hmac-sha512.");
+	ck_assert_str_eq(d->keys[1].algorithm, "hmac-sha256.");
+	ck_assert_str_eq(d->keys[1].secret_b64, DDNS_SECRET);
+	ck_assert_uint_eq(d->n_forward, 1);
+	ck_assert_str_eq(d->forward[0].name, "example.test.");
+	ck_assert_int_eq(d->forward[0].key, 1);
+	ck_assert_uint_eq(d->forward[0].servers[0].port, 53);
+	ck_assert_uint_eq(d->n_reverse, 1);
+	ck_assert_int_eq(d->reverse[0].key, 0);
+	ck_assert_uint_eq(d->reverse[0].n_servers, 2);
+	ck_assert_uint_eq(d->reverse[0].servers[0].port, 10053);
+	ck_assert_uint_eq(d->reverse[0].servers[1].ip, IP(127, 0, 0, 2));
+
+	const struct cfg_ddns_policy *g = &cfg->ddns_policy, *s1 = &cfg->subnets[0].ddns,
+				     *s2 = &cfg->subnets[1].ddns;
+	ck_assert_str_eq(g->qualifying_suffix, "example.test");
+	ck_assert_str_eq(s1->qualifying_suffix, "example.test");
+	ck_assert(s1->send_updates && s1->override_client_update);
+	ck_assert_uint_eq(s1->ttl_ppm, 250000);
+	ck_assert_uint_eq(s1->ttl_min, 600);
+	ck_assert_str_eq(s1->generated_prefix, "myhost");
+	ck_assert_uint_eq(s1->replace_client_name, CFG_DDNS_REPLACE_NEVER);
+	ck_assert(!s2->send_updates && s2->override_client_update);
+	ck_assert_str_eq(s2->qualifying_suffix, "b.test");
+	ck_assert_uint_eq(s2->replace_client_name, CFG_DDNS_REPLACE_ALWAYS);
+	config_free(cfg);
+
+	/* no section: off, and the policy defaults hold */
+	cfg = load(D4(""), err);
+	ck_assert_msg(cfg, "%s", err);
+	ck_assert(!cfg->ddns.enabled);
+	ck_assert(cfg->ddns_policy.send_updates);
+	config_free(cfg);
+
+	/* a secret from a file, trailing newline dropped */
+	char path[] = "/tmp/lw-test-secret.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, DDNS_SECRET "\n", sizeof(DDNS_SECRET)),
+			 (int)sizeof(DDNS_SECRET));
+	close(fd);
+	char json[1024];
+	snprintf(
+	    json, sizeof(json),
+	    DDNS("{'name':'k','secret-file':'%s'}", DDNS_ZONE("t", "k"), ",'enable-updates':false"),
+	    path);
+	cfg = load(json, err);
+	unlink(path);
+	ck_assert_msg(cfg, "%s", err);
+	ck_assert(!cfg->ddns.enabled);
+	ck_assert_str_eq(cfg->ddns.keys[0].secret_b64, DDNS_SECRET);
 	config_free(cfg);
 }
 END_TEST
@@ -1071,6 +1204,7 @@ static Suite *config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(error_cases) / sizeof(error_cases[0]));
 	tcase_add_test(tc, test_rate_limit);
+	tcase_add_test(tc, test_ddns);
 	tcase_add_test(tc, test_failover_full);
 	tcase_add_test(tc, test_failover_defaults);
 	suite_add_tcase(s, tc);

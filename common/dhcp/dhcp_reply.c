@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "ddns/client_name.h"
 #include "dhcp/dhcp_server_internal.h"
 
 #define IP_HDR_PLUS_UDP 28u
@@ -201,6 +202,9 @@ static int build_reply(struct dhcp_server *srv, const struct dhcp_msg *req,
 		dhcp_reply_add(&b, DHO_CLIENT_ID, cid, cid_len);
 	if (ss && p->type != DHCP_NONE)
 		dhcp_reply_add(&b, DHO_SUBNET_SELECTION, ss, ss_len); /* RFC 3011 sec 3 */
+	/* RFC 4702 sec 4: answer option 81 (or Kea's option 12) with the server's decision. */
+	if (p->name && p->name->reply_code && p->type != DHCP_NONE)
+		dhcp_reply_add(&b, p->name->reply_code, p->name->reply, p->name->reply_len);
 
 	if (p->type != DHCPNAK && p->subnet) {
 		/* Keep room for the relay agent option: RFC 3046 sec 2.2 says echo it last. */
@@ -247,4 +251,21 @@ enum drop_reason ds_reply(struct dhcp_server *srv, const struct dhcp_msg *req, s
 	res->server_ip = p->server_ip;
 	res->yiaddr = p->yiaddr;
 	return DROP_NONE;
+}
+
+const struct client_name *ds_client_name(struct dhcp_server *srv, const struct dhcp_msg *req,
+					 const struct cfg_subnet *s,
+					 const struct cfg_reservation *resv, uint32_t ip,
+					 struct client_name *cn)
+{
+	const char *reserved = resv && resv->hostname[0] ? resv->hostname : NULL;
+
+	if (!srv->cfg->ddns.enabled)
+		return NULL;
+	/* The common case costs two bit tests: no option, no reservation name, nothing generated. */
+	if (!dhcp_msg_has(req, DHO_CLIENT_FQDN) && !dhcp_msg_has(req, DHO_HOST_NAME) && !reserved &&
+	    s->ddns.replace_client_name != CFG_DDNS_REPLACE_ALWAYS &&
+	    s->ddns.replace_client_name != CFG_DDNS_REPLACE_WHEN_NOT_PRESENT)
+		return NULL;
+	return client_name_decide(&s->ddns, req, ip, reserved, cn) ? cn : NULL;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dhcp/client_key.h"
+#include "ddns/client_name.h"
 #include "dhcp/dhcp_server_internal.h"
 #include "failover/fo_codes.h"
 #include "failover/lb_hash.h"
@@ -155,12 +156,14 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 	/* A bound client asking again keeps its binding untouched (RFC 2131 sec 4.3.1). */
 	if (!bootp && old && old->state == LEASE_BOUND && old->subnet_id == s->id &&
 	    holds_slot(srv->table, old) && (!resv || resv->ip_address == old->ip)) {
+		struct client_name cn;
 		struct reply_plan p = { .type = DHCPOFFER,
 					.server_ip = server_ip,
 					.yiaddr = old->ip,
 					.subnet = s,
 					.with_lease = true,
-					.times = lease_times_for(s, view, now, old, req) };
+					.times = lease_times_for(s, view, now, old, req),
+					.name = ds_client_name(srv, req, s, resv, old->ip, &cn) };
 		return ds_reply(srv, req, &p, buf, cap, res);
 	}
 
@@ -194,12 +197,14 @@ static enum drop_reason handle_discover(struct dhcp_server *srv, const struct dh
 		lease_table_discard(srv->table, newv);
 		return DROP_TABLE_FULL;
 	}
+	struct client_name cn;
 	struct reply_plan p = { .type = bootp ? DHCP_NONE : DHCPOFFER,
 				.server_ip = server_ip,
 				.yiaddr = ip,
 				.subnet = s,
 				.with_lease = true,
-				.times = times };
+				.times = times,
+				.name = bootp ? NULL : ds_client_name(srv, req, s, resv, ip, &cn) };
 	if (bootp) {
 		emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
 		res->park = true;
@@ -271,13 +276,15 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	}
 	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
 	res->park = true;
+	struct client_name cn;
 	struct reply_plan p = { .type = DHCPACK,
 				.server_ip = server_ip,
 				.yiaddr = ip,
 				.ciaddr = req->ciaddr,
 				.subnet = s,
 				.with_lease = true,
-				.times = times };
+				.times = times,
+				.name = ds_client_name(srv, req, s, resv, ip, &cn) };
 	return ds_reply(srv, req, &p, buf, cap, res);
 }
 

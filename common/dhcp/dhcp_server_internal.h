@@ -95,7 +95,20 @@ struct reply_plan {
 	const struct cfg_subnet *subnet;
 	struct lease_times times;
 	bool with_lease; /* OFFER, ACK, BOOTP reply */
+	/* The option 81 or 12 answer (ddns/client_name.h); NULL when there is none. */
+	const struct client_name *name;
 };
+
+/*
+ * The client's name under the subnet's ddns-* policy, decided only while
+ * DNS updates are configured (an unconfigured server ignores options 81
+ * and 12, as Kea does without DHCP-DDNS): *cn filled and returned, or
+ * NULL when the client gets no name and no option 81/12 in the reply.
+ */
+const struct client_name *ds_client_name(struct dhcp_server *srv, const struct dhcp_msg *req,
+					 const struct cfg_subnet *s,
+					 const struct cfg_reservation *resv, uint32_t ip,
+					 struct client_name *cn);
 
 /* dhcp_subnet.c */
 const struct cfg_subnet *ds_subnet_containing(const struct lw_config *cfg, uint32_t ip);

@@ -73,6 +73,13 @@
 static const char cfg_main[] = CFG("'authoritative': true,", "", "");
 static const char cfg_not_auth[] = CFG("'authoritative': false,", "", "");
 static const char cfg_bootp[] = CFG("'authoritative': true,", "", "'dynamic-bootp': true,");
+/* DNS updates configured: option 81 and 12 are answered (RFC 4702). */
+#define DDNS_SECTION \
+	"'ddns-qualifying-suffix': 'example.test', 'ddns': { 'tsig-keys': [ { 'name': 'k', " \
+	"'secret': 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=' } ], 'forward-ddns': { " \
+	"'ddns-domains': [ { 'name': 'example.test', 'key-name': 'k', 'dns-servers': [ { " \
+	"'ip-address': '127.0.0.1' } ] } ] } },\n"
+static const char cfg_ddns[] = CFG("'authoritative': true," DDNS_SECTION, "", "");
 /* Enough option bytes that a 576-byte client cannot take them all. */
 #define BIG_OPT(code) \
 	"    { 'code': " #code ", 'data': '" \
@@ -627,6 +634,63 @@ START_TEST(test_printer_new_xid)
 END_TEST
 
 /* RFC 2131 sec 4.2 / RFC 6842: option 61 identifies the client and is echoed. */
+/*
+ * Option 81 in, option 81 out in the OFFER and the ACK: the server's
+ * flags, RCODEs 255, the qualified name in the client's encoding; option
+ * 12 gets the qualified name back; without Dhcp4.ddns both are ignored.
+ */
+START_TEST(test_client_fqdn_answered)
+{
+	static const uint8_t fqdn[] = { 0x01 | 0x04, 0, 0, 6, 'L', 'a', 'p', 't', 'o', 'p' };
+	static const uint8_t want[] = { 0x05, 255, 255, 6,   'l', 'a', 'p', 't', 'o', 'p', 7,	'e',
+					'x',  'a', 'm', 'p', 'l', 'e', 4,   't', 'e', 's', 't', 0 };
+	struct client c = { .mac = 41 };
+	const uint8_t *o;
+	uint16_t len = 0;
+	struct req r;
+	uint32_t ip;
+
+	env_start(cfg_ddns);
+	req_for(&r, &c, DHCPDISCOVER, 0x4100);
+	req_opt(&r, DHO_CLIENT_FQDN, fqdn, sizeof(fqdn));
+	ip = expect_reply(&r, DHCPOFFER);
+	o = rep_opt(&env.rep, DHO_CLIENT_FQDN, &len);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(len, sizeof(want));
+	ck_assert_mem_eq(o, want, sizeof(want));
+
+	req_for(&r, &c, DHCPREQUEST, 0x4101);
+	req_opt_ip(&r, DHO_SERVER_ID, SERVER_IP);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	req_opt(&r, DHO_CLIENT_FQDN, fqdn, sizeof(fqdn));
+	ck_assert_uint_eq(expect_reply(&r, DHCPACK), ip);
+	o = rep_opt(&env.rep, DHO_CLIENT_FQDN, &len);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_mem_eq(o, want, sizeof(want));
+	ck_assert_ptr_null(rep_opt(&env.rep, DHO_HOST_NAME, &len));
+
+	/* option 12 only: answered with option 12, qualified */
+	c.mac = 42;
+	req_for(&r, &c, DHCPDISCOVER, 0x4200);
+	req_opt(&r, DHO_HOST_NAME, "pc7", 3);
+	expect_reply(&r, DHCPOFFER);
+	o = rep_opt(&env.rep, DHO_HOST_NAME, &len);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(len, 16);
+	ck_assert_mem_eq(o, "pc7.example.test", 16);
+	ck_assert_ptr_null(rep_opt(&env.rep, DHO_CLIENT_FQDN, &len));
+	env_stop();
+
+	/* no DNS updates configured: nothing answered */
+	env_start(cfg_main);
+	req_for(&r, &c, DHCPDISCOVER, 0x4300);
+	req_opt(&r, DHO_CLIENT_FQDN, fqdn, sizeof(fqdn));
+	expect_reply(&r, DHCPOFFER);
+	ck_assert_ptr_null(rep_opt(&env.rep, DHO_CLIENT_FQDN, &len));
+	env_stop();
+}
+END_TEST
+
 START_TEST(test_client_id_beats_chaddr)
 {
 	const struct client a = { .mac = 1, .cid = cid_a, .cid_len = sizeof(cid_a) };
@@ -2652,6 +2716,7 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_dora);
 	tcase_add_test(tc, test_no_prl_defaults);
 	tcase_add_test(tc, test_printer_new_xid);
+	tcase_add_test(tc, test_client_fqdn_answered);
 	tcase_add_test(tc, test_client_id_beats_chaddr);
 	tcase_add_test(tc, test_requested_address_in_discover);
 	tcase_add_test(tc, test_selecting_other_server);

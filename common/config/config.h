@@ -54,7 +54,8 @@ struct cfg_pool {
 
 struct cfg_ddns_policy {
 	bool send_updates; /* ddns-send-updates */
-	bool override_client_update; /* ddns-override-client-update: S=0 clients get A updates too */
+	bool
+	    override_client_update; /* ddns-override-client-update: S=0 clients get A updates too */
 	bool override_no_update; /* ddns-override-no-update: N=1 clients are updated anyway */
 	bool update_on_renew; /* ddns-update-on-renew: re-add on every renewal */
 	uint8_t replace_client_name; /* enum cfg_ddns_replace_name (below) */

@@ -263,8 +263,8 @@ int cfg_check_char_replacement(struct walk *w, const char *s);
 /* Lower-case the suffix, drop its final dot. */
 void cfg_ddns_policy_normalise(struct cfg_ddns_policy *p);
 /* A subnet's policy: the keys it did not set (seen, schema s) come from global. */
-void cfg_ddns_policy_inherit(const struct cfg_schema *s, uint64_t seen,
-			     struct cfg_ddns_policy *sub, const struct cfg_ddns_policy *global);
+void cfg_ddns_policy_inherit(const struct cfg_schema *s, uint64_t seen, struct cfg_ddns_policy *sub,
+			     const struct cfg_ddns_policy *global);
 /* The document: one CT_OBJECT key per top-level section (see config_keys.c). */
 extern const struct cfg_schema cfg_root_schema;
 

@@ -17,7 +17,6 @@
 #include <urcu-qsbr.h>
 
 #include "dhcp/dhcp_server.h"
-#include "failover/failover.h"
 
 #define CONTROL_MAX_ROUND 65536u
 
@@ -137,6 +136,8 @@ int control_commit_round(struct control *c)
 				   : CONTROL_MAX_ROUND;
 	uint32_t taken = 0;
 	int rc = 0;
+	unsigned n_mods;
+	const struct control_module *const *mods = control_modules(&n_mods);
 
 	memset(max_seq, 0, sizeof(max_seq));
 	for (unsigned w = 0; w < c->n_workers && rc == 0; w++) {
@@ -147,8 +148,10 @@ int control_commit_round(struct control *c)
 						 &ev.img, &jseq);
 			max_seq[w] = ev.seq;
 			taken++;
-			if (c->failover && arc >= 0)
-				failover_note_change(c->failover, ev.type, &ev.img);
+			if (arc >= 0)
+				for (unsigned m = 0; m < n_mods; m++)
+					if (mods[m]->note_change)
+						mods[m]->note_change(c, ev.type, &ev.img);
 			if (arc == -EINVAL) {
 				/* An image the journal refuses must not be acknowledged. */
 				fprintf(stderr,
@@ -178,8 +181,9 @@ int control_commit_round(struct control *c)
 
 	if (rc == 0)
 		rc = journal_commit(c->journal);
-	if (c->failover)
-		failover_round_end(c->failover, rc == 0);
+	for (unsigned m = 0; m < n_mods; m++)
+		if (mods[m]->round_end)
+			mods[m]->round_end(c, rc == 0);
 	if (rc < 0) {
 		/* Nothing of this round is durable: its ACKs must never leave. */
 		fail_round(c, max_seq);

@@ -14,6 +14,12 @@
  *   timers  in the same pass, right after the module's poll: fn runs when
  *           period_ns of CLOCK_MONOTONIC have passed since it last ran
  *           (and in the first iteration)
+ *   note_change  for every event a commit round takes, once the journal
+ *           has accepted it (control.c): the change a module may act on
+ *           once the round is durable (a BNDUPD, a DNS update)
+ *   round_end  after the round's commit, with whether it committed: a
+ *           module acts on what it noted, or drops it when the round
+ *           failed (its ACKs never leave; the events come again)
  *   stop    once, after *stop is seen, in reverse table order, so a module
  *           can still use the ones before it while it winds down (the
  *           compaction commits rounds until its snapshot is written, and
@@ -32,9 +38,11 @@
 #ifndef LW_CONTROL_MODULE_H
 #define LW_CONTROL_MODULE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct control;
+struct lease_image;
 
 #define CONTROL_MODULE_MAX_TIMERS 4
 /* The loop keeps timer state per module; control_modules.c checks its table against this. */
@@ -50,6 +58,8 @@ struct control_module {
 	void (*start)(struct control *c);
 	void (*poll)(struct control *c);
 	struct control_timer timers[CONTROL_MODULE_MAX_TIMERS];
+	void (*note_change)(struct control *c, uint8_t rec_type, const struct lease_image *img);
+	void (*round_end)(struct control *c, bool committed);
 	void (*stop)(struct control *c);
 };
 

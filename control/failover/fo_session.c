@@ -658,11 +658,25 @@ static void session_stop(struct control *c)
 	fo_log(s, "stopped in state %s", fo_server_state_name(fo_fsm_state(&s->fsm)));
 }
 
+static void session_note_change(struct control *c, uint8_t rec_type, const struct lease_image *img)
+{
+	if (c->failover)
+		failover_note_change(c->failover, rec_type, img);
+}
+
+static void session_round_end(struct control *c, bool committed)
+{
+	if (c->failover)
+		failover_round_end(c->failover, committed);
+}
+
 const struct control_module control_failover_module = {
 	.name = "failover",
 	.start = session_start,
 	.poll = session_poll,
 	.timers = { { .period_ns = 200000000, .fn = session_timers } },
+	.note_change = session_note_change,
+	.round_end = session_round_end,
 	.stop = session_stop,
 };
 

@@ -80,7 +80,11 @@ _Static_assert(offsetof(struct lease_image, fqdn) + sizeof(struct lease_name) +
 		   sizeof(struct lease_image),
 	       "struct lease_image: the name is the tail (padding only after it)");
 
-/* Bytes of img that hold something: all but the unused end of the name. */
+/*
+ * Bytes of img that hold something: all but the unused end of the name.
+ * A copy of this many bytes is the image (struct lease_event copies on
+ * the fast path stop there: lease_event_used(), dhcp/dhcp_server.h).
+ */
 static inline size_t lease_image_used(const struct lease_image *img)
 {
 	return offsetof(struct lease_image, fqdn.bytes) + img->fqdn.len + 1u;
@@ -90,7 +94,9 @@ static inline size_t lease_image_used(const struct lease_image *img)
  * The image of l. Its name is read from l's table (lease_table_name_get),
  * so l must be a record of a lease table (published, or being built by
  * the caller) or hold no name; any thread holding l under RCU. Every byte
- * of img is written (zero where unused), so equal leases give equal images.
+ * of img up to lease_image_used() is written (zero where unused), so equal
+ * leases give images equal in those bytes; the name's bytes past its NUL
+ * are left as they were (what a copy may leave out anyway).
  */
 void lease_image_from_lease(struct lease_image *img, const struct lease *l);
 /*

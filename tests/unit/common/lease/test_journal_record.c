@@ -848,6 +848,45 @@ START_TEST(store_v2_bytes_unchanged)
 }
 END_TEST
 
+/*
+ * The journal of tests/data/store-v3 (format 3, the first with names and
+ * DNS state) re-encodes byte for byte, names and flags as written:
+ * leases 8..11 of lw-make-lease-store's fixed-clock mode.
+ */
+START_TEST(store_v3_bytes_unchanged)
+{
+	struct lease_image imgs[4];
+	char want[LEASE_NAME_MAX + 1];
+
+	size_t len;
+	FILE *f = fopen(LW_TEST_DATA "/store-v3/journal.00000000000000000001", "rb");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	len = (size_t)ftell(f);
+	fclose(f);
+	ck_assert_uint_eq(stored_journal_reencodes(LW_TEST_DATA
+						   "/store-v3/journal.00000000000000000001",
+						   3, len, imgs, 4),
+			  4);
+	for (unsigned k = 0; k < 4; k++) {
+		unsigned i = 8 + k;
+		ck_assert_uint_ne(imgs[k].fo_status, 0);
+		if (i % 4 == 3) {
+			ck_assert_uint_eq(imgs[k].fqdn.len, 0);
+			ck_assert_uint_eq(imgs[k].dns_flags, 0);
+			continue;
+		}
+		snprintf(want, sizeof(want),
+			 i % 4 == 2 ? "client-%u.a-sixty-byte-or-so-long-label-for-the-test."
+				      "example.test"
+				    : "host%u.example.test",
+			 i);
+		ck_assert_str_eq(imgs[k].fqdn.bytes, want);
+		ck_assert_uint_ne(imgs[k].dns_flags, 0);
+	}
+}
+END_TEST
+
 /* Body bytes of a record of format f for an image with key_len bytes of key. */
 static size_t body_len_of_format(unsigned f, size_t key_len)
 {
@@ -977,6 +1016,7 @@ START_TEST(every_listed_field_round_trips){
 	tcase_add_test(tc, lease_conversion);
 	tcase_add_test(tc, store_v1_bytes_unchanged);
 	tcase_add_test(tc, store_v2_bytes_unchanged);
+	tcase_add_test(tc, store_v3_bytes_unchanged);
 	tcase_add_test(tc, every_listed_field_round_trips);
 	suite_add_tcase(s, tc);
 	return s;

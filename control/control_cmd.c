@@ -175,6 +175,22 @@ int control_push_set_owner(struct control *c, uint32_t ip, bool backup)
 	return push_to_owner(c, 0, &wc, (unsigned)owner) ? 0 : -EAGAIN;
 }
 
+int control_push_dns_state(struct control *c, const uint8_t *key, uint8_t key_len, uint32_t ip,
+			   uint32_t addr_version, uint8_t set, uint8_t clear)
+{
+	struct worker_cmd wc = { .type = WORKER_CMD_DNS_STATE,
+				 .ip = ip,
+				 .addr_version = addr_version,
+				 .dns_set = set,
+				 .dns_clear = clear };
+
+	if (key_len == 0 || key_len > LEASE_KEY_MAX)
+		return -EINVAL;
+	wc.img.key_len = key_len;
+	memcpy(wc.img.key, key, key_len);
+	return push_to_owner(c, 0, &wc, control_owner_of(c, &wc.img)) ? 0 : -EAGAIN;
+}
+
 bool control_workers_caught_up(struct control *c, uint64_t *failed)
 {
 	uint64_t f = 0;

@@ -97,6 +97,16 @@ int control_owner_of_ip(const struct control *c, uint32_t ip);
  * Control thread only.
  */
 int control_push_set_owner(struct control *c, uint32_t ip, bool backup);
+/*
+ * DNS updates: tell the owner worker of the client key[0..key_len) that
+ * an update of its binding on ip in generation addr_version (the lease's
+ * addr_version in the event the update answered) is confirmed: set and
+ * clear those LEASE_DNS_F_* bits of its dns_flags (WORKER_CMD_DNS_STATE;
+ * journaled by the worker, a stale one ignored). 0, -EINVAL (key_len) or
+ * -EAGAIN (ring full: retry next round). Control thread only.
+ */
+int control_push_dns_state(struct control *c, const uint8_t *key, uint8_t key_len, uint32_t ip,
+			   uint32_t addr_version, uint8_t set, uint8_t clear);
 
 /*
  * True when every worker has finished every command pushed to it; *failed

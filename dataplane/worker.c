@@ -108,7 +108,8 @@ static bool queue_event(struct worker *w, const struct lease_event *ev)
 {
 	if (w->backlog_head - w->backlog_tail >= WORKER_EVENT_BACKLOG)
 		return false;
-	w->backlog[w->backlog_head++ % WORKER_EVENT_BACKLOG] = *ev;
+	/* Not the unused end of the name: most leases have none (lease_event_used). */
+	memcpy(&w->backlog[w->backlog_head++ % WORKER_EVENT_BACKLOG], ev, lease_event_used(ev));
 	w->ctr.events_deferred++;
 	return true;
 }
@@ -116,8 +117,8 @@ static bool queue_event(struct worker *w, const struct lease_event *ev)
 void worker_flush_events(struct worker *w)
 {
 	while (w->backlog_tail != w->backlog_head) {
-		if (!spsc_ring_push(w->to_control,
-				    &w->backlog[w->backlog_tail % WORKER_EVENT_BACKLOG]))
+		const struct lease_event *ev = &w->backlog[w->backlog_tail % WORKER_EVENT_BACKLOG];
+		if (!spsc_ring_push_n(w->to_control, ev, (uint32_t)lease_event_used(ev)))
 			break;
 		w->backlog_tail++;
 		w->ctr.events_sent++;

@@ -5,36 +5,69 @@
  * recovery uses, and hands the control thread an event with the next
  * sequence number of this worker, so the journal records it like a change
  * a packet made; all but FO_ACKED, which only refines what the lease
- * keeps of the partner's acknowledgement and is not journaled.
+ * keeps of the partner's acknowledgement and is not journaled. DNS_STATE
+ * and a "clear lease" that owes a DNS removal go through dhcp_lease.c.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <rte_common.h>
 
+#include "dhcp/dhcp_lease.h"
 #include "dhcp/dhcp_server.h"
 #include "worker.h"
 
 #define CMDS_PER_POLL 32u /* bounds the time a burst of imports takes from packets */
 
-static bool apply_image(struct worker *w, const struct worker_cmd *cmd)
+/* worker_cmd_poll checked there is room for one event: this cannot fail. */
+static bool send_event(struct worker *w, const struct lease_event *ev)
 {
-	struct lease_event ev;
-
-	if (dhcp_server_apply_image(w->srv.table, w->id, cmd->rec_type, &cmd->img, w->now) < 0)
-		return false;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = cmd->rec_type;
-	ev.seq = ++w->srv.next_seq;
-	ev.worker = (uint8_t)w->id;
-	ev.img = cmd->img;
-	/* worker_cmd_poll checked there is room: this cannot fail. */
-	if (!spsc_ring_push(w->to_control, &ev)) {
+	if (!spsc_ring_push(w->to_control, ev)) {
 		w->ctr.drops[DROP_EVENT_RING_FULL]++;
 		return false;
 	}
 	w->ctr.events_sent++;
 	return true;
+}
+
+static bool apply_image(struct worker *w, const struct worker_cmd *cmd)
+{
+	struct lease_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (cmd->rec_type == JOURNAL_REC_DELETE) {
+		/* "clear lease" of a record that owes a DNS removal ends it instead (dhcp_lease.h). */
+		int rc = dhcp_lease_clear(&w->srv, &cmd->img, w->now, &ev);
+		if (rc < 0)
+			return false;
+		if (rc == 1)
+			return send_event(w, &ev);
+	}
+	if (dhcp_server_apply_image(w->srv.table, w->id, cmd->rec_type, &cmd->img, w->now) < 0)
+		return false;
+	ev.type = cmd->rec_type;
+	ev.seq = ++w->srv.next_seq;
+	ev.worker = (uint8_t)w->id;
+	ev.img = cmd->img;
+	return send_event(w, &ev);
+}
+
+/*
+ * The control thread confirmed a DNS update: a journaled change of the
+ * lease's dns_flags. A stale one (another generation of the binding, or
+ * nothing to change) is counted, never failed, like a stale FO_ACKED.
+ */
+static void dns_state(struct worker *w, const struct worker_cmd *cmd)
+{
+	struct lease_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (dhcp_lease_dns_state(&w->srv, cmd->img.key, cmd->img.key_len, cmd->ip,
+				 cmd->addr_version, cmd->dns_set, cmd->dns_clear, &ev) == 0 &&
+	    send_event(w, &ev))
+		w->ctr.dns_state_applied++;
+	else
+		w->ctr.dns_state_stale++;
 }
 
 /* The ownership bit first, then its event: durable once the control thread commits it. */
@@ -49,13 +82,7 @@ static bool set_owner(struct worker *w, const struct worker_cmd *cmd)
 	ev.seq = ++w->srv.next_seq;
 	ev.worker = (uint8_t)w->id;
 	lease_image_backup(&ev.img, cmd->ip);
-	/* worker_cmd_poll checked there is room: this cannot fail. */
-	if (!spsc_ring_push(w->to_control, &ev)) {
-		w->ctr.drops[DROP_EVENT_RING_FULL]++;
-		return false;
-	}
-	w->ctr.events_sent++;
-	return true;
+	return send_event(w, &ev);
 }
 
 /*
@@ -108,6 +135,7 @@ void worker_cmd_poll(struct worker *w)
 		case WORKER_CMD_SET_CONFIG: set_config(w, cmd.cfg); break;
 		case WORKER_CMD_SET_OWNER: ok = set_owner(w, &cmd); break;
 		case WORKER_CMD_FO_ACKED: fo_acked(w, &cmd); break;
+		case WORKER_CMD_DNS_STATE: dns_state(w, &cmd); break;
 		default: ok = false; break;
 		}
 		if (!ok)

@@ -71,6 +71,25 @@ static inline bool spsc_ring_push(struct spsc_ring *r, const void *msg)
 	return true;
 }
 
+/*
+ * Producer only. As spsc_ring_push, copying only the first len bytes of
+ * msg (len <= elem_size): for messages whose tail is often unused. The
+ * consumer still reads elem_size bytes; the rest of the slot is left as
+ * an earlier message left it, so the message must say how much of it
+ * holds something.
+ */
+static inline bool spsc_ring_push_n(struct spsc_ring *r, const void *msg, uint32_t len)
+{
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	if (head - tail > r->mask)
+		return false;
+	memcpy(r->slots + (size_t)(head & r->mask) * r->elem_size, msg,
+	       len < r->elem_size ? len : r->elem_size);
+	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	return true;
+}
+
 /* Consumer only. Returns true and copies the oldest message into msg, false when empty. */
 static inline bool spsc_ring_pop(struct spsc_ring *r, void *msg)
 {

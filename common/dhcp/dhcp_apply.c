@@ -40,6 +40,13 @@ int dhcp_server_apply_image(struct lease_table *table, unsigned writer, uint8_t 
 	if (!newv)
 		return -ENOMEM;
 	lease_image_to_lease(newv, img);
+	/*
+	 * The name goes into this writer's name slab before the record can be
+	 * seen. A full slab loses the name, not the lease (counted in the
+	 * table's names_refused); its dns_flags are kept, true as they are.
+	 */
+	if (img->fqdn.len)
+		(void)lease_table_name_set(table, writer, newv, img->fqdn.bytes, img->fqdn.len);
 	bool holds = newv->ip && lease_holds_address(newv, now);
 
 	if (old && holds_slot(table, old) && (!holds || old->ip != newv->ip))

@@ -5,6 +5,7 @@
  * probation; reclaim deletes released and expired records kept longer
  * than hold-reclaimed-time.
  */
+#include "dhcp/dhcp_lease.h"
 #include "dhcp/dhcp_server_internal.h"
 
 bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned n_workers,
@@ -37,6 +38,7 @@ bool dhcp_server_expire(struct dhcp_server *srv, const struct lease *l, unsigned
 	if (!newv)
 		return false; /* retried on the next lap */
 	newv->state = LEASE_EXPIRED;
+	dhcp_lease_dns_end(newv);
 	bool was_bound = l->state == LEASE_BOUND;
 	if (was_bound)
 		stamp(srv, newv);
@@ -71,6 +73,16 @@ bool dhcp_server_reclaim(struct dhcp_server *srv, const struct lease *l, int64_t
 	if (lease_table_find_key(srv->table, l->key, l->key_len, l->key_hash) != l ||
 	    holds_slot(srv->table, l))
 		return false;
+	/*
+	 * A record whose DNS records are not yet confirmed removed is the
+	 * journal's only memory of them (DESIGN.md sec 6): it stays until the
+	 * control thread confirms the removal (dhcp_lease_dns_state).
+	 */
+	if (dhcp_lease_dns_owed(l)) {
+		if (srv->ctr)
+			srv->ctr->reclaims_dns_wait++;
+		return false;
+	}
 
 	ev->type = JOURNAL_REC_DELETE;
 	ev->seq = ++srv->next_seq;

@@ -12,6 +12,7 @@
 
 #include "dhcp/client_key.h"
 #include "ddns/client_name.h"
+#include "dhcp/dhcp_lease.h"
 #include "dhcp/dhcp_server_internal.h"
 #include "failover/fo_codes.h"
 #include "failover/lb_hash.h"
@@ -50,6 +51,11 @@ static struct lease *new_version(struct dhcp_server *srv, const struct lease *ol
 		l->sent_pet = old->sent_pet; /* what the partner was told stays true */
 		l->addr_version = old->addr_version; /* the same holder keeps its version */
 		l->state = old->state;
+		/* The name and what DNS has of it go on with the binding (dhcp_lease.h). */
+		l->dns_flags = old->dns_flags;
+		l->fqdn = old->fqdn;
+		if (l->fqdn.id != 0)
+			lease_table_name_hold(srv->table, l->fqdn);
 	}
 	l->key_len = key->len;
 	memcpy(l->key, key->bytes, key->len);
@@ -306,6 +312,7 @@ static enum drop_reason handle_request(struct dhcp_server *srv, const struct dhc
 				struct lease *newv = new_version(srv, old, key, req);
 				if (newv) {
 					newv->state = LEASE_EXPIRED;
+					dhcp_lease_dns_end(newv);
 					swap_version(srv, old, newv, false);
 				}
 			}
@@ -383,6 +390,7 @@ static enum drop_reason handle_release(struct dhcp_server *srv, const struct dhc
 	newv->state = LEASE_RELEASED;
 	newv->cltt = now;
 	newv->expire = now;
+	dhcp_lease_dns_end(newv);
 	stamp(srv, newv);
 	swap_version(srv, old, newv, false);
 	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
@@ -442,10 +450,17 @@ static enum drop_reason handle_decline(struct dhcp_server *srv, const struct dhc
 		lease_table_discard(srv->table, newv);
 		return DROP_TABLE_FULL;
 	}
-	newv->ip = 0;
+	/*
+	 * The address goes to probation: the client's binding ends here, and
+	 * with it any DNS records of the address. The version keeps the
+	 * address it had (ip 0 would lose the PTR to remove) only when records
+	 * are owed; it holds no slot either way.
+	 */
+	newv->ip = dhcp_lease_dns_owed(newv) ? ip : 0;
 	newv->state = LEASE_EXPIRED;
 	newv->cltt = now;
 	newv->expire = now;
+	dhcp_lease_dns_end(newv);
 	stamp(srv, newv);
 	lease_table_publish(srv->table, newv, old);
 	emit_event(res, JOURNAL_REC_UPSERT, probation, srv->worker);

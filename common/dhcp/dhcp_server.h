@@ -13,6 +13,7 @@
 #define LW_DHCP_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dhcp/client_key.h"
@@ -33,6 +34,12 @@ struct lease_event {
 	uint8_t worker;
 	struct lease_image img;
 };
+
+/* Bytes of ev that hold something: a copy may stop there (lease_image_used()). */
+static inline size_t lease_event_used(const struct lease_event *ev)
+{
+	return offsetof(struct lease_event, img) + lease_image_used(&ev->img);
+}
 
 struct dhcp_link {
 	const struct cfg_interface *iface; /* receiving interface */

@@ -24,10 +24,15 @@
  *      u8  fo_flags       LEASE_FO_F_*
  *      i64 stos           start time of that status
  *      i64 sent_pet       potential expiration time we sent the partner
+ * format 3 adds, after that (DNS updates, lease/lease.h):
+ *      u8  dns_flags      LEASE_DNS_F_*
+ *      u8  fqdn_len       0 = no name, else 1..253
+ *      u8  fqdn[fqdn_len] the name, presentation form (lease_name_valid)
  *
- * This table documents formats 0, 1 and 2; the code that writes and reads
+ * This table documents formats 0 to 3; the code that writes and reads
  * it is expanded from LEASE_FIELD_LIST (lease/lease_fields.h), and the
- * assertions below tie the two (57 bytes before the key, 4 + 18 after). The key
+ * assertions below tie the two (57 bytes before the key, 4 + 18 + 2 after,
+ * plus the name). The key
  * is hand-written here: it is not in the list (variable length, and it
  * sits between the format 0 fields and the later ones).
  *
@@ -42,47 +47,88 @@
 #include "base/le_bytes.h"
 #include "base/crc32c.h"
 #include "lease/journal_record.h"
+#include "lease/lease_table.h"
 #include "wire/wire.h"
 
 /*
- * The layout of formats 0, 1 and 2 is on disk in stores: the list must
- * keep producing it (57 bytes before the key, 4 after it, then 18). A
- * later format adds its own fields and leaves these alone.
+ * The layout of formats 0, 1, 2 and 3 is on disk in stores: the list must
+ * keep producing it (57 bytes before the key, 4 after it, then 18, then
+ * 2 + the name). A later format adds its own fields and leaves these alone.
  */
-#define FORMAT_N_BYTES(name, ctype, dim, wire, since, n) +((since) == (n) ? sizeof(ctype dim) : 0)
+#define FORMAT_N_BYTES(name, ctype, dim, wire, since, n) \
+	+((since) == (n) ? LEASE_WIRE_SIZE(wire, sizeof(ctype dim)) : 0)
 #define FORMAT_1_BYTES(name, ctype, dim, wire, since, ...) \
 	FORMAT_N_BYTES(name, ctype, dim, wire, since, 1)
 #define FORMAT_2_BYTES(name, ctype, dim, wire, since, ...) \
 	FORMAT_N_BYTES(name, ctype, dim, wire, since, 2)
+#define FORMAT_3_BYTES(name, ctype, dim, wire, since, ...) \
+	FORMAT_N_BYTES(name, ctype, dim, wire, since, 3)
 _Static_assert(LEASE_FIELDS_WIRE_BYTES_V0 + 1u == 57u, "format 0 layout changed");
 _Static_assert((0 LEASE_FIELD_LIST(FORMAT_1_BYTES)) == 4u, "format 1 layout changed");
 _Static_assert((0 LEASE_FIELD_LIST(FORMAT_2_BYTES)) == 18u, "format 2 layout changed");
+_Static_assert((0 LEASE_FIELD_LIST(FORMAT_3_BYTES)) == 2u + LEASE_NAME_MAX,
+	       "format 3 layout changed");
+#undef FORMAT_3_BYTES
 #undef FORMAT_2_BYTES
 #undef FORMAT_1_BYTES
 #undef FORMAT_N_BYTES
+_Static_assert(JOURNAL_RECORD_MAX - JOURNAL_HEADER_LEN <= JOURNAL_BODY_MAX,
+	       "the longest record must fit the body limit");
 
 /*
- * Every listed field is a member of struct lease with the same type, and
- * comes from a format this code writes; its wire size is its size.
+ * Every listed field is a member of struct lease with the type its
+ * encoding keeps there (the member's own, or a name reference), and comes
+ * from a format this code writes; its wire size is its size (a name: at
+ * most, without the image's NUL).
  */
+#define LEASE_TYPE_u8(ctype, dim) ctype dim
+#define LEASE_TYPE_le32(ctype, dim) ctype dim
+#define LEASE_TYPE_le64(ctype, dim) ctype dim
+#define LEASE_TYPE_raw(ctype, dim) ctype dim
+#define LEASE_TYPE_name(ctype, dim) struct lease_name_ref
+#define IMAGE_EXTRA_u8 0u
+#define IMAGE_EXTRA_le32 0u
+#define IMAGE_EXTRA_le64 0u
+#define IMAGE_EXTRA_raw 0u
+#define IMAGE_EXTRA_name 1u /* the NUL the image keeps after a name */
 #define FIELD_CHECK(name, ctype, dim, wire, since, ...) \
-	_Static_assert( \
-	    __builtin_types_compatible_p(__typeof__(((struct lease *)0)->name), ctype dim), \
-	    "struct lease." #name " is not " #ctype #dim); \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(((struct lease *)0)->name), \
+						    LEASE_TYPE_##wire(ctype, dim)), \
+		       "struct lease." #name " is not what " #wire " keeps"); \
 	_Static_assert((since) <= JOURNAL_FORMAT_VERSION, #name ": format not written"); \
-	_Static_assert(wire##_size(sizeof(ctype dim)) == sizeof(ctype dim), #name ": wire size");
-#define u8_size(n) 1u
-#define le32_size(n) 4u
-#define le64_size(n) 8u
-#define raw_size(n) (n)
+	_Static_assert(LEASE_WIRE_SIZE(wire, sizeof(ctype dim)) == \
+			   sizeof(ctype dim) - IMAGE_EXTRA_##wire, \
+		       #name ": wire size");
 LEASE_FIELD_LIST(FIELD_CHECK)
 #undef FIELD_CHECK
 
+/* Copies between struct lease and its image by encoding: a name is out of line in the lease. */
+#define COPY_OUT_u8(name) memcpy(&img->name, &l->name, sizeof(img->name));
+#define COPY_OUT_le32(name) COPY_OUT_u8(name)
+#define COPY_OUT_le64(name) COPY_OUT_u8(name)
+#define COPY_OUT_raw(name) COPY_OUT_u8(name)
+#define COPY_OUT_name(name) \
+	if (l->name.id != 0) \
+		img->name.len = \
+		    (uint8_t)lease_table_name_get(l, img->name.bytes, sizeof(img->name.bytes));
+#define COPY_IN_u8(name) memcpy(&l->name, &img->name, sizeof(l->name));
+#define COPY_IN_le32(name) COPY_IN_u8(name)
+#define COPY_IN_le64(name) COPY_IN_u8(name)
+#define COPY_IN_raw(name) COPY_IN_u8(name)
+#define COPY_IN_name(name)
+
 void lease_image_from_lease(struct lease_image *img, const struct lease *l)
 {
-	/* Zero first: padding and key bytes past key_len compare equal later. */
-	memset(img, 0, sizeof(*img));
-#define COPY_OUT(name, ...) memcpy(&img->name, &l->name, sizeof(img->name));
+	/*
+	 * Zero first: padding and key bytes past key_len compare equal later.
+	 * Not the name's bytes: every event of the fast path comes here, and
+	 * a lease without a name would pay for zeroing 254 bytes it never
+	 * uses; the name's length and NUL are written below.
+	 */
+	memset(img, 0, offsetof(struct lease_image, fqdn));
+	img->fqdn.len = 0;
+	img->fqdn.bytes[0] = '\0';
+#define COPY_OUT(name, ctype, dim, wire, ...) COPY_OUT_##wire(name)
 	LEASE_FIELD_LIST(COPY_OUT)
 #undef COPY_OUT
 	img->key_len = l->key_len <= LEASE_KEY_MAX ? l->key_len : LEASE_KEY_MAX;
@@ -93,7 +139,7 @@ void lease_image_to_lease(struct lease *l, const struct lease_image *img)
 {
 	uint8_t key_len = img->key_len <= LEASE_KEY_MAX ? img->key_len : LEASE_KEY_MAX;
 
-#define COPY_IN(name, ...) memcpy(&l->name, &img->name, sizeof(l->name));
+#define COPY_IN(name, ctype, dim, wire, ...) COPY_IN_##wire(name)
 	LEASE_FIELD_LIST(COPY_IN)
 #undef COPY_IN
 	l->key_len = key_len;
@@ -125,6 +171,10 @@ int journal_record_validate(unsigned type, const struct lease_image *img)
 	if (img->hlen > sizeof(img->chaddr))
 		return -EINVAL;
 	if (img->state >= LEASE_STATE__COUNT)
+		return -EINVAL;
+	if (img->dns_flags & ~LEASE_DNS_F_ALL)
+		return -EINVAL;
+	if (img->fqdn.len && !lease_name_valid(img->fqdn.bytes, img->fqdn.len))
 		return -EINVAL;
 	return 0;
 }
@@ -165,13 +215,32 @@ static uint8_t *put_wire_raw(uint8_t *p, const void *v, size_t n)
 	return p + n;
 }
 
+/* A name: its length, then as many bytes (validated: len <= LEASE_NAME_MAX). */
+static uint8_t *put_wire_name(uint8_t *p, const struct lease_name *v, size_t n)
+{
+	(void)n;
+	*p++ = v->len;
+	memcpy(p, v->bytes, v->len);
+	return p + v->len;
+}
+
+/* Bytes a field takes on the wire: fixed, but for a name. */
+#define WIRE_LEN_u8(v) 1u
+#define WIRE_LEN_le32(v) 4u
+#define WIRE_LEN_le64(v) 8u
+#define WIRE_LEN_raw(v) sizeof(v)
+#define WIRE_LEN_name(v) (1u + (v).len)
+
 int journal_record_encode(uint8_t *buf, size_t cap, uint64_t seq, enum journal_rec_type type,
 			  const struct lease_image *img)
 {
 	if (journal_record_validate(type, img) < 0)
 		return -EINVAL;
 
-	size_t body_len = LEASE_FIELDS_WIRE_BYTES + 1u + img->key_len;
+	size_t body_len = 1u + img->key_len;
+#define BODY_LEN(name, ctype, dim, wire, ...) body_len += WIRE_LEN_##wire(img->name);
+	LEASE_FIELD_LIST(BODY_LEN)
+#undef BODY_LEN
 	size_t total = JOURNAL_HEADER_LEN + body_len;
 	if (cap < total)
 		return -ENOSPC;
@@ -223,6 +292,20 @@ static void take_wire_le64(struct wire_cursor *c, int64_t *v, size_t n)
 
 static void take_wire_raw(struct wire_cursor *c, void *v, size_t n) { wire_read(c, v, n); }
 
+/* A name's length, then its bytes; a length past LEASE_NAME_MAX spoils the cursor. */
+static void take_wire_name(struct wire_cursor *c, struct lease_name *v, size_t n)
+{
+	(void)n;
+	v->len = wire_u8(c);
+	if (v->len > LEASE_NAME_MAX) {
+		c->error = true;
+		v->len = 0;
+		return;
+	}
+	wire_read(c, v->bytes, v->len);
+	v->bytes[v->len] = '\0';
+}
+
 /*
  * Parse a CRC-checked body; BAD_BODY when it does not describe a valid
  * image. A field of a format newer than the record's stays zero.
@@ -249,6 +332,9 @@ static enum journal_decode_result decode_body(const uint8_t *body, size_t body_l
 	}
 	/* Exactly the declared length: trailing bytes would make encoding non-canonical. */
 	if (!wire_ok(&c) || wire_left(&c) != 0)
+		return JOURNAL_DECODE_BAD_BODY;
+	/* The fields of later formats, validated now that they are read. */
+	if (journal_record_validate(type, img) < 0)
 		return JOURNAL_DECODE_BAD_BODY;
 	return JOURNAL_DECODE_OK;
 }

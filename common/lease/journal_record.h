@@ -37,7 +37,7 @@
 #define JOURNAL_HEADER_LEN 24u
 #define JOURNAL_BODY_MAX 512u
 /* The body format written; decode also reads every earlier one. */
-#define JOURNAL_FORMAT_VERSION 2u
+#define JOURNAL_FORMAT_VERSION 3u
 /* Largest record a valid image encodes to: every listed field, key_len, the longest key. */
 #define JOURNAL_RECORD_MAX (JOURNAL_HEADER_LEN + LEASE_FIELDS_WIRE_BYTES + 1u + LEASE_KEY_MAX)
 
@@ -49,18 +49,62 @@ enum journal_rec_type {
 /*
  * The durable part of a lease: everything but table linkage and
  * bookkeeping. The listed fields in list order (lease/lease_fields.h),
- * then the client key, which the list leaves out (variable length).
+ * then the client key, which the list leaves out (variable length), then
+ * the name fields (wire "name"), so that the bytes of a name past its
+ * length are the image's tail: a copy of an image may stop at
+ * lease_image_used() (a lease without a name is not made to copy 254
+ * bytes of nothing).
  */
+#define LEASE_IMAGE_MEMBER_u8(name, ctype, dim) ctype name dim;
+#define LEASE_IMAGE_MEMBER_le32(name, ctype, dim) ctype name dim;
+#define LEASE_IMAGE_MEMBER_le64(name, ctype, dim) ctype name dim;
+#define LEASE_IMAGE_MEMBER_raw(name, ctype, dim) ctype name dim;
+#define LEASE_IMAGE_MEMBER_name(name, ctype, dim)
+#define LEASE_IMAGE_TAIL_u8(name, ctype, dim)
+#define LEASE_IMAGE_TAIL_le32(name, ctype, dim)
+#define LEASE_IMAGE_TAIL_le64(name, ctype, dim)
+#define LEASE_IMAGE_TAIL_raw(name, ctype, dim)
+#define LEASE_IMAGE_TAIL_name(name, ctype, dim) ctype name dim;
 struct lease_image {
-#define LEASE_IMAGE_MEMBER(name, ctype, dim, ...) ctype name dim;
+#define LEASE_IMAGE_MEMBER(name, ctype, dim, wire, ...) LEASE_IMAGE_MEMBER_##wire(name, ctype, dim)
 	LEASE_FIELD_LIST(LEASE_IMAGE_MEMBER)
 #undef LEASE_IMAGE_MEMBER
 	uint8_t key_len;
 	uint8_t key[LEASE_KEY_MAX];
+#define LEASE_IMAGE_TAIL(name, ctype, dim, wire, ...) LEASE_IMAGE_TAIL_##wire(name, ctype, dim)
+	LEASE_FIELD_LIST(LEASE_IMAGE_TAIL)
+#undef LEASE_IMAGE_TAIL
 };
+_Static_assert(offsetof(struct lease_image, fqdn) + sizeof(struct lease_name) +
+		       _Alignof(struct lease_image) >
+		   sizeof(struct lease_image),
+	       "struct lease_image: the name is the tail (padding only after it)");
 
+/*
+ * Bytes of img that hold something: all but the unused end of the name.
+ * A copy of this many bytes is the image (struct lease_event copies on
+ * the fast path stop there: lease_event_used(), dhcp/dhcp_server.h).
+ */
+static inline size_t lease_image_used(const struct lease_image *img)
+{
+	return offsetof(struct lease_image, fqdn.bytes) + img->fqdn.len + 1u;
+}
+
+/*
+ * The image of l. Its name is read from l's table (lease_table_name_get),
+ * so l must be a record of a lease table (published, or being built by
+ * the caller) or hold no name; any thread holding l under RCU. Every byte
+ * of img up to lease_image_used() is written (zero where unused), so equal
+ * leases give images equal in those bytes; the name's bytes past its NUL
+ * are left as they were (what a copy may leave out anyway).
+ */
 void lease_image_from_lease(struct lease_image *img, const struct lease *l);
-/* Fill the durable fields of l from img (linkage untouched; key_hash computed). */
+/*
+ * Fill the durable fields of l from img (linkage untouched; key_hash
+ * computed), but for the name: a record's name lives in its table's name
+ * slab and is set with lease_table_name_set() (dhcp_server_apply_image
+ * does); l->fqdn is left as it was.
+ */
 void lease_image_to_lease(struct lease *l, const struct lease_image *img);
 
 /*
@@ -88,7 +132,8 @@ static inline bool lease_image_is_backup(const struct lease_image *img, uint32_t
 
 /*
  * The one validation shared by encode and decode: type UPSERT or DELETE,
- * key_len 1..LEASE_KEY_MAX, hlen <= 16, state < LEASE_STATE__COUNT.
+ * key_len 1..LEASE_KEY_MAX, hlen <= 16, state < LEASE_STATE__COUNT,
+ * dns_flags only LEASE_DNS_F_ALL, a name empty or lease_name_valid().
  * Returns 0 or -EINVAL. Pure; any thread.
  */
 int journal_record_validate(unsigned type, const struct lease_image *img);

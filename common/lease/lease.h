@@ -13,6 +13,7 @@
 #define LW_LEASE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <urcu/rculfhash.h>
@@ -45,6 +46,49 @@ enum lease_state {
 #define LEASE_F_BOOTP 0x02 /* dynamic BOOTP: infinite lease (RFC 1534) */
 
 #define LEASE_INFINITE UINT32_MAX
+
+/*
+ * The client's DNS name (RFC 4702 option 81 / option 12, chosen by the
+ * policy of common/ddns/): presentation form, absolute, lower case,
+ * without the final dot ("host1.example.test"), at most LEASE_NAME_MAX
+ * bytes (RFC 1035 sec 2.3.4: 255 octets of wire form). lease_name_valid()
+ * says which strings are one.
+ */
+#define LEASE_NAME_MAX 253
+
+/*
+ * A name is kept out of line, in the lease table's name slab, so a record
+ * without one stays small: the record holds this reference (0 = no name).
+ * Resolve it with lease_table_name() (lease_table.h), never by hand: only
+ * a record that lives in the table's slab may hold a non-zero one.
+ */
+struct lease_name_ref {
+	uint32_t id;
+};
+
+/* A name by value (struct lease_image, views): len bytes, then a NUL. */
+struct lease_name {
+	uint8_t len; /* 0: no name */
+	char bytes[LEASE_NAME_MAX + 1];
+};
+
+/*
+ * lease.dns_flags: what this server has done, or decided to do, about the
+ * lease's DNS records (DESIGN.md sec 6, specs/ddns.md sec 4). The invariant
+ * every writer keeps: FWD, REV and REMOVE_PENDING always describe records
+ * of the name the record holds, so a name is never replaced while one of
+ * them is set (dhcp/dhcp_lease.h).
+ */
+#define LEASE_DNS_F_FWD 0x01 /* forward A + DHCID added by us (update confirmed) */
+#define LEASE_DNS_F_REV 0x02 /* PTR added by us (update confirmed) */
+/* The lease ended while FWD or REV was set: their removal is owed, not yet confirmed. */
+#define LEASE_DNS_F_REMOVE_PENDING 0x04
+#define LEASE_DNS_F_BY_PARTNER 0x08 /* added by the failover partner (BNDUPD); reserved */
+#define LEASE_DNS_F_WANT_FWD 0x10 /* decided at ACK: the server should add the forward records */
+#define LEASE_DNS_F_WANT_REV 0x20 /* decided at ACK: the server should add the PTR */
+#define LEASE_DNS_F_ADDED (LEASE_DNS_F_FWD | LEASE_DNS_F_REV)
+#define LEASE_DNS_F_WANT (LEASE_DNS_F_WANT_FWD | LEASE_DNS_F_WANT_REV)
+#define LEASE_DNS_F_ALL 0x3f
 
 /* lease.fo_flags: where the binding's last change came from and whether the partner has it. */
 #define LEASE_FO_F_FROM_PARTNER 0x01 /* last change learned from the partner's BNDUPD */
@@ -93,12 +137,33 @@ struct lease {
 	uint8_t
 	    fo_status; /* enum fo_binding_status (failover/fo_codes.h); 0 = not under failover */
 	uint8_t fo_flags; /* LEASE_FO_F_* */
+	/*
+	 * The client's name (record format 3), out of line: a reference into
+	 * the table's name slab (struct lease_name_ref), in the 4 bytes of
+	 * padding fo_flags left before stos. Versions of one binding may
+	 * share a name: the slab counts its references.
+	 */
+	struct lease_name_ref fqdn;
 	int64_t stos; /* start time of the binding status, unix secs (draft-12 sec 12.25) */
 	int64_t sent_pet; /* PET we sent the partner in our last BNDUPD (ISC tstp) */
+	/*
+	 * What was done about the name's DNS records (LEASE_DNS_F_*, record
+	 * format 3), at the tail: the size grows from 264 to 272 bytes, 7 of
+	 * them tail padding (asserted in lease.c). Every version of a binding
+	 * carries it and fqdn on (dhcp/dhcp_lease.h).
+	 */
+	uint8_t dns_flags;
 };
 
 /* Name of a state ("bound"); any thread. */
 const char *lease_state_name(uint8_t state);
+
+/*
+ * True when name[0..len) may be a lease's name: 1..LEASE_NAME_MAX bytes of
+ * printable ASCII other than upper-case letters, space and ',' (a Kea CSV
+ * separator), labels of 1..63 bytes, no leading or final dot. Pure.
+ */
+bool lease_name_valid(const char *name, size_t len);
 
 /* True while the lease holds its address against other clients. */
 static inline bool lease_holds_address(const struct lease *l, int64_t now)

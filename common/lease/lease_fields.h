@@ -18,7 +18,11 @@
  *   name   the member of struct lease and of struct lease_image
  *   ctype  its C type; dim its array suffix ([16]) or empty
  *   wire   journal encoding: u8, le32, le64 (two's complement), raw (every
- *          byte of the member, so the encoding is canonical)
+ *          byte of the member, so the encoding is canonical), name (a
+ *          struct lease_name: u8 len, then len bytes; in struct lease the
+ *          member is a struct lease_name_ref into the table's name slab,
+ *          and in struct lease_image it comes after the key, so that an
+ *          image's unused name bytes are its tail)
  *   since  the journal record format that first carried it. A record of
  *          format N holds the fields of since <= N; the decoder reads a
  *          field only from records of format >= since and leaves it zero
@@ -42,6 +46,12 @@
  * (failover/fo_codes.h, 0 = not under failover), fo_flags LEASE_FO_F_*,
  * stos the start time of that status, sent_pet the PET we sent (ISC tstp).
  * All four stay 0 for a standalone server, so its records only grow.
+ *
+ * DNS (format 3): dns_flags (LEASE_DNS_F_*, lease/lease.h) and fqdn, the
+ * client's name, out of line in struct lease (a reference, 0 = none) and
+ * inline in the image; both stay 0 for a lease without a name, so such a
+ * record grows by two bytes. Kea's hostname, fqdn_fwd and fqdn_rev come
+ * from them by hand (lease/lease_import.c).
  *
  * Not in the list, and so hand-written where they appear: the client key
  * (key_len + key, variable length, sits between the format 0 and later
@@ -76,7 +86,11 @@
 	X(fo_flags, uint8_t, , u8, 2, LEASE_KEA_NONE, \
 	  LEASE_VIEW(LV_FO_FLAGS, "fo flags", "fo_flags")) \
 	X(stos, int64_t, , le64, 2, LEASE_KEA_NONE, LEASE_VIEW(LV_TIME, "start of state", "stos")) \
-	X(sent_pet, int64_t, , le64, 2, LEASE_KEA_NONE, LEASE_VIEW(LV_TIME, "sent PET", "sent_pet"))
+	X(sent_pet, int64_t, , le64, 2, LEASE_KEA_NONE, \
+	  LEASE_VIEW(LV_TIME, "sent PET", "sent_pet")) \
+	X(dns_flags, uint8_t, , u8, 3, LEASE_KEA_NONE, \
+	  LEASE_VIEW(LV_DNS_FLAGS, "dns state", "dns_flags")) \
+	X(fqdn, struct lease_name, , name, 3, LEASE_KEA_NONE, LEASE_VIEW(LV_NAME, "fqdn", "fqdn"))
 
 /*
  * The kea and view arguments expand to "on, ..." so that a consumer can
@@ -99,13 +113,24 @@
 	LEASE_FIELD_IF(on, F, (name, kind, label, key))
 
 /*
- * Wire bytes of every listed field, and of the format 0 ones (the part of
- * the body before the key); wire sizes are the members' sizes (asserted in
- * journal_record.c). Neither counts key_len or the key.
+ * Wire bytes of a field by its encoding, from the size of its image
+ * member: the most it takes (a name: its length byte and LEASE_NAME_MAX
+ * bytes, not the NUL the image keeps after them).
  */
-#define LEASE_FIELD_SIZE_(name, ctype, dim, ...) +sizeof(ctype dim)
+#define LEASE_WIRE_SIZE_u8(n) 1u
+#define LEASE_WIRE_SIZE_le32(n) 4u
+#define LEASE_WIRE_SIZE_le64(n) 8u
+#define LEASE_WIRE_SIZE_raw(n) (n)
+#define LEASE_WIRE_SIZE_name(n) (1u + LEASE_NAME_MAX)
+#define LEASE_WIRE_SIZE(wire, n) LEASE_WIRE_SIZE_##wire(n)
+
+/*
+ * Wire bytes of every listed field at most, and of the format 0 ones (the
+ * part of the body before the key). Neither counts key_len or the key.
+ */
+#define LEASE_FIELD_SIZE_(name, ctype, dim, wire, ...) +LEASE_WIRE_SIZE(wire, sizeof(ctype dim))
 #define LEASE_FIELD_SIZE_V0_(name, ctype, dim, wire, since, ...) \
-	+((since) == 0 ? sizeof(ctype dim) : 0)
+	+((since) == 0 ? LEASE_WIRE_SIZE(wire, sizeof(ctype dim)) : 0)
 #define LEASE_FIELDS_WIRE_BYTES ((size_t)0 LEASE_FIELD_LIST(LEASE_FIELD_SIZE_))
 #define LEASE_FIELDS_WIRE_BYTES_V0 ((size_t)0 LEASE_FIELD_LIST(LEASE_FIELD_SIZE_V0_))
 

@@ -9,6 +9,7 @@
 #include "lease/lease_import.h"
 
 #include "dhcp/dhcp_server.h"
+#include "lease/lease_table.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* Kea lease4 states (kea/src/lib/dhcpsrv/lease.h). */
@@ -124,13 +126,15 @@ enum kea_col {
 	KC_VALID,
 	KC_EXPIRE,
 	KC_SUBNET,
+	KC_FQDN_FWD,
+	KC_FQDN_REV,
 	KC_HOSTNAME,
 	KC_STATE,
 	KC__COUNT
 };
 static const char *const kea_col_names[KC__COUNT] = {
-	"address", "hwaddr",	"client_id", "valid_lifetime",
-	"expire",  "subnet_id", "hostname",  "state",
+	"address",   "hwaddr",	 "client_id", "valid_lifetime", "expire",
+	"subnet_id", "fqdn_fwd", "fqdn_rev",  "hostname",	"state",
 };
 #define KEA_MAX_FIELDS 32
 
@@ -219,6 +223,16 @@ static int kea_record(const struct field *f, unsigned nf, const int *col, unsign
 		r->subnet_id = (uint32_t)v;
 	if (col[KC_HOSTNAME] >= 0)
 		kea_unescape(&f[col[KC_HOSTNAME]], r->hostname, sizeof(r->hostname));
+	/* Kea writes 1 or 0 (older files: true or false). */
+	for (unsigned c = KC_FQDN_FWD; c <= KC_FQDN_REV; c++) {
+		const struct field *b = col[c] >= 0 ? &f[col[c]] : NULL;
+		bool on = b && ((b->n == 1 && b->s[0] == '1') ||
+				(b->n == 4 && strncasecmp(b->s, "true", 4) == 0));
+		if (c == KC_FQDN_FWD)
+			r->fqdn_fwd = on;
+		else
+			r->fqdn_rev = on;
+	}
 	v = KEA_STATE_DEFAULT;
 	if (col[KC_STATE] >= 0 && f[col[KC_STATE]].n &&
 	    parse_u64(f[col[KC_STATE]].s, f[col[KC_STATE]].n, 255, &v) < 0) {
@@ -455,11 +469,22 @@ static int parse_word_then_semicolon(struct lexer *lx, char *out, size_t cap)
 	return 0;
 }
 
+/* The printable bytes of the current token into out (cap bytes, NUL-terminated). */
+static void printable_copy(char *out, size_t cap, const struct lexer *lx)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < lx->tok_len && k + 1 < cap; i++)
+		if ((unsigned char)lx->tok[i] >= 0x20 && (unsigned char)lx->tok[i] < 0x7f)
+			out[k++] = lx->tok[i];
+	out[k] = '\0';
+}
+
 static int dhcpd_lease(struct lexer *lx, struct lease_import_rec *r, char *err)
 {
 	int64_t starts = 0, ends = 0;
 	char word[TOKEN_MAX];
-	bool have_state = false;
+	bool have_state = false, have_fwd_name = false;
 
 	memset(r, 0, sizeof(*r));
 	r->state = LEASE_BOUND;
@@ -529,15 +554,37 @@ static int dhcpd_lease(struct lexer *lx, struct lease_import_rec *r, char *err)
 			if (!lex_next(lx) || !lx->is_string) {
 				rc = -EINVAL;
 			} else {
-				size_t k = 0;
-				for (size_t i = 0; i < lx->tok_len && k + 1 < sizeof(r->hostname);
-				     i++)
-					if ((unsigned char)lx->tok[i] >= 0x20 &&
-					    (unsigned char)lx->tok[i] < 0x7f)
-						r->hostname[k++] = lx->tok[i];
-				r->hostname[k] = '\0';
+				/* ddns-fwd-name, the name dhcpd registered, wins over it. */
+				if (!have_fwd_name)
+					printable_copy(r->hostname, sizeof(r->hostname), lx);
 				if (!lex_next(lx) || !tok_is(lx, ";"))
 					rc = -EINVAL;
+			}
+		} else if (tok_is(lx, "set")) {
+			/* set ddns-fwd-name = "..."; set ddns-rev-name = "..."; others skipped. */
+			if (!lex_next(lx)) {
+				rc = -EINVAL;
+			} else if (tok_is(lx, "ddns-fwd-name") || tok_is(lx, "ddns-rev-name")) {
+				bool fwd = tok_is(lx, "ddns-fwd-name");
+				if (!lex_next(lx) || !tok_is(lx, "=") || !lex_next(lx) ||
+				    !lx->is_string) {
+					rc = -EINVAL;
+				} else {
+					if (fwd) {
+						printable_copy(r->hostname, sizeof(r->hostname),
+							       lx);
+						have_fwd_name = true;
+						r->fqdn_fwd = true;
+					} else {
+						r->fqdn_rev = true;
+					}
+					if (!lex_next(lx) || !tok_is(lx, ";"))
+						rc = -EINVAL;
+				}
+			} else {
+				rc = skip_statement(lx);
+				if (rc == 1)
+					break;
 			}
 		} else {
 			/* tstp, cltt, atsfp, next binding state, set, on, option ...: not kept. */
@@ -629,6 +676,21 @@ int lease_import_to_image(const struct lease_import_rec *rec, struct lease_image
 	img->cltt = rec->cltt;
 	if (rec->valid_lifetime == LEASE_INFINITE)
 		img->expire = INT64_MAX;
+	/* The name, as a lease keeps it: lower case, no final dot (lease.h). */
+	size_t n = strnlen(rec->hostname, sizeof(rec->hostname));
+	if (n > 1 && rec->hostname[n - 1] == '.')
+		n--;
+	if (n <= LEASE_NAME_MAX) {
+		for (size_t i = 0; i < n; i++)
+			img->fqdn.bytes[i] = (char)tolower((unsigned char)rec->hostname[i]);
+		if (lease_name_valid(img->fqdn.bytes, n)) {
+			img->fqdn.len = (uint8_t)n;
+			img->dns_flags = (uint8_t)((rec->fqdn_fwd ? LEASE_DNS_F_FWD : 0) |
+						   (rec->fqdn_rev ? LEASE_DNS_F_REV : 0));
+		} else {
+			memset(&img->fqdn, 0, sizeof(img->fqdn));
+		}
+	}
 	return 0;
 }
 
@@ -654,6 +716,14 @@ int lease_import_from_lease(const struct lease *l, struct lease_import_rec *rec)
 	rec->expire = l->lease_secs == LEASE_INFINITE ? l->cltt + (int64_t)UINT32_MAX : l->expire;
 	rec->cltt = l->cltt; /* not a Kea column: expire - valid_lifetime there */
 	rec->state = l->state; /* renumbered into Kea's states by the writer */
+	/* The name as Kea writes an FQDN: with its final dot. */
+	size_t n = lease_table_name_get(l, rec->hostname, sizeof(rec->hostname));
+	if (n) {
+		rec->hostname[n] = '.';
+		rec->hostname[n + 1] = '\0';
+		rec->fqdn_fwd = (l->dns_flags & LEASE_DNS_F_FWD) != 0;
+		rec->fqdn_rev = (l->dns_flags & LEASE_DNS_F_REV) != 0;
+	}
 	return 0;
 }
 
@@ -680,7 +750,8 @@ int lease_export_kea_line(FILE *out, const struct lease_import_rec *r)
 	put_hex(out, r->hwaddr, r->hlen);
 	fputc(',', out);
 	put_hex(out, r->client_id, r->client_id_len);
-	fprintf(out, ",%u,%lld,%u,0,0,", r->valid_lifetime, (long long)r->expire, r->subnet_id);
+	fprintf(out, ",%u,%lld,%u,%u,%u,", r->valid_lifetime, (long long)r->expire, r->subnet_id,
+		r->fqdn_fwd ? 1u : 0u, r->fqdn_rev ? 1u : 0u);
 	for (const char *h = r->hostname; *h; h++) {
 		if (*h == ',')
 			fputs("&#x2c", out);

@@ -12,6 +12,7 @@
 #ifndef LW_LEASE_IMPORT_H
 #define LW_LEASE_IMPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +32,14 @@ struct lease_import_rec {
 	int64_t expire; /* unix secs; INT64_MAX: never */
 	int64_t cltt; /* unix secs the lease was granted or last renewed */
 	uint32_t subnet_id; /* 0 when the file has none (dhcpd) */
-	char hostname[64];
+	/*
+	 * The client's name as the file has it (Kea: hostname, an FQDN with
+	 * or without its final dot; dhcpd: ddns-fwd-name, else
+	 * client-hostname); it becomes the lease's name when it is one
+	 * (lower-cased, final dot dropped: lease_name_valid()).
+	 */
+	char hostname[LEASE_NAME_MAX + 2];
+	bool fqdn_fwd, fqdn_rev; /* the server did the forward / reverse DNS update */
 	uint8_t state; /* enum lease_state: BOUND, DECLINED, EXPIRED or RELEASED */
 };
 
@@ -59,11 +67,19 @@ int lease_import_dhcpd(const char *text, size_t len, lease_import_fn fn, void *a
 /*
  * The image a record becomes: keyed by client id when there is one, else
  * by htype 1 + hardware address (as client_key does for a live client).
- * Returns 0 or -EINVAL (no key at all).
+ * Its hostname becomes the name when it is one, and fqdn_fwd / fqdn_rev
+ * the name's LEASE_DNS_F_FWD / _REV (records this server now answers
+ * for); a hostname that is no name is left out. Returns 0 or -EINVAL (no
+ * key at all).
  */
 int lease_import_to_image(const struct lease_import_rec *rec, struct lease_image *img);
 
-/* The record a lease is exported as; a lease without an address is skipped (-ENOENT). */
+/*
+ * The record a lease is exported as; a lease without an address is
+ * skipped (-ENOENT). The hostname is the lease's name with its final dot,
+ * as Kea writes an FQDN, so l must be a record of a lease table or hold
+ * no name (lease_image_from_lease); fqdn_fwd / fqdn_rev are its FWD / REV.
+ */
 int lease_import_from_lease(const struct lease *l, struct lease_import_rec *rec);
 
 /* Kea CSV out: the header line, then one line per record. -EIO on a stream error. */

@@ -70,6 +70,7 @@ struct lease_table *lease_table_create(const struct lease_table_params *params)
 		atomic_init(&slab->free_head, NULL);
 		atomic_init(&slab->n_free, 0);
 		atomic_init(&slab->records, 0);
+		slab->table = t;
 		slab->n_recs = per + (w < extra);
 		if (slab->n_recs == 0)
 			continue;
@@ -82,6 +83,18 @@ struct lease_table *lease_table_create(const struct lease_table_params *params)
 			lt_slab_push(slab, &slab->recs[i]);
 		}
 	}
+
+	size_t cells = params->max_name_cells == 0	    ? params->max_leases
+		       : params->max_name_cells == SIZE_MAX ? 0
+							    : params->max_name_cells;
+	int rc = lt_names_create(t, cells);
+	if (rc == -EINVAL) {
+		lease_table_destroy(t);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (rc < 0)
+		goto nomem;
 
 	/*
 	 * Preallocate buckets for the expected population (capped) and never
@@ -156,6 +169,7 @@ void lease_table_destroy(struct lease_table *t)
 	for (unsigned w = 0; t->slabs != NULL && w < t->n_writers; w++)
 		free(t->slabs[w].recs);
 	free(t->slabs);
+	lt_names_destroy(t);
 	free(t);
 }
 
@@ -347,6 +361,13 @@ void lease_table_get_stats(struct lease_table *t, struct lease_table_stats *stat
 		stats->slab_free += atomic_load_explicit(&t->slabs[w].n_free, memory_order_relaxed);
 	}
 	stats->records = records > 0 ? (size_t)records : 0;
+	stats->name_cells = t->n_name_cells;
+	for (unsigned w = 0; w < t->n_writers; w++) {
+		stats->name_cells_free +=
+		    atomic_load_explicit(&t->names[w].n_free, memory_order_relaxed);
+		stats->names_refused +=
+		    atomic_load_explicit(&t->names[w].refused, memory_order_relaxed);
+	}
 	stats->addresses = t->n_pool_addrs;
 	for (size_t i = 0; i < t->n_ranges; i++) {
 		const struct lt_range *r = &t->ranges[i];

@@ -34,6 +34,12 @@ enum addr_range_kind {
 struct lease_table_params {
 	unsigned n_writers; /* workers, plus one for recovery/control writes */
 	size_t max_leases; /* total lease records across all slabs */
+	/*
+	 * 64-byte name cells across all name slabs (lease_table_name_set);
+	 * 0 = one per lease record (max_leases), SIZE_MAX = none. A name
+	 * takes one cell up to 55 bytes, five at most (253).
+	 */
+	size_t max_name_cells;
 };
 
 /* Create an empty table; NULL with errno on failure. Start-up thread. */
@@ -244,9 +250,52 @@ size_t lease_table_scan_slots(struct lease_table *table, size_t *cursor, size_t 
 size_t lease_table_scan_slab(struct lease_table *table, unsigned writer, size_t *cursor,
 			     size_t budget, void (*visit)(const struct lease *, void *), void *arg);
 
+/*
+ * Names (lease.h: struct lease_name_ref), out of line in per-writer name
+ * slabs sized at create (max_name_cells). A version's name is set while
+ * the version is built and is immutable from then on; versions of one
+ * binding share it (lease_table_alloc_copy takes a reference), and it is
+ * freed when the last version naming it is reclaimed, after a grace
+ * period like the records.
+ *
+ * Give newv, a version being built by writer (not yet published), the
+ * name name[0..len) (lease_name_valid()). A name equal to the one newv
+ * already holds is kept as it is (no new cells); otherwise newv's
+ * reference to its old name is dropped. Returns 0; -EINVAL (not a valid
+ * name, bad writer); -ENOSPC (writer's name slab is full: newv is
+ * unchanged, and the refusal is counted in the stats); -EBUSY when newv
+ * already holds its slot and is the only holder of its old name, which
+ * it would free under a reader (set the name before the address claim).
+ * Owner writer only.
+ */
+int lease_table_name_set(struct lease_table *table, unsigned writer, struct lease *newv,
+			 const char *name, size_t len);
+/*
+ * newv, a version being built, names what the version it replaces names:
+ * newv->fqdn = ref was copied by the caller, this counts the reference
+ * (lease_table_alloc_copy does both). ref.id != 0. Owner writer only.
+ */
+void lease_table_name_hold(struct lease_table *table, struct lease_name_ref ref);
+/* Drop newv's name (same contract as lease_table_name_set). Returns 0 or -EBUSY. */
+int lease_table_name_clear(struct lease_table *table, struct lease *newv);
+
+/*
+ * Copy the name of l, a record of a lease table (published, or being
+ * built by the caller), into buf with a NUL; returns its length, 0 when l
+ * has none (buf = ""). cap must be at least LEASE_NAME_MAX + 1. Any
+ * registered RCU reader holding l; never on a copy of a record made
+ * outside the table (its reference means nothing there).
+ */
+size_t lease_table_name_get(const struct lease *l, char *buf, size_t cap);
+/* True when l's name is name[0..len) (len 0: l has none). As lease_table_name_get. */
+bool lease_table_name_equal(const struct lease *l, const char *name, size_t len);
+
 struct lease_table_stats {
 	size_t records; /* published records */
 	size_t slab_free; /* records left in all slabs */
+	size_t name_cells; /* 64-byte name cells in all name slabs */
+	size_t name_cells_free; /* of which not holding a name */
+	uint64_t names_refused; /* names not stored: their writer's name slab was full */
 	size_t addresses; /* addresses in pool ranges */
 	size_t addresses_held; /* pool slots currently claimed */
 };

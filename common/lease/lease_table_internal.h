@@ -11,7 +11,9 @@
  *  - lease_table_addr.c: the address index: ranges, slots, address
  *    versions, per-writer free lists, the slot scan;
  *  - lease_table_slab.c: per-writer record slabs: alloc, copy, discard,
- *    the slab scan.
+ *    the slab scan;
+ *  - lease_table_name.c: per-writer name slabs (the records' names, out
+ *    of line): set, clear, read, reference counts.
  *
  * Ownership summary:
  *  - struct lease_table, ranges, subnets: written at start-up
@@ -19,7 +21,10 @@
  *  - range slots: any writer CAS, any reader load-acquire;
  *  - free lists: owner writer rw, nobody else (no atomics);
  *  - range ownership bitmaps: any reader, the writer of a change rw (atomic);
- *  - slab free stacks: owner pops, any thread (call_rcu thread) pushes.
+ *  - slab free stacks: owner pops, any thread (call_rcu thread) pushes;
+ *  - name cells: written by the owner before the record naming them is
+ *    visible, immutable while referenced; reference counts any thread
+ *    (atomic); name free stacks like the slab's.
  */
 #ifndef LW_LEASE_TABLE_INTERNAL_H
 #define LW_LEASE_TABLE_INTERNAL_H
@@ -36,6 +41,47 @@
 #define LT_CACHE_LINE 64
 
 struct lt_slab;
+
+/*
+ * The name slab. A name is a chain of fixed 64-byte cells (one cache line
+ * each) of LT_NAME_CELL_BYTES bytes of name: one cell holds names up to
+ * 55 bytes (nearly every host name with its domain), the longest (253)
+ * take five. A cell id is its index in the table's cell array plus one,
+ * so that 0 is "no name"; the array is cut into equal per-writer ranges,
+ * so an id says whose free stack the cell goes back to. The first cell
+ * of a name holds its length and the count of record versions that
+ * reference it; the name goes back to its writer's free stack when that
+ * count drops to 0, which happens when the last version naming it is
+ * reclaimed after a grace period (lt_reclaim_cb), so no reader can still
+ * be reading it. Never-used cells are handed out in order (bump) before
+ * freed ones are reused, so a table whose leases have no name never
+ * touches the cells' memory.
+ */
+#define LT_NAME_CELL 64
+#define LT_NAME_CELL_BYTES (LT_NAME_CELL - 9)
+
+struct lt_name_cell {
+	/* Next cell of this name (id), 0 = last; on the free stack, the next free cell. */
+	uint32_t next;
+	_Atomic uint32_t refs; /* first cell: versions that reference the name */
+	uint8_t len; /* first cell: bytes of name in the chain */
+	char bytes[LT_NAME_CELL_BYTES];
+};
+_Static_assert(sizeof(struct lt_name_cell) == LT_NAME_CELL, "a name cell is one cache line");
+
+/*
+ * One writer's name cells: [first, first + n) of the table's array. The
+ * free stack is the single-consumer Treiber stack of struct lt_slab, of
+ * whole chains (a freed name is pushed at once: its cells are already
+ * linked).
+ */
+struct lt_names {
+	_Atomic uint32_t free_head; /* owner: pop; any thread: push. 0 = empty */
+	uint32_t first, n; /* read-only after create */
+	uint32_t bump; /* owner only: cells [first, first + bump) were ever handed out */
+	_Atomic size_t n_free; /* cells on the free stack plus never used; stats only */
+	_Atomic uint64_t refused; /* names not stored because the slab was full; stats only */
+} __attribute__((aligned(LT_CACHE_LINE)));
 
 /* A slab record: the lease plus what the slab needs while it sits free. */
 struct lt_rec {
@@ -61,6 +107,7 @@ struct lt_slab {
 	_Atomic long records; /* published records from this slab; stats only */
 	struct lt_rec *recs; /* read-only after create */
 	size_t n_recs;
+	struct lease_table *table; /* read-only after create: a record finds its names */
 } __attribute__((aligned(LT_CACHE_LINE)));
 
 /*
@@ -116,6 +163,10 @@ struct lease_table {
 	size_t n_pool_addrs; /* addresses in pool ranges */
 	struct lt_subnet *subnets; /* sorted by id */
 	size_t n_subnets;
+	struct lt_name_cell *name_cells; /* [n_name_cells], id - 1 */
+	size_t n_name_cells;
+	uint32_t names_per_writer; /* cells in each writer's range */
+	struct lt_names *names; /* [n_writers] */
 };
 
 static inline struct lt_rec *lt_rec_of(const struct lease *l)
@@ -149,12 +200,23 @@ static inline struct lt_rec *lt_slab_pop(struct lt_slab *slab)
 	return head;
 }
 
+/* lease_table_name.c: the name slabs of t, `cells` in all, at create; 0 or -ENOMEM/-EINVAL. */
+int lt_names_create(struct lease_table *t, size_t cells);
+void lt_names_destroy(struct lease_table *t);
+/* lease_table_name.c: take and drop a version's reference to a name (id != 0). Any thread. */
+void lt_name_hold(struct lease_table *t, uint32_t id);
+void lt_name_drop(struct lease_table *t, uint32_t id);
+
 /* call_rcu callback (call_rcu thread): the grace period has passed, no reader holds it. */
 static inline void lt_reclaim_cb(struct rcu_head *head)
 {
 	struct lease *l = caa_container_of(head, struct lease, rcu);
 	struct lt_rec *rec = lt_rec_of(l);
 
+	if (l->fqdn.id != 0) {
+		lt_name_drop(rec->slab->table, l->fqdn.id);
+		l->fqdn.id = 0;
+	}
 	lt_slab_push(rec->slab, rec);
 }
 

@@ -53,6 +53,9 @@ struct lease *lease_table_alloc_copy(struct lease_table *t, unsigned writer,
 		return NULL;
 	memcpy((char *)l + from, (const char *)src + from, sizeof(*l) - from);
 	l->slab_id = (uint8_t)writer;
+	/* The copy names what src names: one more version holds the name. */
+	if (l->fqdn.id != 0)
+		lt_name_hold(t, l->fqdn.id);
 	return l;
 }
 
@@ -70,6 +73,11 @@ void lease_table_discard(struct lease_table *t, struct lease *unpublished)
 	struct lt_rec *rec = lt_rec_of(unpublished);
 
 	if (unpublished->ip == 0) {
+		/* Never seen: neither is a name only it held, which goes back at once. */
+		if (unpublished->fqdn.id != 0) {
+			lt_name_drop(t, unpublished->fqdn.id);
+			unpublished->fqdn.id = 0;
+		}
 		lt_slab_push(rec->slab, rec);
 		return;
 	}

@@ -22,7 +22,8 @@
 	X(tx_arp_reply) X(tx_icmp_reply) X(tx_rai_not_echoed) X(steered_out) \
 	X(acks_parked) X(acks_released) X(events_sent) X(events_deferred) \
 	X(leases_expired) X(offers_expired) X(leases_reclaimed) \
-	X(fo_acks_applied) X(fo_acks_stale)
+	X(fo_acks_applied) X(fo_acks_stale) \
+	X(names_dropped) X(dns_state_applied) X(dns_state_stale) X(reclaims_dns_wait)
 // clang-format on
 
 struct worker_counters {

@@ -88,7 +88,17 @@ int lease_filter_parse(struct lease_filter *f, int argc, char *const argv[], int
 			}
 			f->client_id_len = (uint8_t)len;
 		} else if (strcmp(k, "hostname") == 0) {
-			snprintf(f->hostname, sizeof(f->hostname), "%s", v);
+			size_t n = strlen(v);
+			/* An absolute name may be given with its final dot. */
+			if (n > 1 && v[n - 1] == '.')
+				n--;
+			if (n > LEASE_NAME_MAX) {
+				snprintf(err, err_len, "hostname: longer than %u bytes",
+					 LEASE_NAME_MAX);
+				return -EINVAL;
+			}
+			memcpy(f->hostname, v, n);
+			f->hostname[n] = '\0';
 		} else if (strcmp(k, "ip") == 0) {
 			struct in_addr a;
 			if (inet_pton(AF_INET, v, &a) != 1) {
@@ -129,9 +139,15 @@ bool lease_filter_match(const struct lease_filter *f, const struct lease *l,
 	    (l->key[0] != LEASE_KEY_CLIENT_ID || l->key_len != f->client_id_len + 1 ||
 	     memcmp(l->key + 1, f->client_id, f->client_id_len) != 0))
 		return false;
-	if (f->hostname[0] &&
-	    strcasecmp(lease_view_hostname(cfg, l->subnet_id, l->ip), f->hostname) != 0)
-		return false;
+	if (f->hostname[0]) {
+		/* The lease's own name first; the reservation's for a lease without one. */
+		char name[LEASE_NAME_MAX + 1];
+		const char *h = lease_table_name_get(l, name, sizeof(name))
+				    ? name
+				    : lease_view_hostname(cfg, l->subnet_id, l->ip);
+		if (strcasecmp(h, f->hostname) != 0)
+			return false;
+	}
 	return true;
 }
 
@@ -187,13 +203,41 @@ void lease_view_time(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", gmtime_r(&tt, &tm));
 }
 
-/* One getter per viewed field: every listed scalar type fits in an int64_t. */
-#define VIEW_GETTER(name, kind, label, key) \
-	static int64_t view_##name(const struct lease *l) { return (int64_t)l->name; }
-#define FIELD(name, ctype, dim, wire, since, kea, view) LEASE_VIEW_APPLY(VIEW_GETTER, name, view)
+void lease_view_rec_take(struct lease_view_rec *r, const struct lease *l)
+{
+	r->lease = *l;
+	r->lease.fqdn.id = 0;
+	memset(&r->fqdn, 0, sizeof(r->fqdn));
+	r->fqdn.len = (uint8_t)lease_table_name_get(l, r->fqdn.bytes, sizeof(r->fqdn.bytes));
+}
+
+/*
+ * One getter per viewed field: every listed scalar type fits in an
+ * int64_t; a name is text only (lease_view_field_text).
+ */
+#define VIEW_GETTER_u8(name, kind, label, key) \
+	static int64_t view_##name(const struct lease_view_rec *r) \
+	{ \
+		return (int64_t)r->lease.name; \
+	}
+#define VIEW_GETTER_le32 VIEW_GETTER_u8
+#define VIEW_GETTER_le64 VIEW_GETTER_u8
+#define VIEW_GETTER_raw VIEW_GETTER_u8
+#define VIEW_GETTER_name(name, kind, label, key) \
+	static int64_t view_##name(const struct lease_view_rec *r) \
+	{ \
+		(void)r; \
+		return 0; \
+	}
+#define FIELD(name, ctype, dim, wire, since, kea, view) \
+	LEASE_VIEW_APPLY(VIEW_GETTER_##wire, name, view)
 LEASE_FIELD_LIST(FIELD)
 #undef FIELD
-#undef VIEW_GETTER
+#undef VIEW_GETTER_name
+#undef VIEW_GETTER_raw
+#undef VIEW_GETTER_le64
+#undef VIEW_GETTER_le32
+#undef VIEW_GETTER_u8
 
 const struct lease_field_view lease_field_views[] = {
 #define VIEW_ENTRY(name, kind, label, key) { label, key, kind, view_##name },
@@ -204,10 +248,11 @@ const struct lease_field_view lease_field_views[] = {
 };
 const size_t lease_field_views_n = sizeof(lease_field_views) / sizeof(lease_field_views[0]);
 
-void lease_view_field_text(const struct lease_field_view *v, const struct lease *l, char *buf,
-			   size_t len)
+void lease_view_field_text(const struct lease_field_view *v, const struct lease_view_rec *r,
+			   char *buf, size_t len)
 {
-	int64_t x = v->value(l);
+	const struct lease *l = &r->lease;
+	int64_t x = v->value(r);
 	char t[32];
 
 	switch (v->kind) {
@@ -233,6 +278,19 @@ void lease_view_field_text(const struct lease_field_view *v, const struct lease 
 		snprintf(buf, len, "%s%s", x & LEASE_FO_F_FROM_PARTNER ? "from-partner " : "",
 			 x & LEASE_FO_F_UPDATE_PENDING ? "update-pending" : "");
 		return;
+	case LV_DNS_FLAGS:
+		if (x == 0) {
+			snprintf(buf, len, "-");
+			return;
+		}
+		snprintf(buf, len, "%s%s%s%s%s%s", x & LEASE_DNS_F_FWD ? "fwd " : "",
+			 x & LEASE_DNS_F_REV ? "rev " : "",
+			 x & LEASE_DNS_F_REMOVE_PENDING ? "remove-pending " : "",
+			 x & LEASE_DNS_F_BY_PARTNER ? "by-partner " : "",
+			 x & LEASE_DNS_F_WANT_FWD ? "want-fwd " : "",
+			 x & LEASE_DNS_F_WANT_REV ? "want-rev" : "");
+		return;
+	case LV_NAME: snprintf(buf, len, "%s", r->fqdn.len ? r->fqdn.bytes : "-"); return;
 	case LV_SECS:
 		if (x == LEASE_INFINITE)
 			snprintf(buf, len, "infinite");

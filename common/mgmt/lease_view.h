@@ -28,7 +28,11 @@ struct lease_filter {
 	uint8_t client_id_len; /* 0: any */
 	uint8_t client_id[LEASE_KEY_MAX];
 	uint32_t ip; /* 0: any */
-	char hostname[64]; /* "": any; matched against reservations' hostnames */
+	/*
+	 * "": any. Matched, ignoring case, against the lease's name, or for a
+	 * lease without one against its reservation's hostname.
+	 */
+	char hostname[LEASE_NAME_MAX + 1];
 };
 
 /*
@@ -40,7 +44,10 @@ struct lease_filter {
 int lease_filter_parse(struct lease_filter *f, int argc, char *const argv[], int *used, char *err,
 		       size_t err_len);
 
-/* True when l passes f; cfg resolves hostnames. */
+/*
+ * True when l passes f; cfg resolves reservation hostnames. l is a record
+ * of the table (its name is read there), the caller an RCU reader.
+ */
 bool lease_filter_match(const struct lease_filter *f, const struct lease *l,
 			const struct lw_config *cfg);
 
@@ -91,22 +98,38 @@ enum lease_view_kind {
 	LV_SECS, /* "3600 s" or "infinite" (LEASE_INFINITE); the number in telemetry */
 	LV_FO_STATUS, /* draft-12 binding-status name, "-" for 0 (standalone); a string in telemetry */
 	LV_FO_FLAGS, /* LEASE_FO_F_* as words ("from-partner update-pending"); the number in telemetry */
+	LV_DNS_FLAGS, /* LEASE_DNS_F_* as words ("fwd rev remove-pending"); the number in telemetry */
+	LV_NAME, /* the name, "-" for none; a string in telemetry ("" for none) */
 };
+
+/*
+ * A lease as a view shows it, detached from the table: a copy of the
+ * record with its name by value (the copy's own name reference cleared,
+ * so nothing follows it outside the table). Made while online, printed
+ * after.
+ */
+struct lease_view_rec {
+	struct lease lease;
+	struct lease_name fqdn;
+};
+
+/* Take l (a record of the table) into r. Any registered RCU reader holding l. */
+void lease_view_rec_take(struct lease_view_rec *r, const struct lease *l);
 
 struct lease_field_view {
 	const char *label; /* its line in "show lease" */
 	const char *key; /* its key in /leasewire/lease */
 	enum lease_view_kind kind;
-	int64_t (*value)(const struct lease *l); /* the field, widened */
+	int64_t (*value)(const struct lease_view_rec *r); /* the field, widened; 0 for a name */
 };
 
 /* The listed fields that have a view, in list order. */
 extern const struct lease_field_view lease_field_views[];
 extern const size_t lease_field_views_n;
 
-/* The field of v in l as "show lease" prints it. */
-void lease_view_field_text(const struct lease_field_view *v, const struct lease *l, char *buf,
-			   size_t len);
+/* The field of v in r as "show lease" prints it. */
+void lease_view_field_text(const struct lease_field_view *v, const struct lease_view_rec *r,
+			   char *buf, size_t len);
 
 /*
  * Visit every published record in chunks (lease_table_walk_chunk), passing

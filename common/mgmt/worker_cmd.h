@@ -42,16 +42,29 @@ enum worker_cmd_type {
 	 * are read. An ack not applied is counted (fo_acks_stale), never failed.
 	 */
 	WORKER_CMD_FO_ACKED,
+	/*
+	 * DNS updates: the control thread has confirmed an update of the
+	 * client img.key's binding on ip in generation addr_version (the
+	 * lease's addr_version in the event the update was for). Sent to the
+	 * client's owner worker, which sets dns_set and clears dns_clear in
+	 * the lease's dns_flags (LEASE_DNS_F_*) in a new version, journaled
+	 * (dhcp_lease_dns_state). A command for another generation of the
+	 * binding is stale: counted (dns_state_stale), nothing changes, never
+	 * failed. Only img.key_len and img.key are read.
+	 */
+	WORKER_CMD_DNS_STATE,
 };
 
 struct worker_cmd {
 	uint8_t type; /* enum worker_cmd_type */
 	uint8_t rec_type; /* APPLY_IMAGE: enum journal_rec_type */
 	bool backup; /* SET_OWNER */
-	uint32_t ip; /* SET_OWNER, FO_ACKED; host order */
+	uint8_t dns_set, dns_clear; /* DNS_STATE: LEASE_DNS_F_* */
+	uint32_t ip; /* SET_OWNER, FO_ACKED, DNS_STATE; host order */
+	uint32_t addr_version; /* DNS_STATE: the generation of the binding */
 	int64_t pet; /* FO_ACKED: the potential-expiration-time acked, unix secs */
 	const struct lw_config *cfg; /* SET_CONFIG */
-	struct lease_image img; /* APPLY_IMAGE; FO_ACKED: key_len and key */
+	struct lease_image img; /* APPLY_IMAGE; FO_ACKED, DNS_STATE: key_len and key */
 };
 
 struct worker_cmd_queue {

@@ -26,11 +26,12 @@
 
 #define PAGE_LINES 100u
 #define IMPORT_MAX_BYTES (256u << 20)
-#define LINE_LEN 160
+#define LINE_LEN (160 + LEASE_NAME_MAX)
 
+/* One row of "show leases": the hostname column is the lease's name, else its reservation's. */
 static void lease_line(const struct lease *l, const struct lw_config *cfg, char *out, size_t len)
 {
-	char ip[16], mac[64], cid[96], exp[32];
+	char ip[16], mac[64], cid[96], exp[32], name[LEASE_NAME_MAX + 1];
 
 	lease_view_ip(l->ip, ip, sizeof(ip));
 	lease_view_mac(l, mac, sizeof(mac));
@@ -38,7 +39,9 @@ static void lease_line(const struct lease *l, const struct lw_config *cfg, char 
 	lease_view_time(l->lease_secs == LEASE_INFINITE ? INT64_MAX : l->expire, exp, sizeof(exp));
 	snprintf(out, len, "%-15s %-17s %-9s %6u %-19s %-20.20s %s", ip, mac,
 		 lease_state_name(l->state), l->subnet_id, exp, cid[0] ? cid : "-",
-		 lease_view_hostname(cfg, l->subnet_id, l->ip));
+		 lease_table_name_get(l, name, sizeof(name))
+		     ? name
+		     : lease_view_hostname(cfg, l->subnet_id, l->ip));
 }
 
 /* ---------------------------------------------------------------- show leases */
@@ -131,7 +134,7 @@ struct one_lease {
 	struct config_snapshot **live;
 	uint32_t ip;
 	bool found;
-	struct lease copy; /* table linkage not used */
+	struct lease_view_rec copy; /* the record and its name, taken while online */
 	char hostname[64];
 };
 
@@ -139,8 +142,8 @@ static int find_ip_visit(const struct lease *l, const struct lw_config *cfg, voi
 {
 	struct one_lease *o = arg;
 	(void)cfg;
-	if (l->ip == o->ip && (!o->found || l->cltt > o->copy.cltt)) {
-		o->copy = *l;
+	if (l->ip == o->ip && (!o->found || l->cltt > o->copy.lease.cltt)) {
+		lease_view_rec_take(&o->copy, l);
 		o->found = true;
 	}
 	return 0;
@@ -152,7 +155,7 @@ static void one_lease_read(const struct config_snapshot *snap, void *arg)
 	const struct lease *l = lease_table_find_ip(o->table, o->ip);
 
 	if (l) {
-		o->copy = *l;
+		lease_view_rec_take(&o->copy, l);
 		o->found = true;
 	} else {
 		/* Released or expired records: the walk goes quiescent, snap is gone after it. */
@@ -161,7 +164,7 @@ static void one_lease_read(const struct config_snapshot *snap, void *arg)
 	}
 	if (o->found)
 		snprintf(o->hostname, sizeof(o->hostname), "%s",
-			 lease_view_hostname(snap->cfg, o->copy.subnet_id, o->copy.ip));
+			 lease_view_hostname(snap->cfg, o->copy.lease.subnet_id, o->copy.lease.ip));
 }
 
 static int parse_ip_arg(struct cli_def *cli, char **argv, int argc, uint32_t *ip)
@@ -179,7 +182,7 @@ static int cmd_show_lease(struct cli_def *cli, const char *c, char **argv, int a
 {
 	struct shell_session *s = shell_session_of(cli);
 	struct one_lease o = { .table = s->env->table, .live = s->env->live };
-	char buf[2 * LEASE_KEY_MAX + 8];
+	char buf[2 * LEASE_KEY_MAX + LEASE_NAME_MAX];
 	(void)c;
 
 	if (parse_ip_arg(cli, argv, argc, &o.ip) < 0)
@@ -189,16 +192,17 @@ static int cmd_show_lease(struct cli_def *cli, const char *c, char **argv, int a
 		cli_print(cli, "%s: no lease", argv[0]);
 		return CLI_OK;
 	}
-	const struct lease *l = &o.copy;
+	const struct lease *l = &o.copy.lease;
 	/* A line per listed field (mgmt/lease_view.h), then those built from several. */
 	for (size_t i = 0; i < lease_field_views_n; i++) {
-		lease_view_field_text(&lease_field_views[i], l, buf, sizeof(buf));
+		lease_view_field_text(&lease_field_views[i], &o.copy, buf, sizeof(buf));
 		cli_print(cli, "%-14s %s", lease_field_views[i].label, buf);
 	}
 	lease_view_mac(l, buf, sizeof(buf));
 	cli_print(cli, "hardware       %s (htype %u)", buf[0] ? buf : "-", l->htype);
 	lease_view_client_id(l, buf, sizeof(buf));
 	cli_print(cli, "client-id      %s", buf[0] ? buf : "-");
+	/* The reservation's hostname: the lease's own name is the fqdn line. */
 	cli_print(cli, "hostname       %s", o.hostname[0] ? o.hostname : "-");
 	cli_print(cli, "journal seq    %llu", (unsigned long long)l->journal_seq);
 	return CLI_OK;

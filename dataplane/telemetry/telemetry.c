@@ -188,40 +188,43 @@ static int tel_leases_locked(const char *params, struct rte_tel_data *d)
 struct find_ip {
 	uint32_t ip;
 	bool found;
-	struct lease copy; /* the walk goes quiescent: keep a copy, not a pointer */
+	struct lease_view_rec copy; /* the walk goes quiescent: keep a copy, not a pointer */
 };
 
 static int find_ip_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
 {
 	struct find_ip *f = arg;
 	(void)cfg;
-	if (l->ip == f->ip && (!f->found || l->cltt > f->copy.cltt)) {
-		f->copy = *l;
+	if (l->ip == f->ip && (!f->found || l->cltt > f->copy.lease.cltt)) {
+		lease_view_rec_take(&f->copy, l);
 		f->found = true;
 	}
 	return 0;
 }
 
-static void lease_dict(struct rte_tel_data *d, const struct lease *l)
+static void lease_dict(struct rte_tel_data *d, const struct lease_view_rec *r)
 {
-	char buf[2 * LEASE_KEY_MAX + 1];
+	const struct lease *l = &r->lease;
+	char buf[2 * LEASE_KEY_MAX + LEASE_NAME_MAX];
 
 	/* A key per listed field (mgmt/lease_view.h), then those built from several. */
 	for (size_t i = 0; i < lease_field_views_n; i++) {
 		const struct lease_field_view *v = &lease_field_views[i];
-		int64_t x = v->value(l);
+		int64_t x = v->value(r);
 		switch (v->kind) {
 		case LV_IP4:
 		case LV_STATE:
 		case LV_FO_STATUS:
-			lease_view_field_text(v, l, buf, sizeof(buf));
+			lease_view_field_text(v, r, buf, sizeof(buf));
 			rte_tel_data_add_dict_string(d, v->key, buf);
 			break;
+		case LV_NAME: rte_tel_data_add_dict_string(d, v->key, r->fqdn.bytes); break;
 		case LV_TIME:
 		case LV_EXPIRY:
 		case LV_UINT:
 		case LV_FLAGS:
 		case LV_FO_FLAGS:
+		case LV_DNS_FLAGS:
 		case LV_SECS: rte_tel_data_add_dict_u64(d, v->key, x < 0 ? 0 : (uint64_t)x); break;
 		}
 	}
@@ -248,7 +251,7 @@ static int tel_lease_locked(const char *params, struct rte_tel_data *d)
 	rcu_register_thread();
 	const struct lease *held = lease_table_find_ip(tel_table, f.ip);
 	if (held) {
-		f.copy = *held;
+		lease_view_rec_take(&f.copy, held);
 		f.found = true;
 	} else {
 		lease_view_walk(tel_table, NULL, find_ip_visit, &f); /* released/expired records */

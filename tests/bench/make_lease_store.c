@@ -13,10 +13,10 @@
  *
  * Given NOW (unix secs), the clock is fixed at NOW and every durable field
  * varies with i (flags, states, client-id keys, partner_expire,
- * addr_version, and since format 2 the failover fields fo_status,
- * fo_flags, stos, sent_pet), so that a test can check each field of known
- * records of a store kept in tests/data (tests/data/store-v1 and store-v2
- * were written this way).
+ * addr_version, since format 2 the failover fields fo_status, fo_flags,
+ * stos, sent_pet, since format 3 dns_flags and the name), so that a test
+ * can check each field of known records of a store kept in tests/data
+ * (tests/data/store-v1, store-v2 and store-v3 were written this way).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,6 +84,24 @@ static void make_varied_image(struct lease_image *img, uint32_t i, int64_t now)
 	img->fo_flags = (uint8_t)(1 + i % 3);
 	img->stos = now - 100 - (int64_t)i;
 	img->sent_pet = img->expire + 1800 + (int64_t)i;
+	/*
+	 * Format 3: DNS state and names, one of them longer than a name
+	 * cell (55 bytes) so that the slab's chains are recovered too; every
+	 * fourth lease has no name.
+	 */
+	static const uint8_t dns_flags[] = { LEASE_DNS_F_FWD | LEASE_DNS_F_REV | LEASE_DNS_F_WANT,
+					     LEASE_DNS_F_FWD | LEASE_DNS_F_REMOVE_PENDING,
+					     LEASE_DNS_F_WANT_FWD };
+	if (i % 4 != 3) {
+		int n =
+		    snprintf(img->fqdn.bytes, sizeof(img->fqdn.bytes),
+			     i % 4 == 2 ? "client-%u.a-sixty-byte-or-so-long-label-for-the-test."
+					  "example.test"
+					: "host%u.example.test",
+			     i);
+		img->fqdn.len = (uint8_t)n;
+		img->dns_flags = dns_flags[i % 3];
+	}
 	if (i % 2) {
 		/* Odd leases are keyed by a client identifier (option 61). */
 		img->key_len = 6;

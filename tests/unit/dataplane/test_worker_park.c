@@ -379,6 +379,90 @@ START_TEST(fo_acked_command)
 }
 END_TEST
 
+static void push_dns_state(struct worker_cmd_queue *q, uint32_t ip, uint32_t version, uint8_t set,
+			   uint8_t clear)
+{
+	struct worker_cmd cmd;
+	struct lease_image img = acked_image();
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.type = WORKER_CMD_DNS_STATE;
+	cmd.ip = ip;
+	cmd.addr_version = version;
+	cmd.dns_set = set;
+	cmd.dns_clear = clear;
+	cmd.img.key_len = img.key_len;
+	memcpy(cmd.img.key, img.key, img.key_len);
+	ck_assert(spsc_ring_push(q->ring, &cmd));
+	q->pushed++;
+}
+
+/*
+ * WORKER_CMD_DNS_STATE through worker_cmd_poll: a confirmation for the
+ * binding's generation becomes a new version and a journaled event with
+ * the name; one for another generation or address only counts, never
+ * fails, and journals nothing.
+ */
+START_TEST(dns_state_command)
+{
+	struct lease_table_params tp = { .n_writers = 1, .max_leases = 64 };
+	alignas(64) struct worker_cmd_queue q;
+	struct lease_image img;
+	struct lease_event ev;
+	const struct lease *l;
+
+	rcu_register_thread();
+	memset(&q, 0, sizeof(q));
+	q.ring = spsc_ring_create(16, sizeof(struct worker_cmd));
+	w->to_control = spsc_ring_create(16, sizeof(struct lease_event));
+	w->srv.table = lease_table_create(&tp);
+	ck_assert_ptr_nonnull(w->srv.table);
+	ck_assert_int_eq(
+	    lease_table_add_range(w->srv.table, 1, 0x0a000100u, 0x0a0001ffu, ADDR_RANGE_POOL), 0);
+	w->cmds = &q;
+	img = acked_image();
+	img.addr_version = 7;
+	img.dns_flags = LEASE_DNS_F_WANT;
+	img.fqdn.len = 18;
+	memcpy(img.fqdn.bytes, "host1.example.test", 18);
+	ck_assert_int_eq(dhcp_server_apply_image(w->srv.table, 0, JOURNAL_REC_UPSERT, &img, w->now),
+			 0);
+	uint64_t seq = w->srv.next_seq;
+
+	push_dns_state(&q, ACK_IP, 6, LEASE_DNS_F_FWD, 0); /* an older generation */
+	push_dns_state(&q, ACK_IP + 1, 7, LEASE_DNS_F_FWD, 0); /* not its address */
+	push_dns_state(&q, ACK_IP, 7, LEASE_DNS_F_FWD | LEASE_DNS_F_REV, LEASE_DNS_F_WANT);
+	push_dns_state(&q, ACK_IP, 7, LEASE_DNS_F_FWD, 0); /* nothing more to do */
+	worker_cmd_poll(w);
+	ck_assert_uint_eq(atomic_load(&q.done), 4);
+	ck_assert_uint_eq(atomic_load(&q.failed), 0);
+	ck_assert_uint_eq(w->ctr.dns_state_applied, 1);
+	ck_assert_uint_eq(w->ctr.dns_state_stale, 3);
+	ck_assert_uint_eq(spsc_ring_count(w->to_control), 1);
+	ck_assert(spsc_ring_pop(w->to_control, &ev));
+	ck_assert_uint_eq(ev.type, JOURNAL_REC_UPSERT);
+	ck_assert_uint_eq(ev.seq, seq + 1);
+	ck_assert_uint_eq(ev.img.dns_flags, LEASE_DNS_F_FWD | LEASE_DNS_F_REV);
+	ck_assert_str_eq(ev.img.fqdn.bytes, "host1.example.test");
+	ck_assert_int_eq(journal_record_validate(ev.type, &ev.img), 0);
+	l = lease_table_find_key(w->srv.table, img.key, img.key_len,
+				 client_key_hash(img.key, img.key_len));
+	ck_assert_ptr_nonnull(l);
+	ck_assert_uint_eq(l->dns_flags, LEASE_DNS_F_FWD | LEASE_DNS_F_REV);
+	ck_assert_uint_eq(l->journal_seq, seq + 1);
+	ck_assert_ptr_eq(lease_table_find_ip(w->srv.table, ACK_IP), l);
+
+	w->cmds = NULL;
+	rcu_quiescent_state();
+	lease_table_destroy(w->srv.table);
+	w->srv.table = NULL;
+	spsc_ring_free(w->to_control);
+	w->to_control = NULL;
+	spsc_ring_free(q.ring);
+	rcu_unregister_thread();
+}
+END_TEST
+
 static int eal_up(void)
 {
 	char prefix[32];
@@ -418,6 +502,7 @@ int main(void)
 	tcase_add_test(tc, overdue_are_dropped_never_sent);
 	tcase_add_test(tc, gate_with_failing_round);
 	tcase_add_test(tc, fo_acked_command);
+	tcase_add_test(tc, dns_state_command);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	/* EAL state does not survive fork(): run the cases in this process. */

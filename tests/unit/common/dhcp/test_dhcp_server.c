@@ -16,6 +16,7 @@
 #include "failover/fo_codes.h"
 #include "dhcp/client_key.h"
 #include "config/config.h"
+#include "dhcp/dhcp_lease.h"
 #include "dhcp/dhcp_server.h"
 #include "wire/inet_csum.h"
 #include "lease/journal_record.h"
@@ -2707,6 +2708,309 @@ START_TEST(test_relay_info_too_long_left_out)
 }
 END_TEST
 
+/* ---- DNS names and DNS state (dhcp/dhcp_lease.h) ---- */
+
+/*
+ * What the ACK path does once the policy has decided: the client's next
+ * version gets the name and the decision. Emulated here on the bound
+ * lease (the policy's call site is common/ddns'), published like an ACK.
+ */
+static int name_lease(const struct client *c, const char *name, uint8_t want)
+{
+	const struct lease *cur = find_client(c);
+	ck_assert_ptr_nonnull(cur);
+	struct lease *newv = lease_table_alloc_copy(env.table, 0, cur);
+	ck_assert_ptr_nonnull(newv);
+	/* Before the claim, as the contract says: a fresh copy holds no slot yet. */
+	uint32_t ip = newv->ip;
+	newv->ip = 0;
+	int rc = dhcp_lease_set_name(&env.srv, newv, name, strlen(name), want);
+	newv->ip = ip;
+	ck_assert_int_eq(lease_table_publish(env.table, newv, cur), 0);
+	rcu_quiescent_state();
+	return rc;
+}
+
+static const char *name_of(const struct client *c, char buf[LEASE_NAME_MAX + 1])
+{
+	lease_table_name_get(find_client(c), buf, LEASE_NAME_MAX + 1);
+	return buf;
+}
+
+/* The control thread's confirmation, for the binding as it is now. */
+static int dns_confirm(const struct client *c, uint8_t set, uint8_t clear, struct lease_event *ev)
+{
+	const struct lease *l = find_client(c);
+	struct client_key k;
+
+	key_of(c, &k);
+	return dhcp_lease_dns_state(&env.srv, k.bytes, k.len, l->ip, l->addr_version, set, clear,
+				    ev);
+}
+
+/* Let retired versions (and the names only they held) go back to their slabs. */
+static void grace_period(void)
+{
+	rcu_quiescent_state();
+	urcu_qsbr_thread_offline();
+	urcu_qsbr_barrier();
+	urcu_qsbr_thread_online();
+}
+
+static size_t name_cells_free(void)
+{
+	struct lease_table_stats st;
+
+	lease_table_get_stats(env.table, &st);
+	return st.name_cells_free;
+}
+
+/* A renewal keeps the name without a new cell; the event carries it; the last version frees it. */
+START_TEST(test_name_kept_on_renew)
+{
+	const struct client a = { .mac = 1 };
+	char buf[LEASE_NAME_MAX + 1];
+
+	env_start(cfg_main);
+	size_t free0 = name_cells_free();
+	uint32_t ip = bind(&a);
+	ck_assert_int_eq(name_lease(&a, "host1.example.test", LEASE_DNS_F_WANT), 0);
+	uint32_t id = find_client(&a)->fqdn.id;
+	ck_assert_uint_ne(id, 0);
+	ck_assert_uint_eq(name_cells_free(), free0 - 1);
+	ck_assert_uint_eq(find_client(&a)->dns_flags, LEASE_DNS_F_WANT);
+
+	env.now += 100;
+	ck_assert_uint_eq(renew(&a, ip, true, DHCPACK), ip);
+	ck_assert_uint_eq(find_client(&a)->fqdn.id, id);
+	ck_assert_str_eq(env.res.events[0].img.fqdn.bytes, "host1.example.test");
+	ck_assert_uint_eq(env.res.events[0].img.fqdn.len, 18);
+	/* The policy deciding the same name again allocates nothing. */
+	ck_assert_int_eq(name_lease(&a, "host1.example.test", LEASE_DNS_F_WANT_FWD), 0);
+	ck_assert_uint_eq(find_client(&a)->fqdn.id, id);
+	ck_assert_uint_eq(find_client(&a)->dns_flags, LEASE_DNS_F_WANT_FWD);
+	grace_period();
+	ck_assert_uint_eq(name_cells_free(), free0 - 1);
+	ck_assert_str_eq(name_of(&a, buf), "host1.example.test");
+
+	/* A long name takes a chain of cells; the old one goes back once unreferenced. */
+	char long_name[LEASE_NAME_MAX + 1];
+	memset(long_name, 'x', LEASE_NAME_MAX);
+	for (size_t i = 60; i < LEASE_NAME_MAX; i += 61)
+		long_name[i] = '.';
+	long_name[LEASE_NAME_MAX] = '\0';
+	ck_assert_int_eq(name_lease(&a, long_name, 0), 0);
+	ck_assert_str_eq(name_of(&a, buf), long_name);
+	grace_period();
+	ck_assert_uint_eq(name_cells_free(), free0 - 5);
+	/* Invalid names change nothing. */
+	ck_assert_int_eq(name_lease(&a, "Upper.example.test", 0), -EINVAL);
+	ck_assert_int_eq(name_lease(&a, "trailing.dot.", 0), -EINVAL);
+	ck_assert_str_eq(name_of(&a, buf), long_name);
+	ck_assert_int_eq(name_lease(&a, "", 0), 0);
+	ck_assert_uint_eq(find_client(&a)->fqdn.id, 0);
+	grace_period();
+	ck_assert_uint_eq(name_cells_free(), free0);
+	env_stop();
+}
+END_TEST
+
+/*
+ * A bound lease with records ends by RELEASE: the journaled version keeps
+ * name and flags and owes the removal; the record is not reclaimed until
+ * the removal is confirmed for that binding.
+ */
+START_TEST(test_release_owes_removal)
+{
+	const struct client a = { .mac = 1 };
+	struct lease_event ev;
+
+	env_start(cfg_main);
+	uint32_t ip = bind(&a);
+	ck_assert_int_eq(name_lease(&a, "host1.example.test", LEASE_DNS_F_WANT), 0);
+	ck_assert_int_eq(dns_confirm(&a, LEASE_DNS_F_FWD | LEASE_DNS_F_REV, LEASE_DNS_F_WANT, &ev),
+			 0);
+	ck_assert_uint_eq(ev.type, JOURNAL_REC_UPSERT);
+	ck_assert_uint_eq(ev.seq, env.srv.next_seq);
+	ck_assert_uint_eq(ev.img.dns_flags, LEASE_DNS_F_FWD | LEASE_DNS_F_REV);
+	ck_assert_str_eq(ev.img.fqdn.bytes, "host1.example.test");
+	ck_assert_int_eq(journal_record_validate(ev.type, &ev.img), 0);
+	ck_assert_ptr_eq(lease_table_find_ip(env.table, ip), find_client(&a));
+	/* The same confirmation again changes nothing and journals nothing. */
+	ck_assert_int_eq(dns_confirm(&a, LEASE_DNS_F_FWD, 0, &ev), -EALREADY);
+
+	env.now += 10;
+	release(&a, ip, SERVER_IP, DROP_NONE);
+	ck_assert_uint_eq(env.res.events[0].img.dns_flags,
+			  LEASE_DNS_F_FWD | LEASE_DNS_F_REV | LEASE_DNS_F_REMOVE_PENDING);
+	ck_assert_str_eq(env.res.events[0].img.fqdn.bytes, "host1.example.test");
+	ck_assert_uint_eq(env.res.events[0].img.ip, ip);
+
+	/* Past hold-reclaimed-time: kept, the journal's memory of the records. */
+	ck_assert_uint_eq(reclaim_lap(env.now + 7200, NULL), 0);
+	ck_assert_uint_gt(env.ctr.reclaims_dns_wait, 0);
+	ck_assert_int_eq(
+	    dns_confirm(&a, 0, LEASE_DNS_F_FWD | LEASE_DNS_F_REV | LEASE_DNS_F_REMOVE_PENDING, &ev),
+	    0);
+	ck_assert_uint_eq(ev.img.dns_flags, 0);
+	ck_assert_uint_eq(ev.img.state, LEASE_RELEASED);
+	ck_assert_uint_eq(reclaim_lap(env.now + 7200, NULL), 1);
+	ck_assert_ptr_null(find_client(&a));
+	env_stop();
+}
+END_TEST
+
+/*
+ * DESIGN.md sec 6, the perfect storm: the removal confirmed for binding
+ * generation N must not touch generation N+1 (the client took the address
+ * again); nor may an add confirmed after the lease ended forget its removal.
+ */
+START_TEST(test_dns_state_generation)
+{
+	const struct client a = { .mac = 1 }, b = { .mac = 2 };
+	struct client_key k;
+	struct lease_event ev;
+	struct req r;
+
+	env_start(cfg_main);
+	uint32_t ip = bind(&a);
+	ck_assert_int_eq(name_lease(&a, "host1.example.test", LEASE_DNS_F_WANT), 0);
+	uint32_t gen_n = find_client(&a)->addr_version;
+	ck_assert_int_eq(dns_confirm(&a, LEASE_DNS_F_FWD, 0, &ev), 0);
+	release(&a, ip, SERVER_IP, DROP_NONE);
+
+	/* The same client takes the same address again: generation N+1. */
+	req_for(&r, &a, DHCPDISCOVER, 0x7001);
+	req_opt_ip(&r, DHO_REQUESTED_ADDRESS, ip);
+	ck_assert_uint_eq(expect_reply(&r, DHCPOFFER), ip);
+	ck_assert_uint_eq(select_ip(&a, ip), ip);
+	ck_assert_uint_gt(find_client(&a)->addr_version, gen_n);
+	uint8_t flags = find_client(&a)->dns_flags;
+	ck_assert(flags & LEASE_DNS_F_REMOVE_PENDING); /* carried on, not forgotten */
+
+	key_of(&a, &k);
+	uint64_t seq = env.srv.next_seq;
+	ck_assert_int_eq(
+	    dhcp_lease_dns_state(&env.srv, k.bytes, k.len, ip, gen_n, 0, LEASE_DNS_F_ALL, &ev),
+	    -ESTALE);
+	ck_assert_uint_eq(find_client(&a)->dns_flags, flags);
+	ck_assert_uint_eq(env.srv.next_seq, seq);
+	/* Another address, another client's key, a gone client: stale as well. */
+	ck_assert_int_eq(dhcp_lease_dns_state(&env.srv, k.bytes, k.len, ip + 1,
+					      find_client(&a)->addr_version, 0, LEASE_DNS_F_ALL,
+					      &ev),
+			 -ESTALE);
+	key_of(&b, &k);
+	ck_assert_int_eq(dhcp_lease_dns_state(&env.srv, k.bytes, k.len, ip,
+					      find_client(&a)->addr_version, 0, LEASE_DNS_F_ALL,
+					      &ev),
+			 -ESTALE);
+	ck_assert_int_eq(dns_confirm(&a, 0x40, 0, &ev), -EINVAL);
+
+	/* An add confirmed after the lease ended still owes its removal. */
+	env.now += 10;
+	ck_assert_int_eq(dns_confirm(&a, 0, LEASE_DNS_F_ALL, &ev), 0);
+	release(&a, ip, SERVER_IP, DROP_NONE);
+	ck_assert_uint_eq(env.res.events[0].img.dns_flags, 0);
+	ck_assert_int_eq(dns_confirm(&a, LEASE_DNS_F_REV, 0, &ev), 0);
+	ck_assert_uint_eq(ev.img.dns_flags, LEASE_DNS_F_REV | LEASE_DNS_F_REMOVE_PENDING);
+	env_stop();
+}
+END_TEST
+
+/* Records of the old name are owed: a new name waits; a full slab loses the name, not the lease. */
+START_TEST(test_name_busy_and_full)
+{
+	const struct client a = { .mac = 1 }, b = { .mac = 2 };
+	char buf[LEASE_NAME_MAX + 1];
+	struct lease_event ev;
+
+	env_start(cfg_main);
+	bind(&a);
+	ck_assert_int_eq(name_lease(&a, "old.example.test", LEASE_DNS_F_WANT), 0);
+	ck_assert_int_eq(dns_confirm(&a, LEASE_DNS_F_FWD, LEASE_DNS_F_WANT, &ev), 0);
+	ck_assert_int_eq(name_lease(&a, "new.example.test", LEASE_DNS_F_WANT_FWD), -EBUSY);
+	ck_assert_str_eq(name_of(&a, buf), "old.example.test");
+	ck_assert_uint_eq(find_client(&a)->dns_flags, LEASE_DNS_F_FWD | LEASE_DNS_F_WANT_FWD);
+	ck_assert_int_eq(dns_confirm(&a, 0, LEASE_DNS_F_FWD, &ev), 0);
+	ck_assert_int_eq(name_lease(&a, "new.example.test", LEASE_DNS_F_WANT_FWD), 0);
+	ck_assert_str_eq(name_of(&a, buf), "new.example.test");
+
+	/* Fill b's worker's name slab, then ask for one more name. */
+	bind(&b);
+	struct lease *hog[600];
+	size_t n_hog = 0;
+	char big[LEASE_NAME_MAX + 1];
+	memset(big, 'h', LEASE_NAME_MAX);
+	for (size_t i = 60; i < LEASE_NAME_MAX; i += 61)
+		big[i] = '.';
+	big[LEASE_NAME_MAX] = '\0';
+	/* Five cells a name, then one: the names run out before the records do. */
+	for (; n_hog < 600; n_hog++) {
+		const char *nm = name_cells_free() >= 5 ? big : "x.test";
+		hog[n_hog] = lease_table_alloc(env.table, 0);
+		if (!hog[n_hog] ||
+		    lease_table_name_set(env.table, 0, hog[n_hog], nm, strlen(nm)) != 0)
+			break;
+	}
+	ck_assert_uint_eq(name_cells_free(), 0);
+	uint64_t dropped = env.ctr.names_dropped;
+	ck_assert_int_eq(name_lease(&b, "b.example.test", LEASE_DNS_F_WANT), -ENOSPC);
+	ck_assert_uint_eq(env.ctr.names_dropped, dropped + 1);
+	ck_assert_uint_eq(find_client(&b)->fqdn.id, 0);
+	ck_assert_uint_eq(find_client(&b)->dns_flags & LEASE_DNS_F_WANT, 0);
+	ck_assert_uint_eq(find_client(&b)->state, LEASE_BOUND);
+	struct lease_table_stats st;
+	lease_table_get_stats(env.table, &st);
+	ck_assert_uint_gt(st.names_refused, 0);
+	for (size_t i = 0; i <= n_hog && i < 600; i++)
+		if (hog[i])
+			lease_table_discard(env.table, hog[i]);
+	env_stop();
+}
+END_TEST
+
+/* "clear lease" of a lease with records ends it and owes the removal; a recovered name is restored. */
+START_TEST(test_clear_and_recover_named)
+{
+	const struct client a = { .mac = 1 }, b = { .mac = 2 };
+	struct lease_image img;
+	struct lease_event ev;
+	char buf[LEASE_NAME_MAX + 1];
+
+	env_start(cfg_main);
+	uint32_t ip = bind(&a);
+	ck_assert_int_eq(name_lease(&a, "host1.example.test", LEASE_DNS_F_WANT), 0);
+	lease_image_from_lease(&img, find_client(&a));
+	ck_assert_int_eq(dhcp_lease_clear(&env.srv, &img, env.now, &ev), 0); /* nothing owed */
+	ck_assert_int_eq(dns_confirm(&a, LEASE_DNS_F_FWD | LEASE_DNS_F_REV, 0, &ev), 0);
+	ck_assert_int_eq(dhcp_lease_clear(&env.srv, &img, env.now, &ev), 1);
+	ck_assert_uint_eq(ev.type, JOURNAL_REC_UPSERT);
+	ck_assert_uint_eq(ev.img.state, LEASE_EXPIRED);
+	ck_assert_uint_eq(ev.img.ip, ip);
+	ck_assert(ev.img.dns_flags & LEASE_DNS_F_REMOVE_PENDING);
+	ck_assert_uint_eq(ev.img.dns_flags & LEASE_DNS_F_WANT, 0);
+	ck_assert_ptr_null(lease_table_find_ip(env.table, ip));
+
+	/* Recovery: the image's name goes into the applying writer's slab. */
+	lease_image_from_lease(&img, find_client(&b) ? find_client(&b) : find_client(&a));
+	img.key[2] ^= 0x40; /* another client */
+	img.state = LEASE_BOUND;
+	img.expire = env.now + 3600;
+	img.fqdn.len = 12;
+	memcpy(img.fqdn.bytes, "c.recovered", 11);
+	memcpy(img.fqdn.bytes, "c.recovered1", 12);
+	ck_assert_int_eq(dhcp_server_apply_image(env.table, 0, JOURNAL_REC_UPSERT, &img, env.now),
+			 0);
+	const struct lease *l = lease_table_find_ip(env.table, ip);
+	ck_assert_ptr_nonnull(l);
+	lease_table_name_get(l, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "c.recovered1");
+	ck_assert_uint_eq(l->dns_flags, img.dns_flags);
+	env_stop();
+}
+END_TEST
+
 static Suite *dhcp_server_suite(void)
 {
 	Suite *s = suite_create("dhcp_server");
@@ -2753,6 +3057,15 @@ static Suite *dhcp_server_suite(void)
 	tcase_add_test(tc, test_decline);
 	tcase_add_test(tc, test_decline_invalid);
 	tcase_add_test(tc, test_inform);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dns_names");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_name_kept_on_renew);
+	tcase_add_test(tc, test_release_owes_removal);
+	tcase_add_test(tc, test_dns_state_generation);
+	tcase_add_test(tc, test_name_busy_and_full);
+	tcase_add_test(tc, test_clear_and_recover_named);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("subnets");

@@ -8,6 +8,7 @@
 
 #include "dhcp/dhcp_server.h"
 #include "lease/lease_import.h"
+#include "lease/lease_table.h"
 
 #define MAX_RECS 16
 
@@ -180,6 +181,96 @@ START_TEST(export_roundtrip)
 }
 END_TEST
 
+/*
+ * A name and its DNS flags survive Kea CSV -> image -> a lease of a table
+ * (the name in its name slab) -> CSV -> record; dhcpd.leases gives its
+ * ddns-fwd-name over client-hostname.
+ */
+START_TEST(named_roundtrip)
+{
+	static const char csv[] =
+	    "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,"
+	    "state,user_context\n"
+	    "10.77.70.5,00:0c:07:00:00:05,,3600,1704369600,7,1,0,Host5.Example.Test.,0,\n"
+	    "10.77.70.6,00:0c:07:00:00:06,,3600,1704369600,7,true,true,six,0,\n"
+	    "10.77.70.7,00:0c:07:00:00:07,,3600,1704369600,7,1,1,bad name,0,\n";
+	struct lease_table_params tp = { .n_writers = 1, .max_leases = 16 };
+	struct collected c = { 0 }, again = { 0 };
+	char err[LEASE_IMPORT_ERR_LEN], *buf = NULL;
+	size_t len = 0;
+	struct lease_image img;
+
+	rcu_register_thread();
+	struct lease_table *t = lease_table_create(&tp);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(lease_table_add_range(t, 7, 0x0a4d4600u, 0x0a4d46ffu, ADDR_RANGE_POOL), 0);
+	ck_assert_int_eq(lease_import_kea_csv(csv, strlen(csv), collect, &c, err), 3);
+	ck_assert(c.r[0].fqdn_fwd && !c.r[0].fqdn_rev);
+	ck_assert(c.r[1].fqdn_fwd && c.r[1].fqdn_rev);
+	FILE *out = open_memstream(&buf, &len);
+	for (int i = 0; i < 3; i++) {
+		struct lease_import_rec back;
+		ck_assert_int_eq(lease_import_to_image(&c.r[i], &img), 0);
+		if (i == 0) {
+			ck_assert_str_eq(img.fqdn.bytes, "host5.example.test");
+			ck_assert_uint_eq(img.dns_flags, LEASE_DNS_F_FWD);
+		}
+		if (i == 2) /* not a name: neither it nor its flags come in */
+			ck_assert(img.fqdn.len == 0 && img.dns_flags == 0);
+		ck_assert_int_eq(journal_record_validate(JOURNAL_REC_UPSERT, &img), 0);
+		ck_assert_int_eq(
+		    dhcp_server_apply_image(t, 0, JOURNAL_REC_UPSERT, &img, 1704360000), 0);
+		const struct lease *l = lease_table_find_ip(t, c.r[i].ip);
+		ck_assert_ptr_nonnull(l);
+		ck_assert_int_eq(lease_import_from_lease(l, &back), 0);
+		ck_assert_int_eq(lease_export_kea_line(out, &back), 0);
+	}
+	fclose(out);
+	ck_assert_str_eq(buf, "10.77.70.5,00:0c:07:00:00:05,,3600,1704369600,7,1,0,"
+			      "host5.example.test.,0,\n"
+			      "10.77.70.6,00:0c:07:00:00:06,,3600,1704369600,7,1,1,six.,0,\n"
+			      "10.77.70.7,00:0c:07:00:00:07,,3600,1704369600,7,0,0,,0,\n");
+	/* And back in: the same names and flags. */
+	char *file = NULL;
+	size_t flen = 0;
+	FILE *f = open_memstream(&file, &flen);
+	lease_export_kea_header(f);
+	fputs(buf, f);
+	fclose(f);
+	ck_assert_int_eq(lease_import_kea_csv(file, flen, collect, &again, err), 3);
+	ck_assert_str_eq(again.r[0].hostname, "host5.example.test.");
+	ck_assert(again.r[0].fqdn_fwd && !again.r[0].fqdn_rev);
+	ck_assert(again.r[1].fqdn_fwd && again.r[1].fqdn_rev);
+	free(file);
+	free(buf);
+
+	static const char leases[] =
+	    "lease 10.77.70.8 {\n"
+	    "  starts 3 2024/01/03 10:00:00;\n  ends 3 2024/01/03 11:00:00;\n"
+	    "  binding state active;\n  hardware ethernet 00:0c:07:00:00:08;\n"
+	    "  client-hostname \"eight\";\n"
+	    "  set ddns-fwd-name = \"Eight.Example.Test\";\n"
+	    "  set ddns-rev-name = \"8.70.77.10.in-addr.arpa.\";\n"
+	    "  set vendor-class-identifier = \"x\";\n"
+	    "}\n"
+	    "lease 10.77.70.9 {\n  binding state active;\n"
+	    "  hardware ethernet 00:0c:07:00:00:09;\n  client-hostname \"nine\";\n}\n";
+	struct collected d = { 0 };
+	ck_assert_int_eq(lease_import_dhcpd(leases, strlen(leases), collect, &d, err), 2);
+	ck_assert_str_eq(d.r[0].hostname, "Eight.Example.Test");
+	ck_assert(d.r[0].fqdn_fwd && d.r[0].fqdn_rev);
+	ck_assert_int_eq(lease_import_to_image(&d.r[0], &img), 0);
+	ck_assert_str_eq(img.fqdn.bytes, "eight.example.test");
+	ck_assert_uint_eq(img.dns_flags, LEASE_DNS_F_FWD | LEASE_DNS_F_REV);
+	ck_assert_str_eq(d.r[1].hostname, "nine");
+	ck_assert(!d.r[1].fqdn_fwd && !d.r[1].fqdn_rev);
+
+	rcu_quiescent_state();
+	lease_table_destroy(t);
+	rcu_unregister_thread();
+}
+END_TEST
+
 /* Every column the field list maps 1:1 is a column of the header Kea reads. */
 START_TEST(field_list_columns_in_header)
 {
@@ -209,6 +300,7 @@ int main(void)
 	tcase_add_test(tc, dhcpd_parse);
 	tcase_add_loop_test(tc, dhcpd_malformed, 0, sizeof(dhcpd_bad) / sizeof(dhcpd_bad[0]));
 	tcase_add_test(tc, export_roundtrip);
+	tcase_add_test(tc, named_roundtrip);
 	tcase_add_test(tc, field_list_columns_in_header);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -773,15 +773,18 @@ int ddns_engine_submit(struct ddns_engine *e, const struct ddns_ncr *ncr)
 
 static int check_key(struct ddns_engine *e, const struct cfg_tsig_key *k)
 {
-	ldns_pkt *p = ldns_pkt_new();
-	int ok;
+	ldns_pkt *p;
+	bool ok = ddns_msg_key_ok(k);
 
-	if (!p)
-		return -ENOMEM;
-	/* ldns lacks some algorithms (hmac-sha224) and misspells one (hmac-sha384), ddns.md sec 8.3. */
-	ok = ldns_pkt_tsig_sign(p, k->name, k->secret_b64, DDNS_TSIG_FUDGE, k->algorithm, NULL) ==
-	     LDNS_STATUS_OK;
-	ldns_pkt_free(p);
+	/* And sign once: whatever else ldns may object to shows now, not at the first lease. */
+	if (ok) {
+		p = ldns_pkt_new();
+		if (!p)
+			return -ENOMEM;
+		ok = ldns_pkt_tsig_sign(p, k->name, k->secret_b64, DDNS_TSIG_FUDGE, k->algorithm,
+					NULL) == LDNS_STATUS_OK;
+		ldns_pkt_free(p);
+	}
 	if (!ok) {
 		log_line(e, true,
 			 "TSIG key %s (%s): ldns cannot sign with it (algorithm or secret)",

@@ -7,8 +7,10 @@
 #include "ddns_msg.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define T_A LDNS_RR_TYPE_A
 #define T_AAAA LDNS_RR_TYPE_AAAA
@@ -273,6 +275,25 @@ out:
 	return p;
 }
 
+bool ddns_msg_key_ok(const struct cfg_tsig_key *key)
+{
+	/* What ldns 1.8.3 signs with (hmac-sha224 missing, hmac-sha384 misspelt: ddns.md sec 8.3). */
+	static const char *const algs[] = { "hmac-md5.sig-alg.reg.int", "hmac-sha1", "hmac-sha256",
+					    "hmac-sha512" };
+	size_t al = strlen(key->algorithm), sl = strnlen(key->secret_b64, sizeof(key->secret_b64));
+	uint8_t raw[sizeof(key->secret_b64)];
+	bool alg = false;
+
+	if (al && key->algorithm[al - 1] == '.')
+		al--;
+	for (unsigned i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strlen(algs[i]) == al && strncasecmp(algs[i], key->algorithm, al) == 0)
+			alg = true;
+	/* ldns leaks what it allocated when a secret does not decode: refuse it first. */
+	return alg && sl && sl < sizeof(key->secret_b64) && sl % 4 == 0 && key->name[0] &&
+	       EVP_DecodeBlock(raw, (const uint8_t *)key->secret_b64, (int)sl) > 0;
+}
+
 int ddns_msg_sign(ldns_pkt *p, uint16_t id, const struct cfg_tsig_key *key, uint8_t **wire,
 		  size_t *len, ldns_rdf **mac)
 {
@@ -287,6 +308,8 @@ int ddns_msg_sign(ldns_pkt *p, uint16_t id, const struct cfg_tsig_key *key, uint
 		ldns_rr_free(old);
 	}
 	ldns_pkt_set_id(p, id);
+	if (!ddns_msg_key_ok(key))
+		return -EINVAL;
 	if (ldns_pkt_tsig_sign(p, key->name, key->secret_b64, DDNS_TSIG_FUDGE, key->algorithm,
 			       NULL) != LDNS_STATUS_OK)
 		return -EINVAL;

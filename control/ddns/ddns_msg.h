@@ -79,6 +79,12 @@ struct ddns_msg_args {
 ldns_pkt *ddns_msg_build(enum ddns_msg_kind kind, const struct ddns_msg_args *a);
 
 /*
+ * Whether ldns can sign with key: an algorithm it implements
+ * (hmac-sha256, -sha512, -sha1, -md5), a secret that is base64, a name.
+ */
+bool ddns_msg_key_ok(const struct cfg_tsig_key *key);
+
+/*
  * Give p the id, drop a TSIG from an earlier attempt (ldns would sign it
  * along, sec 8.3), sign with key (fudge DDNS_TSIG_FUDGE, now from
  * gettimeofday) and serialise. On success *wire (free()) and *len hold the

@@ -302,7 +302,8 @@ static size_t tsig_vars(uint8_t *v, const char *kname, uint64_t t, uint16_t err,
 	v[o++] = (uint8_t)err;
 	v[o++] = (uint8_t)(olen >> 8);
 	v[o++] = (uint8_t)olen;
-	memcpy(v + o, other, olen);
+	if (olen)
+		memcpy(v + o, other, olen);
 	return o + olen;
 }
 
@@ -322,7 +323,8 @@ static void sign_answer(uint8_t *msg, size_t *len, const char *kname, const uint
 
 	in[n++] = (uint8_t)(req_mac_len >> 8);
 	in[n++] = (uint8_t)req_mac_len;
-	memcpy(in + n, req_mac, req_mac_len);
+	if (req_mac_len)
+		memcpy(in + n, req_mac, req_mac_len);
 	n += req_mac_len;
 	memcpy(in + n, msg, *len);
 	n += *len;
@@ -345,7 +347,8 @@ static void sign_answer(uint8_t *msg, size_t *len, const char *kname, const uint
 	msg[o++] = 300 & 255;
 	msg[o++] = (uint8_t)(mac_len >> 8);
 	msg[o++] = (uint8_t)mac_len;
-	memcpy(msg + o, mac, mac_len);
+	if (mac_len)
+		memcpy(msg + o, mac, mac_len);
 	o += mac_len;
 	msg[o++] = (uint8_t)(id >> 8);
 	msg[o++] = (uint8_t)id;
@@ -353,7 +356,8 @@ static void sign_answer(uint8_t *msg, size_t *len, const char *kname, const uint
 	msg[o++] = (uint8_t)err;
 	msg[o++] = (uint8_t)(olen >> 8);
 	msg[o++] = (uint8_t)olen;
-	memcpy(msg + o, other, olen);
+	if (olen)
+		memcpy(msg + o, other, olen);
 	o += olen;
 	hdr[8] = (uint8_t)((o - rd0) >> 8);
 	hdr[9] = (uint8_t)(o - rd0);
@@ -498,6 +502,13 @@ START_TEST(test_bad_key_refused)
 	snprintf(k.algorithm, sizeof(k.algorithm), "hmac-sha384.");
 	ck_assert_int_eq(ddns_msg_sign(p, 1, &k, &wire, &len, &mac), -EINVAL);
 	ck_assert_ptr_null(wire);
+	ck_assert(!ddns_msg_key_ok(&k));
+	/* A secret that is not base64. */
+	k = key;
+	snprintf(k.secret_b64, sizeof(k.secret_b64), "not base64!");
+	ck_assert(!ddns_msg_key_ok(&k));
+	ck_assert_int_eq(ddns_msg_sign(p, 1, &k, &wire, &len, &mac), -EINVAL);
+	ck_assert(ddns_msg_key_ok(&key));
 	ldns_pkt_free(p);
 	/* A name that is not a name. */
 	a.fqdn = "a..b.";

@@ -55,7 +55,8 @@ const char *ddns_outcome_name(enum ddns_outcome o)
 
 /* ------------------------------------------------------------------ logging */
 
-static void vlog_line(struct ddns_engine *e, bool error, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vlog_line(struct ddns_engine *e, bool error,
+							    const char *fmt, va_list ap)
 {
 	char line[sizeof(e->last_error)];
 

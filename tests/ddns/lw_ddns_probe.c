@@ -15,7 +15,9 @@
  *   add FQDN IP CLIENT-ID-HEX          forward + reverse add
  *   remove FQDN IP CLIENT-ID-HEX       forward + reverse removal
  *   add-fwd / add-rev / remove-fwd / remove-rev ...   one direction only
- *   bulk-add PREFIX N FIRST-IP         N adds PREFIX<i>.<zone> -> FIRST-IP + i, client id i
+ *   bulk-add PREFIX N FIRST-IP         N adds PREFIX<i>.<zone> -> FIRST-IP + i, client id i,
+ *                                      all submitted before the engine runs (unless the
+ *                                      queue fills), so min(N, max_in_flight) go out at once
  *   bulk-remove PREFIX N FIRST-IP      their removals
  *   wait [SECS]                        poll until nothing is pending (default 60 s)
  *   stats                              the counters and each server's state
@@ -167,7 +169,7 @@ static int cmd_wait(struct probe *p, double secs)
 {
 	int64_t t0 = mono_clock_ns(), end = t0 + (int64_t)(secs * 1e9);
 
-	ddns_engine_poll(p->e, t0);
+	run_once(p, 0);
 	while (ddns_engine_pending(p->e) && mono_clock_ns() < end)
 		run_once(p, 1);
 	printf("waited %lld ms pending %u ok %llu conflict %llu rejected %llu no-zone %llu "
@@ -217,8 +219,6 @@ static int bulk(struct probe *p, uint8_t kind, const char *prefix, unsigned n, u
 			run_once(p, 1);
 		if (rc < 0)
 			return rc;
-		if (i % 64 == 63)
-			ddns_engine_poll(p->e, mono_clock_ns());
 	}
 	return 0;
 }

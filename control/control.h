@@ -37,6 +37,7 @@ struct control_commit_slot {
 
 /* A failing lease store, while it fails (control thread only). */
 struct fo_session;
+struct ddns_ctl;
 
 struct control_journal_alarm {
 	int64_t since; /* unix secs of the first failure */
@@ -80,6 +81,7 @@ struct control {
 	uint64_t rounds_drained;
 	uint64_t round_failures;
 	struct fo_session *failover; /* NULL without a failover relationship */
+	struct ddns_ctl *ddns; /* NULL without DNS updates (ddns/ddns.h) */
 	/*
 	 * A module that has work for the next pass right away (failover
 	 * updates in flight) sets it, and the commit round then does not take

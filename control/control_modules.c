@@ -11,6 +11,7 @@
 #include "control_clock.h"
 #include "control_cmd.h"
 #include "control_compact.h"
+#include "ddns/ddns.h"
 #include "failover/failover.h"
 
 static const struct control_module *const modules[] = {
@@ -27,6 +28,8 @@ static const struct control_module *const modules[] = {
 	 * partner updates whose records it committed get their BNDACK.
 	 */
 	&control_failover_module,
+	/* After the round: committed changes become DNS updates; answers become confirmations. */
+	&control_ddns_module,
 };
 
 _Static_assert(sizeof(modules) / sizeof(modules[0]) <= CONTROL_MAX_MODULES,

@@ -34,6 +34,7 @@
 #include "control_cmd.h"
 #include "telemetry/dp_status.h"
 #include "dhcp/dhcp_server.h"
+#include "ddns/ddns.h"
 #include "failover/failover.h"
 #include "journal/journal.h"
 #include "lease/lease_table.h"
@@ -50,6 +51,10 @@
 
 static _Atomic bool stop_requested;
 static struct fo_session *fo_sess; /* NULL without a failover relationship */
+static struct ddns_ctl *ddns; /* NULL without DNS updates */
+
+/* ddns_show for telemetry, which knows no struct ddns_ctl. */
+static size_t ddns_show_text(void *arg, char *buf, size_t cap) { return ddns_show(arg, buf, cap); }
 
 static void on_signal(int sig)
 {
@@ -399,6 +404,15 @@ int main(int argc, char **argv)
 		}
 		ctl.failover = fo_sess;
 	}
+	if (cfg->ddns.enabled) {
+		ddns = ddns_create(&ctl, err, sizeof(err));
+		if (!ddns) {
+			fprintf(stderr, "leasewired: %s\n", err);
+			goto out;
+		}
+		ctl.ddns = ddns;
+		telemetry_set_ddns(ddns_show_text, ddns);
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -413,6 +427,7 @@ int main(int argc, char **argv)
 		.control = &ccounters,
 		.counters = &counter_registry,
 		.failover = fo_sess ? &fo_board : NULL,
+		.ddns = ddns,
 		.started_unix = started_unix,
 		.version = LW_VERSION,
 	};
@@ -447,6 +462,8 @@ int main(int argc, char **argv)
 out:
 	shell_stop(shell);
 	failover_destroy(fo_sess);
+	telemetry_set_ddns(NULL, NULL);
+	ddns_destroy(ddns);
 	telemetry_detach();
 	for (size_t i = 0; i < ports_started; i++)
 		port_stop((live ? live->cfg : cfg)->interfaces[i].port_id);

@@ -249,6 +249,9 @@ bool client_name_decide(const struct cfg_ddns_policy *pol, const struct dhcp_msg
 	note(&out->issue, nb.issue);
 	if (!have)
 		memset(&nb, 0, sizeof(nb));
+	/* One label is a host name, whatever its encoding says ("host1." in DNS is no one's). */
+	if (have && nb.labels == 1)
+		nb.full = false;
 
 	/* Which records (RFC 4702 sec 4 via Kea's analyzeFqdn). */
 	asked = o81 || o12;
@@ -266,8 +269,7 @@ bool client_name_decide(const struct cfg_ddns_policy *pol, const struct dhcp_msg
 		struct name_buf rb;
 		memset(&rb, 0, sizeof(rb));
 		if (parse_text(&rb, (const uint8_t *)reserved, strlen(reserved), "")) {
-			if (rb.labels > 1)
-				rb.full = true;
+			rb.full = rb.labels > 1;
 			nb = rb;
 			have = true;
 			out->source = CLIENT_NAME_RESERVED;

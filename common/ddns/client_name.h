@@ -22,9 +22,11 @@
  *    ignored, as if the client had sent none, and counted; the client is
  *    still served (Kea drops the whole packet; a client without DNS is
  *    better than a client without an address).
- *  - Option 12 with one label is a host name, qualified with the suffix;
- *    with several it is taken as the client's FQDN (Kea). A final dot is
- *    dropped.
+ *  - A name of one label is a host name and is qualified with the
+ *    suffix, whatever its encoding claims (ISC dhclient sends "host1" as a
+ *    fully qualified wire name; a single-label name in DNS is no one's);
+ *    option 12 with several labels is the client's FQDN (Kea). A final dot
+ *    is dropped.
  *  - A reservation's hostname wins over what the client sent (Kea).
  */
 #ifndef LW_DDNS_CLIENT_NAME_H

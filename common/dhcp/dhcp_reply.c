@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ddns/client_name.h"
+#include "dhcp/dhcp_lease.h"
 #include "dhcp/dhcp_server_internal.h"
 
 #define IP_HDR_PLUS_UDP 28u
@@ -268,4 +269,15 @@ const struct client_name *ds_client_name(struct dhcp_server *srv, const struct d
 	    s->ddns.replace_client_name != CFG_DDNS_REPLACE_WHEN_NOT_PRESENT)
 		return NULL;
 	return client_name_decide(&s->ddns, req, ip, reserved, cn) ? cn : NULL;
+}
+
+void ds_keep_name(struct dhcp_server *srv, struct lease *newv, const struct client_name *name)
+{
+	uint8_t want = 0;
+
+	if (name && name->fwd)
+		want |= LEASE_DNS_F_WANT_FWD;
+	if (name && name->rev)
+		want |= LEASE_DNS_F_WANT_REV;
+	dhcp_lease_set_name(srv, newv, name ? name->name : NULL, name ? name->len : 0, want);
 }

@@ -237,6 +237,15 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	struct lease *newv = claim_version(srv, old, key, req, s, view, now, &times);
 	if (!newv)
 		return DROP_TABLE_FULL;
+	/*
+	 * The client's name and the records it should have, journaled with
+	 * the binding (dhcp_lease.h); the control thread registers them once
+	 * the record is durable. Before the address claim, as set_name asks.
+	 */
+	struct client_name cn;
+	const struct client_name *name = ds_client_name(srv, req, s, resv, ip, &cn);
+	if (srv->cfg->ddns.enabled)
+		ds_keep_name(srv, newv, name);
 	newv->state = LEASE_BOUND;
 	newv->lease_secs = times.lease_secs;
 	newv->expire = now + times.lease_secs;
@@ -282,7 +291,6 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 	}
 	emit_event(res, JOURNAL_REC_UPSERT, newv, srv->worker);
 	res->park = true;
-	struct client_name cn;
 	struct reply_plan p = { .type = DHCPACK,
 				.server_ip = server_ip,
 				.yiaddr = ip,
@@ -290,7 +298,7 @@ static enum drop_reason ack(struct dhcp_server *srv, const struct dhcp_msg *req,
 				.subnet = s,
 				.with_lease = true,
 				.times = times,
-				.name = ds_client_name(srv, req, s, resv, ip, &cn) };
+				.name = name };
 	return ds_reply(srv, req, &p, buf, cap, res);
 }
 

@@ -105,6 +105,14 @@ struct reply_plan {
  * and 12, as Kea does without DHCP-DDNS): *cn filled and returned, or
  * NULL when the client gets no name and no option 81/12 in the reply.
  */
+/*
+ * Record name (NULL: none) in the version being built, with the records
+ * it wants (dhcp_lease_set_name); a name refused while the old one's
+ * records are still ours (-EBUSY) or for want of room (-ENOSPC) is
+ * counted there, and the binding goes on. Owner worker.
+ */
+void ds_keep_name(struct dhcp_server *srv, struct lease *newv, const struct client_name *name);
+
 const struct client_name *ds_client_name(struct dhcp_server *srv, const struct dhcp_msg *req,
 					 const struct cfg_subnet *s,
 					 const struct cfg_reservation *resv, uint32_t ip,

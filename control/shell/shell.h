@@ -27,12 +27,14 @@ struct shell_env {
 	const struct control_counters *control;
 	const struct counter_registry *counters; /* every module's block (counter_block.h) */
 	struct fo_status_board *failover; /* NULL without a failover relationship */
+	struct ddns_ctl *ddns; /* NULL without DNS updates (ddns/ddns.h: ddns_show) */
 	int64_t started_unix;
 	const char *version;
 };
 
 struct shell;
 struct fo_status_board;
+struct ddns_ctl;
 
 /*
  * Start listening per the live config's "shell" section. Returns the shell,

@@ -37,5 +37,6 @@ extern const struct shell_command_group shell_journal_group; /* shell_journal.c 
 extern const struct shell_command_group shell_config_group; /* shell_config.c */
 extern const struct shell_command_group shell_leases_group; /* shell_leases.c */
 extern const struct shell_command_group shell_failover_group; /* shell_failover.c */
+extern const struct shell_command_group shell_ddns_group; /* shell_ddns.c */
 
 #endif

@@ -13,6 +13,7 @@ static const struct shell_command_group *const groups[] = {
 	&shell_config_group, /* reload */
 	&shell_leases_group, /* show leases, lease, pools; clear lease; export, import */
 	&shell_failover_group, /* show failover, failover partner-down */
+	&shell_ddns_group, /* show ddns */
 };
 
 void shell_groups_install(struct cli_def *cli)

@@ -41,6 +41,9 @@ static const struct status_ops *tel_status;
 static struct config_snapshot **tel_live;
 static int64_t tel_started_unix;
 static const struct counter_registry *tel_counters;
+/* The DNS update module's "show ddns" text (control/ddns/ddns.h: ddns_show); NULL: none. */
+static size_t (*tel_ddns)(void *arg, char *buf, size_t cap);
+static void *tel_ddns_arg;
 static struct fo_status_board *tel_failover; /* NULL: standalone */
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool tel_attached;
@@ -485,6 +488,39 @@ static int tel_journal_locked(const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* "show ddns" as lines, and the engine's totals (the telemetry twin). */
+static int tel_ddns_locked(const char *params, struct rte_tel_data *d)
+{
+	char text[4096];
+	struct rte_tel_data *lines;
+
+	(void)params;
+	rte_tel_data_start_dict(d);
+	if (!tel_ddns) {
+		rte_tel_data_add_dict_string(d, "ddns", "not configured");
+		return 0;
+	}
+	lines = rte_tel_data_alloc();
+	if (!lines)
+		return -ENOMEM;
+	rte_tel_data_start_array(lines, RTE_TEL_STRING_VAL);
+	tel_ddns(tel_ddns_arg, text, sizeof(text));
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		char line[RTE_TEL_MAX_STRING_LEN];
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		if (rte_tel_data_add_array_string(lines, line) < 0)
+			break;
+		p += n + (p[n] == '\n');
+	}
+	rte_tel_data_add_dict_container(d, "lines", lines, 0);
+	const struct counter_block *b = counter_registry_find(tel_counters, "ddns");
+	for (unsigned i = 0; b && i < b->n; i++)
+		rte_tel_data_add_dict_u64(
+		    d, b->names[i], atomic_load_explicit(&b->values[i], memory_order_relaxed));
+	return 0;
+}
+
 static int tel_failover_locked(const char *params, struct rte_tel_data *d)
 {
 	struct fo_status st;
@@ -562,6 +598,8 @@ static const struct tel_endpoint tel_endpoints[] = {
 	  "Journal sequence, commits, latency, snapshot (shell: show journal)" },
 	{ TEL_WITH_VIEWS, "/leasewire/failover", tel_failover_locked,
 	  "Failover states, connection, buckets, updates, counters (shell: show failover)" },
+	{ TEL_WITH_VIEWS, "/leasewire/ddns", tel_ddns_locked,
+	  "DNS updates: servers, queue, outcomes (shell: show ddns)" },
 	{ TEL_WITH_VIEWS, "/leasewire/counters", tel_counters_locked,
 	  "Every module's counter block. Parameters: block name (shell: show counters)" },
 };
@@ -594,6 +632,14 @@ static int tel_register_group(enum tel_group g)
 			rc |= rte_telemetry_register_cmd(tel_endpoints[i].path, tel_dispatch,
 							 tel_endpoints[i].help);
 	return rc;
+}
+
+void telemetry_set_ddns(size_t (*show)(void *arg, char *buf, size_t cap), void *arg)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_ddns = show;
+	tel_ddns_arg = arg;
+	pthread_mutex_unlock(&tel_lock);
 }
 
 void telemetry_detach(void)

@@ -29,6 +29,13 @@ int telemetry_register(struct worker *workers, unsigned n_workers, struct lease_
  * and counters (every block of the registry, counter_block.h).
  * live is the RCU-published config snapshot. Start-up only.
  */
+/*
+ * What /leasewire/ddns shows: a function writing the DNS update module's
+ * "show ddns" text (ddns_show) and its argument; NULL: none. The
+ * dataplane floor does not include the control floor's headers.
+ */
+void telemetry_set_ddns(size_t (*show)(void *arg, char *buf, size_t cap), void *arg);
+
 int telemetry_register_views(const struct status_ops *status, struct config_snapshot **live,
 			     int64_t started_unix, const struct counter_registry *counters,
 			     struct fo_status_board *failover /* NULL: standalone */);

@@ -137,11 +137,11 @@ START_TEST(fqdn_ascii_encoding_answered_in_ascii)
 
 	parse_request(o, sizeof(o));
 	client_name_decide(&pol, &msg, IP_192_0_2_5, NULL, &cn);
-	/* a final dot: fully qualified, not suffixed */
-	ck_assert_str_eq(cn.name, "printer4");
+	/* one label is a host name even with a final dot: qualified */
+	ck_assert_str_eq(cn.name, "printer4.example.test");
 	ck_assert_uint_eq(cn.reply[0], FQDN_F_S);
-	ck_assert_uint_eq(cn.reply_len, 3 + 9);
-	ck_assert_mem_eq(cn.reply + 3, "printer4.", 9);
+	ck_assert_uint_eq(cn.reply_len, 3 + 22);
+	ck_assert_mem_eq(cn.reply + 3, "printer4.example.test.", 22);
 }
 END_TEST
 

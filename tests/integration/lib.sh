@@ -110,6 +110,18 @@ lw_bg() {
 	LW_PIDS+=("$LW_LAST_PID")
 }
 
+# lw_wait_until <secs> <command...>: run command every 0.2 s until it
+# succeeds (0) or secs have passed (1).
+lw_wait_until() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 5; i++)); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # lw_stop_pid <pid> [signal] [secs]: signal one of our PIDs, wait (bounded),
 # SIGKILL it if it lingers. Returns the process's exit status when it is our
 # child.

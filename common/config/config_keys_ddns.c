@@ -171,9 +171,15 @@ static const struct cfg_key dns_server_keys[] = {
 };
 static const struct cfg_schema dns_server_schema = SCHEMA(dns_server_keys, NULL);
 
-static int parse_servers(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
+/*
+ * The entries of a JSON array (at most k->max, the size of the fixed array
+ * arr of `size`-byte elements) each walked with schema s into arr[i]; each
+ * counted in *count once it parsed and, when given, passed entry_ok.
+ */
+static int walk_entries(struct walk *w, const struct cfg_key *k, json_t *v,
+			const struct cfg_schema *s, void *arr, size_t size, unsigned *count,
+			int (*entry_ok)(struct walk *w, void *arr, size_t i))
 {
-	struct cfg_ddns_domain *d = obj;
 	size_t n;
 	int rc;
 
@@ -182,13 +188,23 @@ static int parse_servers(struct walk *w, const struct cfg_key *k, json_t *v, voi
 	for (size_t i = 0; i < n; i++) {
 		size_t saved = w->path_len;
 		cfg_path_index(w, i);
-		rc = cfg_walk_object(w, &dns_server_schema, json_array_get(v, i), &d->servers[i]);
+		rc = cfg_walk_object(w, s, json_array_get(v, i), (char *)arr + i * size);
+		if (!rc && entry_ok)
+			rc = entry_ok(w, arr, i);
 		cfg_path_pop(w, saved);
 		if (rc)
 			return rc;
-		d->n_servers++;
+		(*count)++;
 	}
 	return 0;
+}
+
+static int parse_servers(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
+{
+	struct cfg_ddns_domain *d = obj;
+
+	return walk_entries(w, k, v, &dns_server_schema, d->servers, sizeof(d->servers[0]),
+			    &d->n_servers, NULL);
 }
 
 static const struct cfg_key domain_keys[] = {
@@ -211,38 +227,29 @@ static const struct cfg_key domain_keys[] = {
 };
 static const struct cfg_schema domain_schema = SCHEMA(domain_keys, NULL);
 
-/* "ddns-domains" of forward-ddns or reverse-ddns: k->off/off_n name the array and its count. */
+/* A zone parsed: it has a server, its name is normalised and not a duplicate. */
+static int domain_ok(struct walk *w, void *arr, size_t i)
+{
+	struct cfg_ddns_domain *d = arr;
+
+	if (!d[i].n_servers)
+		return cfg_walk_err(w, "dns-servers: needs at least one server");
+	absolute(d[i].name, sizeof(d[i].name));
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(d[j].name, d[i].name) == 0)
+			return cfg_walk_err(w, "zone \"%s\" is already entry [%zu]", d[i].name, j);
+	return 0;
+}
+
+/* "ddns-domains" of forward-ddns or reverse-ddns: k->off names which. */
 static int parse_domains(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
 {
 	struct cfg_ddns *dd = obj;
-	struct cfg_ddns_domain *arr =
-	    k->off == offsetof(struct cfg_ddns, forward) ? dd->forward : dd->reverse;
-	unsigned *count =
-	    k->off == offsetof(struct cfg_ddns, forward) ? &dd->n_forward : &dd->n_reverse;
-	size_t n;
-	int rc;
+	bool fwd = k->off == offsetof(struct cfg_ddns, forward);
 
-	if ((rc = cfg_custom_array(w, k, v, &n)))
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		size_t saved = w->path_len;
-		cfg_path_index(w, i);
-		rc = cfg_walk_object(w, &domain_schema, json_array_get(v, i), &arr[i]);
-		if (!rc && !arr[i].n_servers)
-			rc = cfg_walk_err(w, "dns-servers: needs at least one server");
-		if (!rc) {
-			absolute(arr[i].name, sizeof(arr[i].name));
-			for (size_t j = 0; j < i && !rc; j++)
-				if (strcmp(arr[j].name, arr[i].name) == 0)
-					rc = cfg_walk_err(w, "zone \"%s\" is already entry [%zu]",
-							  arr[i].name, j);
-		}
-		cfg_path_pop(w, saved);
-		if (rc)
-			return rc;
-		(*count)++;
-	}
-	return 0;
+	return walk_entries(w, k, v, &domain_schema, fwd ? dd->forward : dd->reverse,
+			    sizeof(dd->forward[0]), fwd ? &dd->n_forward : &dd->n_reverse,
+			    domain_ok);
 }
 
 #define K_DOMAINS(f) \
@@ -260,21 +267,9 @@ static const struct cfg_schema reverse_schema = SCHEMA(reverse_keys, NULL);
 static int parse_keys(struct walk *w, const struct cfg_key *k, json_t *v, void *obj)
 {
 	struct cfg_ddns *dd = obj;
-	size_t n;
-	int rc;
 
-	if ((rc = cfg_custom_array(w, k, v, &n)))
-		return rc;
-	for (size_t i = 0; i < n; i++) {
-		size_t saved = w->path_len;
-		cfg_path_index(w, i);
-		rc = cfg_walk_object(w, &tsig_key_schema, json_array_get(v, i), &dd->keys[i]);
-		cfg_path_pop(w, saved);
-		if (rc)
-			return rc;
-		dd->n_keys++;
-	}
-	return 0;
+	return walk_entries(w, k, v, &tsig_key_schema, dd->keys, sizeof(dd->keys[0]), &dd->n_keys,
+			    NULL);
 }
 
 /* The secret of key i: from secret-file when given; then a base64 check. */

@@ -254,15 +254,13 @@ enum drop_reason ds_reply(struct dhcp_server *srv, const struct dhcp_msg *req, s
 	return DROP_NONE;
 }
 
-const struct client_name *ds_client_name(struct dhcp_server *srv, const struct dhcp_msg *req,
-					 const struct cfg_subnet *s,
-					 const struct cfg_reservation *resv, uint32_t ip,
-					 struct client_name *cn)
+const struct client_name *ds_client_name_decide(const struct dhcp_msg *req,
+						const struct cfg_subnet *s,
+						const struct cfg_reservation *resv, uint32_t ip,
+						struct client_name *cn)
 {
 	const char *reserved = resv && resv->hostname[0] ? resv->hostname : NULL;
 
-	if (!srv->cfg->ddns.enabled)
-		return NULL;
 	/* The common case costs two bit tests: no option, no reservation name, nothing generated. */
 	if (!dhcp_msg_has(req, DHO_CLIENT_FQDN) && !dhcp_msg_has(req, DHO_HOST_NAME) && !reserved &&
 	    s->ddns.replace_client_name != CFG_DDNS_REPLACE_ALWAYS &&

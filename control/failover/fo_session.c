@@ -29,6 +29,7 @@
 #define FO_MAX_SKEW_SECS 60 /* ISC refuses CONNECT/CONNECTACK beyond this (reject 4) */
 #define FO_CONNECT_RETRY_MAX_S 5 /* ISC retries 5 s after a disconnect */
 #define FO_CONNECT_RETRY_MS 250 /* a refused attempt, a lost session: see link_lost() */
+#define FO_SECONDARY_DELAY_MS 500 /* the secondary's extra wait: see link_lost() */
 #define FO_PROTOCOL_VERSION 1
 #define FO_VENDOR_CLASS "leasewire"
 /* Messages handled per loop pass: a whole window of BNDUPDs and their BNDACKs. */
@@ -490,6 +491,14 @@ static void on_message(struct fo_session *s, const uint8_t *buf, int len)
  * died before CONNECT/CONNECTACK completed (a partner that rejects us or
  * hangs up) backs off, 1, 2, 4, then 5 s as ISC: that partner is there and
  * does not want to talk.
+ *
+ * The secondary waits FO_SECONDARY_DELAY_MS longer than the primary. Both
+ * notice a lost connection at the same instant, and with equal delays both
+ * connected again at the same instant: each side then either took the
+ * other's connection and closed its own, or refused the other's as a
+ * duplicate, and both connections died, over and over. Now the primary's
+ * connection arrives first and the secondary, not connecting yet, accepts
+ * it.
  */
 static void link_lost(struct fo_session *s)
 {
@@ -511,6 +520,8 @@ static void link_lost(struct fo_session *s)
 			s->backoff_s = FO_CONNECT_RETRY_MAX_S;
 		delay_ms = (int64_t)s->backoff_s * 1000;
 	}
+	if (s->cfg->role == CFG_FO_ROLE_SECONDARY)
+		delay_ms += FO_SECONDARY_DELAY_MS;
 	s->next_connect_ns = mono_clock_ns() + delay_ms * 1000000;
 	sync_status(s);
 }

@@ -28,6 +28,8 @@
 #define FO_LINK_STARTUP_SECS 15 /* ISC's wait for the first message on a link */
 #define FO_MAX_SKEW_SECS 60 /* ISC refuses CONNECT/CONNECTACK beyond this (reject 4) */
 #define FO_CONNECT_RETRY_MAX_S 5 /* ISC retries 5 s after a disconnect */
+#define FO_CONNECT_RETRY_MS 250 /* a refused attempt, a lost session: see link_lost() */
+#define FO_SECONDARY_DELAY_MS 500 /* the secondary's extra wait: see link_lost() */
 #define FO_PROTOCOL_VERSION 1
 #define FO_VENDOR_CLASS "leasewire"
 /* Messages handled per loop pass: a whole window of BNDUPDs and their BNDACKs. */
@@ -476,9 +478,33 @@ static void on_message(struct fo_session *s, const uint8_t *buf, int len)
 
 /* ------------------------------------------------------------- the loop */
 
+/*
+ * The connection, or an attempt to make one, is gone: when to try again.
+ *
+ * An attempt that never connected (refused: the partner's listener is not
+ * there yet, it is restarting; or no route) and a session that was
+ * established are retried after FO_CONNECT_RETRY_MS. Prompt, because every
+ * second out of touch is a second of COMMUNICATIONS-INTERRUPTED (MCLT
+ * caps, no load balancing), and a refused SYN costs the partner nothing;
+ * but a pause all the same: on a veth or a LAN the refusal arrives within
+ * the loop pass that sent the SYN. Only a connection that came up and
+ * died before CONNECT/CONNECTACK completed (a partner that rejects us or
+ * hangs up) backs off, 1, 2, 4, then 5 s as ISC: that partner is there and
+ * does not want to talk.
+ *
+ * The secondary waits FO_SECONDARY_DELAY_MS longer than the primary. Both
+ * notice a lost connection at the same instant, and with equal delays both
+ * connected again at the same instant: each side then either took the
+ * other's connection and closed its own, or refused the other's as a
+ * duplicate, and both connections died, over and over. Now the primary's
+ * connection arrives first and the secondary, not connecting yet, accepts
+ * it.
+ */
 static void link_lost(struct fo_session *s)
 {
 	bool was_established = s->proto == FO_PROTO_ESTABLISHED;
+	bool came_up = s->proto != FO_PROTO_IDLE;
+	int64_t delay_ms = FO_CONNECT_RETRY_MS;
 
 	s->proto = FO_PROTO_IDLE;
 	s->partner_state_seen = false;
@@ -488,10 +514,15 @@ static void link_lost(struct fo_session *s)
 		fo_log(s, "connection to the partner lost: %s", s->link.why);
 		FSM(s, fo_fsm_comm_lost(&s->fsm, (int64_t)fo_now()));
 	}
-	s->backoff_s = s->backoff_s ? s->backoff_s * 2 : 1;
-	if (s->backoff_s > FO_CONNECT_RETRY_MAX_S)
-		s->backoff_s = FO_CONNECT_RETRY_MAX_S;
-	s->next_connect_ns = mono_clock_ns() + (int64_t)s->backoff_s * 1000000000;
+	if (came_up && !was_established) {
+		s->backoff_s = s->backoff_s ? s->backoff_s * 2 : 1;
+		if (s->backoff_s > FO_CONNECT_RETRY_MAX_S)
+			s->backoff_s = FO_CONNECT_RETRY_MAX_S;
+		delay_ms = (int64_t)s->backoff_s * 1000;
+	}
+	if (s->cfg->role == CFG_FO_ROLE_SECONDARY)
+		delay_ms += FO_SECONDARY_DELAY_MS;
+	s->next_connect_ns = mono_clock_ns() + delay_ms * 1000000;
 	sync_status(s);
 }
 
@@ -515,7 +546,6 @@ static void session_poll(struct control *c)
 
 	if (!s)
 		return;
-	before = s->link.state;
 	if (s->link.state == FO_LINK_DOWN && mono_clock_ns() >= s->next_connect_ns) {
 		int rc = fo_link_connect(&s->link);
 		if (rc < 0) {
@@ -524,6 +554,14 @@ static void session_poll(struct control *c)
 			return;
 		}
 	}
+	/*
+	 * After the connect: an attempt refused within this very pass (a
+	 * partner on the same host or a veth answers the SYN with an RST at
+	 * once) must count as a failed attempt too. Taken before it, as it once
+	 * was, that failure was never seen, no pause was set, and the next pass
+	 * connected again: thousands of SYNs a second while the partner was away.
+	 */
+	before = s->link.state;
 	if (fo_link_poll(&s->link, false, &went_down))
 		link_came_up(s);
 	if (before == FO_LINK_CONNECTING && s->link.state == FO_LINK_DOWN)

@@ -25,6 +25,7 @@
 
 #include "control.h"
 #include "control_cmd.h"
+#include "dhcp/client_key.h"
 #include "failover/fo_binding.h"
 #include "fo_internal.h"
 
@@ -199,9 +200,18 @@ static int walk_visit(const struct lease *l, void *arg)
 struct backup_walk_ctx {
 	struct fo_session *s;
 	unsigned queued;
+	int64_t now;
 };
 
-/* The BACKUP addresses from walk_backup_ip on, until the queue has no room. */
+/*
+ * The BACKUP addresses from walk_backup_ip on, until the queue has no room;
+ * RCU read side (the table lookup). An address a lease holds is skipped:
+ * the first part of the walk has told the partner who holds it, and a
+ * BACKUP for it contradicts that. (A primary in PARTNER-DOWN allocates the
+ * secondary's BACKUP addresses; answering the returning secondary's UPDREQ
+ * it then sent a BACKUP for each of them, which the secondary refused as
+ * outdated, draft-12 sec 7.1.3, one log line and one rejection each.)
+ */
 static int backup_visit(uint32_t ip, uint32_t subnet_id, void *arg)
 {
 	struct backup_walk_ctx *w = arg;
@@ -213,9 +223,12 @@ static int backup_visit(uint32_t ip, uint32_t subnet_id, void *arg)
 		return 0;
 	if (w->queued >= WALK_BUDGET || u->q_len == FO_CHANGE_QUEUE)
 		return 1;
+	u->walk_backup_ip = ip + 1;
+	const struct lease *l = lease_table_find_ip(w->s->c->table, ip);
+	if (l && lease_holds_address(l, w->now))
+		return 0;
 	lease_image_backup(&img, ip);
 	queue_push(u, JOURNAL_REC_UPSERT, &img);
-	u->walk_backup_ip = ip + 1;
 	w->queued++;
 	return 0;
 }
@@ -235,8 +248,11 @@ static void walk_step(struct fo_session *s)
 	if (u->q_len > FO_CHANGE_QUEUE - WALK_BUDGET)
 		return; /* let the queue drain first */
 	if (u->walk_backup) {
-		struct backup_walk_ctx bw = { .s = s };
-		if (lease_table_walk_backup(s->c->table, backup_visit, &bw) == 0)
+		struct backup_walk_ctx bw = { .s = s, .now = (int64_t)fo_now() };
+		rcu_thread_online();
+		rc = lease_table_walk_backup(s->c->table, backup_visit, &bw);
+		rcu_thread_offline();
+		if (rc == 0)
 			u->walking = u->walk_backup = false;
 		return;
 	}
@@ -508,6 +524,38 @@ static void rx_ownership(struct fo_session *s, const struct fo_binding *bd, uint
 	}
 }
 
+/*
+ * The client of an ACTIVE binding the partner sends is still bound here to
+ * another address, on a lease we granted ourselves (not learned from the
+ * partner) that has not ended: returns that address, else 0. An offer does
+ * not count: the client may have taken the partner's. RCU read side.
+ *
+ * Acceptance (fo_binding_accept, draft-12 sec 7.1.3) judges an update
+ * against the record at its address. But a record is keyed by its client,
+ * so applying the partner's binding moves the client's record to the new
+ * address and frees the old one at once, although the lease we ACKed on it
+ * still runs and the client may well be using it: in
+ * COMMUNICATIONS-INTERRUPTED a client can be ACKed by both servers for two
+ * different addresses (it ignores the second ACK, or takes it after timing
+ * out on the first), and on reconnecting each server's BNDUPD freed the
+ * address the other had granted. The partition test saw the freed address
+ * handed to a second client 0.7 s later, while the first still held it.
+ * Such an update is refused (reason 15) instead; the partner refuses ours
+ * likewise, each keeps the address it granted, and the one the client does
+ * not renew ends by itself (a binding made out of touch lasts MCLT).
+ */
+static uint32_t client_holds_other(struct fo_session *s, const struct lease_image *img, uint32_t ip,
+				   int64_t now)
+{
+	const struct lease *mine = lease_table_find_key(s->c->table, img->key, img->key_len,
+							client_key_hash(img->key, img->key_len));
+
+	if (!mine || !mine->ip || mine->ip == ip || mine->fo_flags & LEASE_FO_F_FROM_PARTNER ||
+	    mine->state != LEASE_BOUND || !lease_holds_address(mine, now))
+		return 0;
+	return mine->ip;
+}
+
 static void on_bndupd(struct fo_session *s, struct fo_msg *m)
 {
 	struct control *c = s->c;
@@ -517,6 +565,7 @@ static void on_bndupd(struct fo_session *s, struct fo_msg *m)
 	uint8_t reject = 0;
 	int apply = -ENOENT;
 	int64_t now = (int64_t)fo_now();
+	uint32_t other = 0;
 
 	FO_COUNT(s, bndupd_received);
 	if (m->n_bindings != 1) {
@@ -545,7 +594,17 @@ static void on_bndupd(struct fo_session *s, struct fo_msg *m)
 				   now);
 	if (!reject && bd.status != FO_BINDING_FREE && bd.status != FO_BINDING_BACKUP)
 		apply = fo_binding_to_image(&bd, ours, subnet_of_ip(c->cfg, bd.ip), now, &wc.img);
+	if (apply == 0 && bd.status == FO_BINDING_ACTIVE &&
+	    (other = client_holds_other(s, &wc.img, bd.ip, now)) != 0)
+		reject = FO_REJECT_OUTDATED_BIND_INFO;
 	rcu_thread_offline();
+	if (other) {
+		fo_log(s,
+		       "refused the partner's binding of %u.%u.%u.%u: its client holds "
+		       "%u.%u.%u.%u here, on a lease of ours still running",
+		       bd.ip >> 24, bd.ip >> 16 & 255, bd.ip >> 8 & 255, bd.ip & 255, other >> 24,
+		       other >> 16 & 255, other >> 8 & 255, other & 255);
+	}
 	if (reject) {
 		rx_add(s, m->hdr.xid, bd.ip, reject);
 		return;

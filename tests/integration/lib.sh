@@ -12,6 +12,13 @@
 #   ... lw_check COND "what" ...
 #   lw_finish                   # exit 0 iff every check passed
 #
+# More than one daemon (a failover pair): lw_daemon_ctx NAME NS IFACE makes
+# a daemon context and switches to it; lw_daemon_start/stop/kill9 and
+# lw_tel* then act on NAME's daemon (its namespace, interface, log, PID and
+# DPDK prefix) until the next lw_daemon_ctx. Cleanup stops every context's
+# daemon. The first context, "main", is the lab's server namespace and
+# $LW_TMP/daemon.log.
+#
 # Environment:
 #   LW_BUILD    build dir holding dataplane/leasewired (default <repo>/build)
 #   LW_KEEP=1   keep the temp dir (logs, pcaps) after the run
@@ -39,6 +46,12 @@ LW_PIDS=()          # background processes we started (killed on cleanup)
 LW_PREFIXES=()      # DPDK file prefixes we used (runtime dirs removed)
 LW_DAEMON_PID=
 LW_PREFIX=
+# Daemon contexts (lw_daemon_ctx): the variables each daemon has its own of,
+# saved as LW_CTX_SAVE[<name>.<var>] while another context is current.
+LW_CTX_VARS=(LW_DAEMON_PID LW_PREFIX LW_DAEMON_LOG LW_SRV_NS LW_SRV_IF LW_READY_MS)
+LW_CTX=main
+LW_CTX_NAMES=(main)
+declare -gA LW_CTX_SAVE=()
 
 lw_log() { printf '[%s %s] %s\n' "$LW_NAME" "$(date +%T)" "$*"; }
 
@@ -50,6 +63,7 @@ lw_init() {
 	LW_TMP=$(mktemp -d "/tmp/lw-$1.XXXXXX")
 	LW_SRV_NS=$(lab_srv_ns "$LW_ID"); LW_CLI_NS=$(lab_cli_ns "$LW_ID")
 	LW_SRV_IF=$(lab_srv_if "$LW_ID"); LW_CLI_IF=$(lab_cli_if "$LW_ID")
+	LW_DAEMON_LOG=$LW_TMP/daemon.log
 	trap lw_cleanup EXIT
 	trap 'lw_log "interrupted"; exit 130' INT
 	trap 'lw_log "terminated"; exit 143' TERM
@@ -63,10 +77,15 @@ lw_init() {
 lw_cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	local p
+	local p name
 	if [ -n "$LW_DAEMON_PID" ]; then
 		lw_daemon_stop >/dev/null 2>&1 || true
 	fi
+	for name in "${LW_CTX_NAMES[@]}"; do
+		[ "$name" = "$LW_CTX" ] && continue
+		p=${LW_CTX_SAVE[$name.LW_DAEMON_PID]:-}
+		[ -n "$p" ] && { lw_stop_pid "$p" TERM 20 >/dev/null 2>&1 || true; }
+	done
 	for p in "${LW_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
@@ -78,10 +97,11 @@ lw_cleanup() {
 		[ -n "$p" ] && rm -rf "/var/run/dpdk/$p"
 	done
 	if [ "$rc" -ne 0 ] || [ "$LW_FAILS" -ne 0 ]; then
-		if [ -f "$LW_TMP/daemon.log" ]; then
-			echo "---- last 40 lines of $LW_TMP/daemon.log"
-			tail -n 40 "$LW_TMP/daemon.log"
-		fi
+		for p in "$LW_TMP"/daemon*.log; do
+			[ -f "$p" ] || continue
+			echo "---- last 40 lines of $p"
+			tail -n 40 "$p"
+		done
 	fi
 	if [ "${LW_KEEP:-0}" = 1 ]; then
 		echo "$LW_NAME: kept $LW_TMP"
@@ -221,6 +241,28 @@ LW_SUBNET_RELAY='{"id": 2, "subnet": "10.88.0.0/16",
   "pools": [{"pool": "10.88.1.0 - 10.88.63.255"}],
   "option-data": [{"name": "routers", "data": "10.88.0.1"}]}'
 
+# lw_daemon_ctx <name> [<ns> <iface>]: make <name> the current daemon
+# context (created with its namespace and interface the first time; its log
+# is $LW_TMP/daemon-<name>.log), saving the current one's variables.
+lw_daemon_ctx() {
+	local name=$1 v
+	for v in "${LW_CTX_VARS[@]}"; do
+		LW_CTX_SAVE[$LW_CTX.$v]=${!v-}
+	done
+	if [ -n "${LW_CTX_SAVE[$name.LW_SRV_NS]+set}" ]; then
+		for v in "${LW_CTX_VARS[@]}"; do
+			printf -v "$v" '%s' "${LW_CTX_SAVE[$name.$v]}"
+		done
+	else
+		[ $# -eq 3 ] || { echo "lw_daemon_ctx: new context $name needs <ns> <iface>" >&2; return 2; }
+		LW_CTX_NAMES+=("$name")
+		LW_DAEMON_PID= LW_PREFIX= LW_READY_MS=
+		LW_DAEMON_LOG=$LW_TMP/daemon-$name.log
+		LW_SRV_NS=$2 LW_SRV_IF=$3
+	fi
+	LW_CTX=$name
+}
+
 # lw_daemon_start <app args...>: start leasewired in the server namespace on
 # the lab veth (or on LW_DAEMON_VDEV, a --vdev argument) with a fresh file
 # prefix; waits (bounded) for "ready".
@@ -232,7 +274,7 @@ lw_daemon_start() {
 	LW_PREFIX="lw$LW_ID$LW_DAEMON_RUNS"
 	LW_PREFIXES+=("$LW_PREFIX")
 	rm -rf "/var/run/dpdk/$LW_PREFIX"
-	local log="$LW_TMP/daemon.log"
+	local log=$LW_DAEMON_LOG
 	echo "==== run $LW_DAEMON_RUNS: $*" >>"$log"
 	local t0 t1
 	t0=$(date +%s%N)

@@ -19,7 +19,7 @@
  *           once the round is durable (a BNDUPD, a DNS update)
  *   round_end  after the round's commit, with whether it committed: a
  *           module acts on what it noted, or drops it when the round
- *           failed (its ACKs never leave; the events come again)
+ *           failed (its ACKs never leave; the clients retry)
  *   stop    once, after *stop is seen, in reverse table order, so a module
  *           can still use the ones before it while it winds down (the
  *           compaction commits rounds until its snapshot is written, and

@@ -45,7 +45,7 @@ void ddns_destroy(struct ddns_ctl *d);
  * The commit round's hooks (control.c), as failover's: every event taken
  * in the round, then whether the round committed. Staged requests are
  * submitted only after a committed round, dropped after a failed one (the
- * events come again, since their ACKs never left).
+ * client retries, since its ACK never left, and its next event asks again).
  */
 void ddns_note_change(struct ddns_ctl *d, uint8_t rec_type, const struct lease_image *img);
 void ddns_round_end(struct ddns_ctl *d, bool committed);

@@ -29,7 +29,8 @@ static void parse_request(const uint8_t *opts, size_t n)
 	p[28] = 0x02;
 	p[o++] = 0x63, p[o++] = 0x82, p[o++] = 0x53, p[o++] = 0x63;
 	p[o++] = DHO_MESSAGE_TYPE, p[o++] = 1, p[o++] = DHCPREQUEST;
-	memcpy(p + o, opts, n);
+	if (n) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(p + o, opts, n);
 	o += n;
 	p[o++] = DHO_END;
 	ck_assert_int_eq(dhcp_msg_parse(p, o, &msg), DROP_NONE);

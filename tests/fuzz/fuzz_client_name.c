@@ -93,8 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strcpy(pol.generated_prefix, "myhost");
 	/* a long suffix pushes names over 253; a replacement longer than one byte grows labels */
 	strcpy(pol.qualifying_suffix, data[0] & 0x20 ? "example.test" : "");
-	if (data[0] & 0x40)
+	if (data[0] & 0x40) {
+		/* 180 bytes, labels of 59: as long as the config check lets a suffix be */
 		memset(pol.qualifying_suffix, 'q', 180);
+		for (int i = 59; i < 180; i += 60)
+			pol.qualifying_suffix[i] = '.';
+	}
 	strcpy(pol.char_replacement, data[0] & 0x80 ? "xy" : "");
 
 	client_name_decide(&pol, &msg, 0xc0000205u, NULL, &cn);

@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 0x40) {
 		/* 180 bytes, labels of 59: as long as the config check lets a suffix be */
 		memset(pol.qualifying_suffix, 'q', 180);
-		for (int i = 59; i < 180; i += 60)
+		for (int i = 59; i < 179; i += 60)
 			pol.qualifying_suffix[i] = '.';
 	}
 	strcpy(pol.char_replacement, data[0] & 0x80 ? "xy" : "");

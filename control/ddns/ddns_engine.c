@@ -25,13 +25,13 @@
 #include "ddns_engine.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ddns_internal.h"
+#include "mgmt/lease_view.h"
 #include "ddns_zone.h"
 
 #define NS_PER_MS 1000000LL
@@ -51,82 +51,6 @@ const char *ddns_outcome_name(enum ddns_outcome o)
 	case DDNS_OUT_SKIPPED: return "skipped";
 	}
 	return "?";
-}
-
-/* ------------------------------------------------------------------ logging */
-
-__attribute__((format(printf, 3, 0))) static void vlog_line(struct ddns_engine *e, bool error,
-							    const char *fmt, va_list ap)
-{
-	char line[sizeof(e->last_error)];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "leasewired: ddns: %s\n", line);
-	if (error)
-		memcpy(e->last_error, line, sizeof(line));
-}
-
-__attribute__((format(printf, 3, 4))) static void log_line(struct ddns_engine *e, bool error,
-							   const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog_line(e, error, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Request-level lines (a conflict, a failed round, a refused request):
- * DHCP clients cause them, so at most DDNS_LOG_PER_SEC a second, and the
- * next line that passes says how many were held back.
- */
-__attribute__((format(printf, 4, 5))) static void log_req(struct ddns_engine *e, int64_t now_ns,
-							  bool error, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (now_ns - e->log_window_ns >= 1000 * NS_PER_MS) {
-		e->log_window_ns = now_ns;
-		e->log_in_window = 0;
-	}
-	if (e->log_in_window >= DDNS_LOG_PER_SEC) {
-		e->log_suppressed++;
-		return;
-	}
-	e->log_in_window++;
-	if (e->log_suppressed) {
-		fprintf(stderr, "leasewired: ddns: (%llu similar lines suppressed)\n",
-			(unsigned long long)e->log_suppressed);
-		e->log_suppressed = 0;
-	}
-	va_start(ap, fmt);
-	vlog_line(e, error, fmt, ap);
-	va_end(ap);
-}
-
-/* Per-server lines about answers (forged or not): one per DDNS_LOG_QUIET_NS burst. */
-__attribute__((format(printf, 4, 5))) static void
-log_srv(struct ddns_engine *e, struct ddns_server *s, int64_t now_ns, const char *fmt, ...)
-{
-	va_list ap;
-	char line[sizeof(s->st.last_error)];
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	memcpy(s->st.last_error, line, sizeof(line));
-	if (now_ns < s->quiet_until_ns) {
-		s->suppressed++;
-		return;
-	}
-	s->quiet_until_ns = now_ns + DDNS_LOG_QUIET_NS;
-	if (s->suppressed)
-		log_line(e, true, "%s (and %llu more such answers from %s)", line,
-			 (unsigned long long)s->suppressed, s->label);
-	else
-		log_line(e, true, "%s", line);
-	s->suppressed = 0;
 }
 
 static const char *rcode_name(uint8_t rcode)
@@ -152,11 +76,6 @@ static const char *tsig_error_name(uint16_t err)
 static const char *ncr_verb(const struct ddns_req *r)
 {
 	return r->ncr.kind == DDNS_NCR_ADD ? "add" : "remove";
-}
-
-static void ip_text(uint32_t ip, char out[16])
-{
-	snprintf(out, 16, "%u.%u.%u.%u", ip >> 24, ip >> 16 & 255, ip >> 8 & 255, ip & 255);
 }
 
 /* ------------------------------------------------------------------ domains, servers */
@@ -188,8 +107,8 @@ static void srv_down(struct ddns_engine *e, struct ddns_server *s, int64_t now_n
 	if (s->state == DDNS_SRV_UP) {
 		s->state = DDNS_SRV_DOWN;
 		s->backoff_ms = e->cfg.retry_min_ms;
-		log_line(e, true, "DNS server %s unreachable (%s); its updates wait %u ms",
-			 s->label, why, s->backoff_ms);
+		ddns_log_line(e, true, "DNS server %s unreachable (%s); its updates wait %u ms",
+			      s->label, why, s->backoff_ms);
 	} else if (from_probe) {
 		s->backoff_ms = s->backoff_ms * 2 > e->cfg.retry_max_ms ? e->cfg.retry_max_ms
 									: s->backoff_ms * 2;
@@ -207,7 +126,7 @@ static void srv_up(struct ddns_engine *e, struct ddns_server *s)
 	if (s->state == DDNS_SRV_DOWN) {
 		s->state = DDNS_SRV_UP;
 		s->backoff_ms = 0;
-		log_line(e, false, "DNS server %s answers again", s->label);
+		ddns_log_line(e, false, "DNS server %s answers again", s->label);
 		e->dirty = true;
 	}
 	s->st.reachable = true;
@@ -305,9 +224,10 @@ static void round_failed(struct ddns_engine *e, struct ddns_req *r, int64_t now_
 {
 	char ip[16];
 
-	ip_text(r->ncr.ip, ip);
-	log_req(e, now_ns, true, "%s %s (%s): every server of %s failed (last: %s); again in %u ms",
-		ncr_verb(r), r->ncr.fqdn, ip, step_domain(e, r)->name, r->why, r->backoff_ms);
+	lease_view_ip(r->ncr.ip, ip, sizeof(ip));
+	ddns_log_req(e, now_ns, true,
+		     "%s %s (%s): every server of %s failed (last: %s); again in %u ms",
+		     ncr_verb(r), r->ncr.fqdn, ip, step_domain(e, r)->name, r->why, r->backoff_ms);
 	r->not_before_ns = now_ns + r->backoff_ms * NS_PER_MS;
 	r->backoff_ms =
 	    r->backoff_ms * 2 > e->cfg.retry_max_ms ? e->cfg.retry_max_ms : r->backoff_ms * 2;
@@ -382,8 +302,8 @@ static void attempt_failed(struct ddns_engine *e, struct ddns_req *r, int64_t no
 static void step_impossible(struct ddns_engine *e, struct ddns_req *r, int64_t now_ns,
 			    const char *why)
 {
-	log_req(e, now_ns, true, "%s %s: cannot build %s (%s); not updated", ncr_verb(r),
-		r->ncr.fqdn, ddns_msg_kind_name(r->kind), why);
+	ddns_log_req(e, now_ns, true, "%s %s: cannot build %s (%s); not updated", ncr_verb(r),
+		     r->ncr.fqdn, ddns_msg_kind_name(r->kind), why);
 	step_result(e, r, ddns_txn_answer(r, LDNS_RCODE_FORMERR), now_ns);
 }
 
@@ -474,26 +394,27 @@ static void log_outcome_change(struct ddns_engine *e, const struct ddns_req *r,
 {
 	char ip[16];
 
-	ip_text(r->ncr.ip, ip);
+	lease_view_ip(r->ncr.ip, ip, sizeof(ip));
 	if (r->res.fwd == DDNS_OUT_CONFLICT && before.fwd != DDNS_OUT_CONFLICT) {
 		if (r->ncr.kind == DDNS_NCR_ADD)
-			log_req(e, now_ns, false,
-				"%s is held by another client (DHCID differs); not updated",
-				r->ncr.fqdn);
+			ddns_log_req(e, now_ns, false,
+				     "%s is held by another client (DHCID differs); not updated",
+				     r->ncr.fqdn);
 		else
-			log_req(e, now_ns, false,
-				"%s (%s) not removed: its records are another client's, or gone",
-				r->ncr.fqdn, ip);
+			ddns_log_req(
+			    e, now_ns, false,
+			    "%s (%s) not removed: its records are another client's, or gone",
+			    r->ncr.fqdn, ip);
 	}
 	if (r->res.rev == DDNS_OUT_CONFLICT && before.rev != DDNS_OUT_CONFLICT)
-		log_req(e, now_ns, false,
-			"%s not removed: its PTR is not %s with our DHCID, or it is gone", r->rname,
-			r->ncr.fqdn);
+		ddns_log_req(e, now_ns, false,
+			     "%s not removed: its PTR is not %s with our DHCID, or it is gone",
+			     r->rname, r->ncr.fqdn);
 	if ((r->res.fwd == DDNS_OUT_REJECTED && before.fwd != DDNS_OUT_REJECTED) ||
 	    (r->res.rev == DDNS_OUT_REJECTED && before.rev != DDNS_OUT_REJECTED))
-		log_req(e, now_ns, true, "%s %s (%s): %s answered %s to %s; not updated",
-			ncr_verb(r), r->ncr.fqdn, ip, s->label, rcode_name(rcode),
-			ddns_msg_kind_name(r->kind));
+		ddns_log_req(e, now_ns, true, "%s %s (%s): %s answered %s to %s; not updated",
+			     ncr_verb(r), r->ncr.fqdn, ip, s->label, rcode_name(rcode),
+			     ddns_msg_kind_name(r->kind));
 }
 
 static void on_authentic(struct ddns_engine *e, struct ddns_req *r, const struct ddns_answer *ans,
@@ -536,9 +457,9 @@ void ddns_engine_on_answer(struct ddns_engine *e, struct ddns_server *s, int soc
 		if (!r || r->use_tcp || r->sock != sock) {
 			ddns_count(e, DDNS_C_bad_answers, 1);
 			s->st.bad_answers++;
-			log_srv(e, s, now_ns,
-				"%s: an answer (id %u, %zu octets) for no update in flight",
-				s->label, id, len);
+			ddns_log_srv(e, s, now_ns,
+				     "%s: an answer (id %u, %zu octets) for no update in flight",
+				     s->label, id, len);
 			return;
 		}
 	}
@@ -572,8 +493,8 @@ void ddns_engine_on_answer(struct ddns_engine *e, struct ddns_server *s, int soc
 				 (long long)ans.server_time - (long long)time(NULL));
 		else
 			snprintf(hint, sizeof(hint), "error %u", ans.tsig_error);
-		log_srv(e, s, now_ns, "DNS server %s rejected our TSIG key %s: %s — %s", s->label,
-			key->name, tsig_error_name(ans.tsig_error), hint);
+		ddns_log_srv(e, s, now_ns, "DNS server %s rejected our TSIG key %s: %s — %s",
+			     s->label, key->name, tsig_error_name(ans.tsig_error), hint);
 		if (v ==
 		    DDNS_V_BADTIME) { /* signed: the server's word; another server may agree less */
 			attempt_failed(e, r, now_ns, FAIL_ANSWER, "BADTIME");
@@ -591,8 +512,8 @@ void ddns_engine_on_answer(struct ddns_engine *e, struct ddns_server *s, int soc
 	case DDNS_V_BAD_TIME:
 		ddns_count(e, DDNS_C_tsig_bad, 1);
 		s->st.tsig_bad++;
-		log_srv(e, s, now_ns, "%s: an answer to %s %s is %s; ignored", s->label,
-			ddns_msg_kind_name(r->kind), r->ncr.fqdn, ddns_verdict_name(v));
+		ddns_log_srv(e, s, now_ns, "%s: an answer to %s %s is %s; ignored", s->label,
+			     ddns_msg_kind_name(r->kind), r->ncr.fqdn, ddns_verdict_name(v));
 		if (r->use_tcp)
 			ddns_io_tcp_close(r);
 		return;
@@ -600,8 +521,8 @@ void ddns_engine_on_answer(struct ddns_engine *e, struct ddns_server *s, int soc
 	}
 	ddns_count(e, DDNS_C_bad_answers, 1);
 	s->st.bad_answers++;
-	log_srv(e, s, now_ns, "%s: an answer to %s %s is %s; ignored", s->label,
-		ddns_msg_kind_name(r->kind), r->ncr.fqdn, ddns_verdict_name(v));
+	ddns_log_srv(e, s, now_ns, "%s: an answer to %s %s is %s; ignored", s->label,
+		     ddns_msg_kind_name(r->kind), r->ncr.fqdn, ddns_verdict_name(v));
 	if (r->use_tcp)
 		ddns_io_tcp_close(r);
 }
@@ -721,8 +642,8 @@ int ddns_engine_submit(struct ddns_engine *e, const struct ddns_ncr *ncr)
 	}
 	if (ncr->kind == DDNS_NCR_ADD && e->n_queued >= e->cfg.max_queue) {
 		ddns_count(e, DDNS_C_dropped_adds, 1);
-		log_req(e, now_ns, true, "queue full (%u waiting): add %s dropped", e->n_queued,
-			ncr->fqdn);
+		ddns_log_req(e, now_ns, true, "queue full (%u waiting): add %s dropped",
+			     e->n_queued, ncr->fqdn);
 		return -ENOSPC;
 	}
 	r = calloc(1, sizeof(*r));
@@ -738,20 +659,20 @@ int ddns_engine_submit(struct ddns_engine *e, const struct ddns_ncr *ncr)
 	if ((r->fwd_dom >= 0 && !key_ok(e, &e->cfg.forward[r->fwd_dom])) ||
 	    (r->rev_dom >= 0 && !key_ok(e, &e->cfg.reverse[r->rev_dom]))) {
 		ddns_count(e, DDNS_C_refused, 1);
-		log_req(e, now_ns, true, "%s: its zone has no TSIG key; never sent unsigned",
-			r->ncr.fqdn);
+		ddns_log_req(e, now_ns, true, "%s: its zone has no TSIG key; never sent unsigned",
+			     r->ncr.fqdn);
 		free(r);
 		return -EPERM;
 	}
 	if (ncr->fwd && r->fwd_dom < 0) {
 		r->res.fwd = DDNS_OUT_NO_ZONE;
 		ddns_count(e, DDNS_C_no_zone, 1);
-		log_req(e, now_ns, true, "no forward zone for %s; not updated", r->ncr.fqdn);
+		ddns_log_req(e, now_ns, true, "no forward zone for %s; not updated", r->ncr.fqdn);
 	}
 	if (ncr->rev && r->rev_dom < 0) {
 		r->res.rev = DDNS_OUT_NO_ZONE;
 		ddns_count(e, DDNS_C_no_zone, 1);
-		log_req(e, now_ns, true, "no reverse zone for %s; not updated", r->rname);
+		ddns_log_req(e, now_ns, true, "no reverse zone for %s; not updated", r->rname);
 	}
 	r->seq = e->next_seq++;
 	r->fqdn_hash = hash_bytes(r->ncr.fqdn, fl);
@@ -787,9 +708,9 @@ static int check_key(struct ddns_engine *e, const struct cfg_tsig_key *k)
 		ldns_pkt_free(p);
 	}
 	if (!ok) {
-		log_line(e, true,
-			 "TSIG key %s (%s): ldns cannot sign with it (algorithm or secret)",
-			 k->name, k->algorithm);
+		ddns_log_line(e, true,
+			      "TSIG key %s (%s): ldns cannot sign with it (algorithm or secret)",
+			      k->name, k->algorithm);
 		return -EINVAL;
 	}
 	return 0;
@@ -799,7 +720,7 @@ static int add_servers(struct ddns_engine *e, const struct cfg_ddns_domain *d,
 		       uint16_t map[CFG_DDNS_MAX_SERVERS])
 {
 	if (!d->n_servers || d->n_servers > CFG_DDNS_MAX_SERVERS) {
-		log_line(e, true, "domain %s has no DNS server", d->name);
+		ddns_log_line(e, true, "domain %s has no DNS server", d->name);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < d->n_servers; i++) {
@@ -813,15 +734,15 @@ static int add_servers(struct ddns_engine *e, const struct cfg_ddns_domain *d,
 			s->ip = d->servers[i].ip;
 			s->port = d->servers[i].port ? d->servers[i].port : 53;
 			char ip[16];
-			ip_text(s->ip, ip);
+			lease_view_ip(s->ip, ip, sizeof(ip));
 			snprintf(s->label, sizeof(s->label), "%s:%u", ip, s->port);
 			s->st.ip = s->ip;
 			s->st.port = s->port;
 			s->st.reachable = true;
 			int rc = ddns_io_server_open(s);
 			if (rc < 0) {
-				log_line(e, true, "DNS server %s: socket: %s", s->label,
-					 strerror(-rc));
+				ddns_log_line(e, true, "DNS server %s: socket: %s", s->label,
+					      strerror(-rc));
 				return rc;
 			}
 		}

@@ -199,4 +199,14 @@ void ddns_engine_on_answer(struct ddns_engine *e, struct ddns_server *s, int soc
 void ddns_engine_on_refused(struct ddns_engine *e, struct ddns_server *s, struct ddns_req *tcp_req,
 			    const char *why, int64_t now_ns);
 
+/* ddns_log.c: a line (error: also the engine's last error) */
+__attribute__((format(printf, 3, 4))) void ddns_log_line(struct ddns_engine *e, bool error,
+							 const char *fmt, ...);
+/* ... at most DDNS_LOG_PER_SEC a second (request-level: clients cause them) */
+__attribute__((format(printf, 4, 5))) void ddns_log_req(struct ddns_engine *e, int64_t now_ns,
+							bool error, const char *fmt, ...);
+/* ... about a server's answers: one per DDNS_LOG_QUIET_NS burst, kept as its last error */
+__attribute__((format(printf, 4, 5))) void
+ddns_log_srv(struct ddns_engine *e, struct ddns_server *s, int64_t now_ns, const char *fmt, ...);
+
 #endif

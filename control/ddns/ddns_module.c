@@ -21,6 +21,7 @@
 #include "ddns/ddns_engine.h"
 #include "lease/journal_record.h"
 #include "lease/lease.h"
+#include "mgmt/lease_view.h"
 
 /*
  * What a request needs to find its binding again when it is done. Jobs
@@ -86,12 +87,13 @@ static const char *const module_counter_names[] = {
 #undef DDNS_MODULE_NAME
 };
 
-static const struct cfg_subnet *subnet_of(const struct lw_config *cfg, uint32_t id)
+/* The ddns-* policy of the lease's subnet (resolved at load), or the global one. */
+static const struct cfg_ddns_policy *policy_of(const struct lw_config *cfg, uint32_t subnet_id)
 {
 	for (size_t i = 0; i < cfg->n_subnets; i++)
-		if (cfg->subnets[i].id == id)
-			return &cfg->subnets[i];
-	return NULL;
+		if (cfg->subnets[i].id == subnet_id)
+			return &cfg->subnets[i].ddns;
+	return &cfg->ddns_policy;
 }
 
 /* RFC 4702 sec 5: a share of the lease (one third unless ddns-ttl-percent), clamped. */
@@ -114,32 +116,29 @@ static uint32_t record_ttl(const struct cfg_ddns_policy *p, uint32_t lease_secs)
  */
 static bool request_for(struct ddns_ctl *d, const struct lease_image *img, struct ddns_ncr *ncr)
 {
-	const struct cfg_subnet *s;
+	const struct cfg_ddns_policy *p;
 	uint8_t f = img->dns_flags;
-	bool again;
 
 	if (!img->fqdn.len || img->ip == 0)
 		return false;
+	p = policy_of(d->c->cfg, img->subnet_id);
 	memset(ncr, 0, offsetof(struct ddns_ncr, fqdn));
 	ncr->ip = img->ip;
+	ncr->mode = p->conflict_mode;
 	if (f & LEASE_DNS_F_REMOVE_PENDING) {
 		ncr->kind = DDNS_NCR_REMOVE;
 		ncr->fwd = f & LEASE_DNS_F_FWD;
 		ncr->rev = f & LEASE_DNS_F_REV;
 	} else if (img->state == LEASE_BOUND && (f & LEASE_DNS_F_WANT)) {
-		s = subnet_of(d->c->cfg, img->subnet_id);
-		again = s && s->ddns.update_on_renew;
 		ncr->kind = DDNS_NCR_ADD;
-		ncr->fwd = (f & LEASE_DNS_F_WANT_FWD) && (again || !(f & LEASE_DNS_F_FWD));
-		ncr->rev = (f & LEASE_DNS_F_WANT_REV) && (again || !(f & LEASE_DNS_F_REV));
-		ncr->ttl = record_ttl(s ? &s->ddns : &d->c->cfg->ddns_policy, img->lease_secs);
-	} else {
-		return false;
+		ncr->fwd =
+		    (f & LEASE_DNS_F_WANT_FWD) && (p->update_on_renew || !(f & LEASE_DNS_F_FWD));
+		ncr->rev =
+		    (f & LEASE_DNS_F_WANT_REV) && (p->update_on_renew || !(f & LEASE_DNS_F_REV));
+		ncr->ttl = record_ttl(p, img->lease_secs);
 	}
 	if (!ncr->fwd && !ncr->rev)
 		return false;
-	s = subnet_of(d->c->cfg, img->subnet_id);
-	ncr->mode = s ? s->ddns.conflict_mode : d->c->cfg->ddns_policy.conflict_mode;
 	if (ddns_dhcid(img->key, img->key_len, img->fqdn.bytes, img->fqdn.len, ncr->dhcid) != 0) {
 		DM_INC(d, bad_names);
 		return false;
@@ -375,11 +374,11 @@ static void publish_show(struct ddns_ctl *d)
 			      "failed", "last error");
 	for (unsigned i = 0; i < n && o < sizeof(buf); i++) {
 		struct ddns_server_stats st;
-		char a[32];
+		char ip[16], a[32];
 		if (ddns_engine_server_stats(d->eng, i, &st) != 0)
 			continue;
-		snprintf(a, sizeof(a), "%u.%u.%u.%u:%u", st.ip >> 24, st.ip >> 16 & 255,
-			 st.ip >> 8 & 255, st.ip & 255, st.port);
+		lease_view_ip(st.ip, ip, sizeof(ip));
+		snprintf(a, sizeof(a), "%s:%u", ip, st.port);
 		o += (size_t)snprintf(
 		    buf + o, sizeof(buf) - o,
 		    "%-21s %-9s %8u %8" PRIu64 " %8" PRIu64 " %9" PRIu64 " %8" PRIu64 "  %s\n", a,

@@ -42,21 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r PORT RPORT NCRPORT < <(/usr/bin/python3 - <<'EOF'
-import socket
-ports = []
-while len(ports) < 3:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", 0))
-    p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); ports.append(p)
-    except OSError:
-        pass
-    u.close(); t.close()
-print(*ports)
-EOF
-)
+read -r PORT RPORT NCRPORT < <(/usr/bin/python3 "$BIND/free_ports.py" 3)
 DNS_PORT=$PORT RNDC_PORT=$RPORT "$BIND/start.sh" --fresh "$TMP/bind" >/dev/null
 KEYFILE=$TMP/bind/keys/ddns-key.conf
 SECRET=$(sed -n 's/.*secret "\(.*\)";/\1/p' "$KEYFILE")

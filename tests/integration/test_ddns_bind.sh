@@ -33,21 +33,7 @@ for t in named dig nsupdate tsig-keygen tcpdump tshark; do
 done
 
 # Two free ports (DNS on UDP and TCP, rndc on TCP), chosen by the kernel.
-read -r PORT RPORT < <(/usr/bin/python3 - <<'EOF'
-import socket
-ports = []
-while len(ports) < 2:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", 0))
-    p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); ports.append(p)
-    except OSError:
-        pass
-    u.close(); t.close()
-print(*ports)
-EOF
-)
+read -r PORT RPORT < <(/usr/bin/python3 "$BIND/free_ports.py" 2)
 NS=$LW_TMP/bind
 export DNS_PORT=$PORT RNDC_PORT=$RPORT
 ddns_cleanup() {

@@ -389,3 +389,33 @@ size_t lease_view_pools_usage(struct lease_table *table, const struct lw_config 
 		urcu_qsbr_quiescent_state();
 	return pw.n;
 }
+
+struct find_ip {
+	uint32_t ip;
+	bool found;
+	struct lease_view_rec *out;
+};
+
+static int find_ip_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
+{
+	struct find_ip *f = arg;
+	(void)cfg;
+	if (l->ip == f->ip && (!f->found || l->cltt > f->out->lease.cltt)) {
+		lease_view_rec_take(f->out, l);
+		f->found = true;
+	}
+	return 0;
+}
+
+bool lease_view_find_ip(struct lease_table *table, struct config_snapshot *const *live, uint32_t ip,
+			struct lease_view_rec *out)
+{
+	const struct lease *held = lease_table_find_ip(table, ip);
+	if (held) {
+		lease_view_rec_take(out, held);
+		return true;
+	}
+	struct find_ip f = { .ip = ip, .out = out };
+	lease_view_walk(table, live, find_ip_visit, &f);
+	return f.found;
+}

@@ -144,4 +144,13 @@ int lease_view_walk(struct lease_table *table, struct config_snapshot *const *li
 		    int (*visit)(const struct lease *l, const struct lw_config *cfg, void *arg),
 		    void *arg);
 
+/*
+ * The record of ip into out: the bound one when the table holds one, else
+ * the most recent (latest cltt) released or expired record, found by a
+ * lease_view_walk (with what that implies for the caller's RCU pointers).
+ * False when the table has no record of ip.
+ */
+bool lease_view_find_ip(struct lease_table *table, struct config_snapshot *const *live, uint32_t ip,
+			struct lease_view_rec *out);
+
 #endif

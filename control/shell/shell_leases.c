@@ -138,30 +138,13 @@ struct one_lease {
 	char hostname[64];
 };
 
-static int find_ip_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
-{
-	struct one_lease *o = arg;
-	(void)cfg;
-	if (l->ip == o->ip && (!o->found || l->cltt > o->copy.lease.cltt)) {
-		lease_view_rec_take(&o->copy, l);
-		o->found = true;
-	}
-	return 0;
-}
-
 static void one_lease_read(const struct config_snapshot *snap, void *arg)
 {
 	struct one_lease *o = arg;
-	const struct lease *l = lease_table_find_ip(o->table, o->ip);
 
-	if (l) {
-		lease_view_rec_take(&o->copy, l);
-		o->found = true;
-	} else {
-		/* Released or expired records: the walk goes quiescent, snap is gone after it. */
-		lease_view_walk(o->table, o->live, find_ip_visit, o);
-		snap = rcu_dereference(*o->live);
-	}
+	o->found = lease_view_find_ip(o->table, o->live, o->ip, &o->copy);
+	/* A walk for a released record goes quiescent: snap may be gone after it. */
+	snap = rcu_dereference(*o->live);
 	if (o->found)
 		snprintf(o->hostname, sizeof(o->hostname), "%s",
 			 lease_view_hostname(snap->cfg, o->copy.lease.subnet_id, o->copy.lease.ip));

@@ -188,23 +188,6 @@ static int tel_leases_locked(const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-struct find_ip {
-	uint32_t ip;
-	bool found;
-	struct lease_view_rec copy; /* the walk goes quiescent: keep a copy, not a pointer */
-};
-
-static int find_ip_visit(const struct lease *l, const struct lw_config *cfg, void *arg)
-{
-	struct find_ip *f = arg;
-	(void)cfg;
-	if (l->ip == f->ip && (!f->found || l->cltt > f->copy.lease.cltt)) {
-		lease_view_rec_take(&f->copy, l);
-		f->found = true;
-	}
-	return 0;
-}
-
 static void lease_dict(struct rte_tel_data *d, const struct lease_view_rec *r)
 {
 	const struct lease *l = &r->lease;
@@ -248,19 +231,14 @@ static int tel_lease_locked(const char *params, struct rte_tel_data *d)
 
 	if (!params || inet_pton(AF_INET, params, &a) != 1)
 		return -EINVAL;
-	struct find_ip f = { .ip = ntohl(a.s_addr) };
+	uint32_t ip = ntohl(a.s_addr);
+	struct lease_view_rec copy; /* the walk goes quiescent: a copy, not a pointer */
 
 	rte_tel_data_start_dict(d);
 	rcu_register_thread();
-	const struct lease *held = lease_table_find_ip(tel_table, f.ip);
-	if (held) {
-		lease_view_rec_take(&f.copy, held);
-		f.found = true;
-	} else {
-		lease_view_walk(tel_table, NULL, find_ip_visit, &f); /* released/expired records */
-	}
-	if (f.found) {
-		lease_dict(d, &f.copy);
+	bool found = lease_view_find_ip(tel_table, NULL, ip, &copy);
+	if (found) {
+		lease_dict(d, &copy);
 	} else {
 		rte_tel_data_add_dict_string(d, "ip", params);
 		rte_tel_data_add_dict_string(d, "state", "none");

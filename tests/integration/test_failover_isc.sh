@@ -23,9 +23,11 @@
 # load: leasewired goes COMMUNICATIONS-INTERRUPTED, serves every new client
 # with a lease no longer than MCLT; dhcpd restarted on its lease file: both
 # NORMAL again and the tables agree again. Then leasewired restarted
-# (SIGTERM): it resumes its stored state and is NORMAL again. The failover
-# TCP traffic captured on fo0 decodes in tshark's dhcpfo dissector with no
-# malformed frame and no expert warning.
+# (SIGTERM): it resumes its stored state and is NORMAL again. As primary,
+# LW_FO_PARTITIONS (100) partitions of the failover link under load, and the
+# tables agree afterwards (partitions below). The failover TCP traffic
+# captured on fo0 decodes in tshark's dhcpfo dissector with no malformed
+# frame and no expert warning. LW_FO_ROLES=primary runs one role only.
 set -u
 . "$(dirname "$0")/lib.sh"
 lw_init fox
@@ -112,22 +114,39 @@ lw_wait_updates_drained() {
 	return 1
 }
 
-# compare_tables <label> <isc-leases>: both tables agree on every bound address.
+# compare_tables <label> <isc-leases>: both tables agree on every binding
+# that holds now. A binding holds while it is bound (dhcpd: active) and its
+# end is in the future; dhcpd's file keeps saying "active" for a lease that
+# ended until its pool timer rewrites it, so the end decides on both sides.
+# An address whose end, on either side, is within FLUX seconds of now is in
+# the middle of expiring and is left out (counted in CMP_FLUX).
 compare_tables() {
 	local label=$1 leases=$2 csv=$LW_TMP/$1.csv
 	lw_shell "export leases $csv" >"$csv.log" 2>&1 || lw_log "export: $(tail -n2 "$csv.log")"
-	isc_leases_tsv "$leases" address,binding_state,hardware_ethernet >"$LW_TMP/$label.isc.tsv"
+	isc_leases_tsv "$leases" address,binding_state,hardware_ethernet,ends >"$LW_TMP/$label.isc.tsv"
 	"$LW_PY" - "$csv" "$LW_TMP/$label.isc.tsv" >"$LW_TMP/$label.cmp" <<-'PY'
-	import csv, sys
-	ours = {}
+	import csv, sys, time
+	now, FLUX = time.time(), 10
+	ours, theirs, flux = {}, {}, set()
+	def holds(a, end, table, mac):
+	    # end None: infinite. Returns the binding into table unless it is in flux.
+	    if end is not None and abs(end - now) <= FLUX:
+	        flux.add(a)
+	    elif end is None or end > now:
+	        table[a] = mac.lower()
 	for row in csv.DictReader(open(sys.argv[1])):
 	    if row.get("state", "0") == "0":  # Kea: 0 = default (bound)
-	        ours[row["address"]] = row["hwaddr"].lower()
-	theirs, other = {}, 0
+	        holds(row["address"], int(row["expire"]), ours, row["hwaddr"])
+	ended = 0
 	for line in open(sys.argv[2]):
-	    a, st, mac = (line.rstrip("\n").split("\t") + ["", "", ""])[:3]
+	    a, st, mac, ends = (line.rstrip("\n").split("\t") + ["", "", "", ""])[:4]
 	    if st == "active":
-	        theirs[a] = mac.lower()
+	        end = None if ends in ("", "-") else int(ends)  # "-": never
+	        ended += end is not None and end < now - FLUX
+	        holds(a, end, theirs, mac)
+	for a in flux:
+	    ours.pop(a, None)
+	    theirs.pop(a, None)
 	bad = []
 	for a, m in ours.items():
 	    if theirs.get(a) != m:
@@ -139,7 +158,8 @@ compare_tables() {
 	for a, m in list(ours.items()) + list(theirs.items()):
 	    macs.setdefault(m, set()).add(a)
 	twice = [m for m, s in macs.items() if len(s) > 1]
-	print(f"CMP ours={len(ours)} theirs={len(theirs)} mismatched={len(bad)} mac_two_addresses={len(twice)}")
+	print(f"CMP ours={len(ours)} theirs={len(theirs)} mismatched={len(bad)} "
+	      f"mac_two_addresses={len(twice)} flux={len(flux)} isc_active_ended={ended}")
 	for b in bad[:10]:
 	    print("  " + b)
 	PY
@@ -148,7 +168,10 @@ compare_tables() {
 	CMP_THEIRS=$(sed -n 's/.* theirs=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp")
 	CMP_BAD=$(sed -n 's/.* mismatched=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp")
 	CMP_TWICE=$(sed -n 's/.* mac_two_addresses=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp")
-	lw_log "$label: leasewired bound ${CMP_OURS:-?}, dhcpd active ${CMP_THEIRS:-?}"
+	CMP_FLUX=$(sed -n 's/.* flux=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp")
+	lw_log "$label: leasewired bound ${CMP_OURS:-?}, dhcpd active ${CMP_THEIRS:-?}," \
+		"${CMP_FLUX:-?} expiring now (left out)," \
+		"$(sed -n 's/.* isc_active_ended=\([0-9]*\).*/\1/p' "$LW_TMP/$label.cmp") ended but still active in dhcpd.leases"
 }
 
 # own_acked <csv>: how many of up to 40 bound leases of the export with a
@@ -200,6 +223,55 @@ perf() {
 	# Exit 3: perfdhcp saw drops; judged against the receive-buffer drops.
 	[ "$rc" = 3 ] && [ "$PERF_DROPS" -le "$PERF_RCVBUF" ] && rc=0
 	return $rc
+}
+
+# partitions <role> <isc-leases>: PARTITIONS cuts of the failover link
+# while perfdhcp brings new clients and renews old ones (the clients'
+# network is untouched). fo_pair_tool.py cycles drives them with
+# leasewired's telemetry: every other cut takes fo0 down for a moment, and
+# every cut destroys the connection in both namespaces (ss -K), so both
+# servers notice at once. A cut counts as seen when leasewired's
+# disconnects counter rises (a kill-only cut's communications-interrupted
+# lasts one reconnect), and as over when leasewired is normal, connected
+# again and sees dhcpd normal. No address is ever given to two clients
+# (perfdhcp's check over every ACK) and afterwards the tables agree.
+# Run where leasewired is the primary: it redials at once, where ISC's
+# primary waits for its own timer.
+partitions() {
+	local role=$1 leases=$2 cycles=${LW_FO_PARTITIONS:-100}
+	local log=$LW_TMP/perf-$role-partitions.log pp rc=0 cyc
+	lw_log "$role: $cycles partitions of the failover link under load"
+	# ip netns exec execs perfdhcp: the PID is perfdhcp's, SIGINT ends it with its report.
+	lw_bg "$log" ip netns exec "$LW_CLI_NS" perfdhcp -4 -l cl0 -r 60 -f 20 -R 100000 -d 10 \
+		-W 12000000 -u -b "mac=08:00:00:00:00:00"
+	pp=$LW_LAST_PID
+	cyc=$(timeout -k 5 $((cycles * 12 + 30)) "$LW_PY" "$LW_ROOT/tests/integration/fo_pair_tool.py" \
+		cycles --count "$cycles" --hold 0.3 --timeout 10 --kill-only-every 2 \
+		--prefix-p "$LW_PREFIX" --nsp "$LW_SRV_NS" --nss "$NSI" --link "$LW_SRV_NS:fo0" \
+		--shell-p "$SOCK" --password fo-secret --outdir "$LW_TMP" 2>&1 | tee "$LW_TMP/cycles-$role.log" |
+		sed -n 's/^CYCLES //p')
+	grep -v '^CYCLES ' "$LW_TMP/cycles-$role.log" | head -n 20 | sed 's/^/    /'
+	lw_log "$role: cycles: ${cyc:-none}"
+	lw_stop_pid "$pp" INT 15 || rc=$?
+	lw_check_eq "$role: partitions: cuts seen, then normal again with dhcpd normal" "$cycles" \
+		"$(cyc_field "$cyc" ok)"
+	lw_check_ge "$role: partitions: reconnects made" "$cycles" "$(cyc_field "$cyc" p_connects)"
+	local acks nonu
+	acks=$(lw_perf_field "$log" REQUEST-ACK "received packets")
+	nonu=$(lw_perf_field "$log" REQUEST-ACK "non unique addresses")
+	lw_log "$role: partitions: perfdhcp exit $rc, ${acks:-?} ACKs"
+	lw_check_ge "$role: partitions: clients ACKed during the cuts" "$cycles" "${acks:-0}"
+	lw_check_eq "$role: partitions: addresses ACKed to two clients" 0 "${nonu:-?}"
+	lw_wait_updates_drained 60 || lw_log "$role: updates not drained after the partitions"
+	sleep 3
+	compare_tables "$role-after-partitions" "$leases"
+	lw_check_eq "$role: after the partitions: bindings the tables disagree on" 0 "${CMP_BAD:-?}"
+	lw_check_eq "$role: after the partitions: clients holding two addresses" 0 "${CMP_TWICE:-?}"
+}
+
+# cyc_field <CYCLES line> <key>: one k=v figure of it ("" when absent).
+cyc_field() {
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
 run_role() {
@@ -310,6 +382,7 @@ print(max(v) if v else -1)' "$csv")
 	lw_shell "show failover" >"$LW_TMP/show-failover-$role.txt" 2>&1
 	lw_check "$role: show failover names the partner's state" \
 		grep -q "partner state *normal" "$LW_TMP/show-failover-$role.txt"
+	[ "$role" = primary ] && partitions "$role" "$ileases"
 	lw_print_stats
 	lw_daemon_stop
 	isc_stop "$ipid" 10 || true
@@ -318,7 +391,9 @@ print(max(v) if v else -1)' "$csv")
 	lw_check_ge "$role: BNDUPDs on the wire" 100 "${FO_COUNT[3]:-0}"
 }
 
-run_role secondary
-run_role primary
+# LW_FO_ROLES=primary runs one role only (a quicker run by hand).
+for role in ${LW_FO_ROLES:-secondary primary}; do
+	run_role "$role"
+done
 lw_log "elapsed $(($(date +%s) - T0)) s"
 lw_finish
